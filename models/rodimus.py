@@ -24,23 +24,10 @@ from torch import nn
 
 from kernels.gla import chunk_gla, naive_recurrent_gla, recurrent_gla_step
 from models.config import RodimusConfig
+from models.layers import RMSNorm, apply_rotary
 from models.state import LayerState, RodimusState
 
 ATTENTION_QUERY_BLOCK = 512  # queries per block of windowed attention in prefill (bounds the score matrix)
-
-
-class RMSNorm(nn.Module):
-    """RMSNorm with a weight and no bias, computed in float32, output in the weight's dtype."""
-
-    def __init__(self, dim: int, eps: float) -> None:
-        super().__init__()
-        self.eps = eps
-        self.weight = nn.Parameter(torch.ones(dim))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.float()
-        x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
-        return (x * self.weight.float()).to(self.weight.dtype)
 
 
 class GatedRMSNorm(RMSNorm):
@@ -148,17 +135,6 @@ class RodimusFlow(nn.Module):
     def step(self, x: torch.Tensor, state: LayerState) -> torch.Tensor:
         a, z = self.fc(x).chunk(2, dim=-1)  # [B, D] each
         return self.out_proj(self.act_norm(self.inner_mixer.step(a, state), z))
-
-
-def apply_rotary(x: torch.Tensor, positions: torch.Tensor, rotary_dim: int, base: float) -> torch.Tensor:
-    """NeoX-style (non-interleaved) RoPE on the first ``rotary_dim`` channels. x: [B, T, H, hd], positions: [T]."""
-    half = rotary_dim // 2
-    inv_freq = 1.0 / base ** (torch.arange(0, rotary_dim, 2, device=x.device, dtype=torch.float32) / rotary_dim)
-    angles = positions.to(torch.float32)[:, None] * inv_freq  # [T, half]
-    cos, sin = angles.cos()[:, None], angles.sin()[:, None]  # [T, 1, half]
-    x1, x2, rest = x[..., :half].float(), x[..., half:rotary_dim].float(), x[..., rotary_dim:]
-    rotated = torch.cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], dim=-1).to(x.dtype)
-    return torch.cat([rotated, rest], dim=-1)
 
 
 def window_mask(query_pos: torch.Tensor, key_pos: torch.Tensor, left_window: int) -> torch.Tensor:

@@ -11,16 +11,18 @@ from pathlib import Path
 
 import tokenizers
 
-# role -> token text, as in the official Rodimus+-Coder tokenizer (research/rodimus.md 9.5)
+from models import special_tokens
+
+# role -> token text, the official Rodimus+-Coder tokens (research/rodimus.md 9.5)
 SPECIAL_TOKENS = {
-    "bos": "<|startoftext|>",
-    "eos": "<|endoftext|>",
-    "fim_begin": "<|fim_begin|>",
-    "fim_hole": "<|fim_hole|>",
-    "fim_end": "<|fim_end|>",
-    "fim_pad": "<|fim_pad|>",
-    "file_sep": "<|file_sep|>",
-    "repo_name": "<|repo_name|>",
+    "bos": special_tokens.BOS,
+    "eos": special_tokens.EOS,
+    "fim_begin": special_tokens.FIM_BEGIN,
+    "fim_hole": special_tokens.FIM_HOLE,
+    "fim_end": special_tokens.FIM_END,
+    "fim_pad": special_tokens.FIM_PAD,
+    "file_sep": special_tokens.FILE_SEP,
+    "repo_name": special_tokens.REPO_NAME,
 }
 
 
