@@ -1,0 +1,1 @@
+"""One module per `rodimus-lsp` subcommand; see `lsp_server.cli` for the contract and the registry."""

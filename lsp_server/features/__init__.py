@@ -1,0 +1,1 @@
+"""LSP features as plain async functions of (ls, params); `server.build_server` registers them."""

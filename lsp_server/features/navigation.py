@@ -1,0 +1,170 @@
+"""Navigation from the code graph: definition, references, document and workspace symbols, call hierarchy.
+
+Each handler finds its target on the loop (cheap), then runs the graph query and the conversion of the
+results back to client units in a worker (`ls.query`). An empty answer is `None`, as the spec allows.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from analysis.types import Location, SymbolInfo
+from lsp_server.convert import (
+    lsp_call_hierarchy_item,
+    lsp_document_symbol,
+    lsp_location,
+    lsp_range,
+    lsp_symbol_information,
+)
+from lsp_server.features.target import Target, file_target, position_target
+
+if TYPE_CHECKING:
+    from analysis.types import Pos
+    from lsp_server.server import RodimusServer
+
+
+async def definition(ls: RodimusServer, params: types.DefinitionParams) -> list[types.Location] | None:
+    found = position_target(ls, params.text_document.uri, params.position)
+    if found is None:
+        return None
+    target, pos = found
+    return await ls.query(_locations, ls, lambda: target.project.definition(target.path, pos))
+
+
+async def references(ls: RodimusServer, params: types.ReferenceParams) -> list[types.Location] | None:
+    found = position_target(ls, params.text_document.uri, params.position)
+    if found is None:
+        return None
+    target, pos = found
+    include = params.context.include_declaration
+    return await ls.query(_locations, ls, lambda: target.project.references(target.path, pos, include))
+
+
+async def document_symbol(
+    ls: RodimusServer, params: types.DocumentSymbolParams
+) -> list[types.DocumentSymbol] | list[types.SymbolInformation] | None:
+    target = file_target(ls, params.text_document.uri)
+    if target is None:
+        return None
+    symbols = ls.client_capabilities.text_document and ls.client_capabilities.text_document.document_symbol
+    hierarchical = bool(symbols and symbols.hierarchical_document_symbol_support)
+    return await ls.query(_document_symbols, ls, target, hierarchical)
+
+
+async def workspace_symbol(ls: RodimusServer, params: types.WorkspaceSymbolParams) -> list[types.SymbolInformation] | None:
+    project = ls.project
+    if project is None:
+        return None
+    return await ls.query(_symbol_informations, ls, lambda: project.workspace_symbols(params.query))
+
+
+async def prepare_call_hierarchy(
+    ls: RodimusServer, params: types.CallHierarchyPrepareParams
+) -> list[types.CallHierarchyItem] | None:
+    found = position_target(ls, params.text_document.uri, params.position)
+    if found is None:
+        return None
+    target, pos = found
+    return await ls.query(_prepare, ls, target, pos)
+
+
+async def incoming_calls(
+    ls: RodimusServer, params: types.CallHierarchyIncomingCallsParams
+) -> list[types.CallHierarchyIncomingCall] | None:
+    target = file_target(ls, params.item.uri)
+    if target is None:
+        return None
+    return await ls.query(_incoming, ls, target, params.item)
+
+
+async def outgoing_calls(
+    ls: RodimusServer, params: types.CallHierarchyOutgoingCallsParams
+) -> list[types.CallHierarchyOutgoingCall] | None:
+    target = file_target(ls, params.item.uri)
+    if target is None:
+        return None
+    return await ls.query(_outgoing, ls, target, params.item)
+
+
+# Worker side: graph query, then conversion back to client units.
+
+
+def _locations(ls: RodimusServer, query: Callable[[], list[Location]]) -> list[types.Location] | None:
+    texts, encoding = ls.texts(), ls.position_encoding
+    found = [location for hit in query() if (location := lsp_location(texts, hit, encoding)) is not None]
+    return found or None
+
+
+def _document_symbols(
+    ls: RodimusServer, target: Target, hierarchical: bool
+) -> list[types.DocumentSymbol] | list[types.SymbolInformation] | None:
+    symbols = target.project.document_symbols(target.path)
+    if not hierarchical:
+        return _symbol_informations(ls, lambda: list(_flatten(symbols)))
+    lines = ls.texts().lines(target.path)
+    if lines is None or not symbols:
+        return None
+    return [lsp_document_symbol(lines, symbol, ls.position_encoding) for symbol in symbols]
+
+
+def _symbol_informations(ls: RodimusServer, query: Callable[[], list[SymbolInfo]]) -> list[types.SymbolInformation] | None:
+    texts, encoding = ls.texts(), ls.position_encoding
+    found = [info for symbol in query() if (info := lsp_symbol_information(texts, symbol, encoding)) is not None]
+    return found or None
+
+
+def _prepare(ls: RodimusServer, target: Target, pos: Pos) -> list[types.CallHierarchyItem] | None:
+    symbol = target.project.symbol_at(target.path, pos)
+    item = lsp_call_hierarchy_item(ls.texts(), symbol, ls.position_encoding) if symbol is not None else None
+    return [item] if item is not None else None
+
+
+def _incoming(
+    ls: RodimusServer, target: Target, item: types.CallHierarchyItem
+) -> list[types.CallHierarchyIncomingCall] | None:
+    node_id = _node_id(ls, target, item)
+    if node_id is None:
+        return None
+    texts, encoding = ls.texts(), ls.position_encoding
+    calls = []
+    for caller, spans in target.project.incoming_calls(node_id):
+        caller_item = lsp_call_hierarchy_item(texts, caller, encoding)
+        lines = texts.lines(caller.path)
+        if caller_item is not None and lines is not None:
+            ranges = [lsp_range(lines, span, encoding) for span in spans]
+            calls.append(types.CallHierarchyIncomingCall(from_=caller_item, from_ranges=ranges))
+    return calls or None
+
+
+def _outgoing(
+    ls: RodimusServer, target: Target, item: types.CallHierarchyItem
+) -> list[types.CallHierarchyOutgoingCall] | None:
+    node_id = _node_id(ls, target, item)
+    texts, encoding = ls.texts(), ls.position_encoding
+    lines = texts.lines(target.path)  # call sites are in the caller, the item itself
+    if node_id is None or lines is None:
+        return None
+    calls = []
+    for callee, spans in target.project.outgoing_calls(node_id):
+        callee_item = lsp_call_hierarchy_item(texts, callee, encoding)
+        if callee_item is not None:
+            ranges = [lsp_range(lines, span, encoding) for span in spans]
+            calls.append(types.CallHierarchyOutgoingCall(to=callee_item, from_ranges=ranges))
+    return calls or None
+
+
+def _node_id(ls: RodimusServer, target: Target, item: types.CallHierarchyItem) -> str | None:
+    """The graph node of an item: from its `data`, else the symbol at its name (a client may drop data)."""
+    if isinstance(item.data, dict) and isinstance(item.data.get("nodeId"), str):
+        return item.data["nodeId"]
+    found = position_target(ls, item.uri, item.selection_range.start)
+    symbol = target.project.symbol_at(target.path, found[1]) if found is not None else None
+    return symbol.node_id if symbol is not None else None
+
+
+def _flatten(symbols: list[SymbolInfo]) -> Iterator[SymbolInfo]:
+    for symbol in symbols:
+        yield symbol
+        yield from _flatten(symbol.children)

@@ -1,0 +1,77 @@
+"""Text synchronisation: the document store first (on the loop, in order), then the code graph (queued).
+
+Handlers apply a change to `ls.documents` before their first `await`, so notifications are applied in the
+order they arrived and a request that follows sees them. The store's listeners include
+`forward_to_project`, which queues the same edits (already in UTF-8 byte positions) for the graph.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from lsp_server.convert import uri_to_path
+from lsp_server.documents import DocumentEvent
+
+if TYPE_CHECKING:
+    from analysis.workspace import Workspace
+    from lsp_server.server import RodimusServer
+
+logger = logging.getLogger(__name__)
+
+
+async def did_open(ls: RodimusServer, params: types.DidOpenTextDocumentParams) -> None:
+    item = params.text_document
+    ls.documents.open(item.uri, uri_to_path(item.uri), item.language_id, item.version, item.text)
+
+
+async def did_change(ls: RodimusServer, params: types.DidChangeTextDocumentParams) -> None:
+    document = params.text_document
+    ls.documents.change(document.uri, document.version, params.content_changes, ls.position_encoding)
+
+
+async def did_close(ls: RodimusServer, params: types.DidCloseTextDocumentParams) -> None:
+    ls.documents.close(params.text_document.uri)
+
+
+async def did_save(ls: RodimusServer, params: types.DidSaveTextDocumentParams) -> None:
+    path = uri_to_path(params.text_document.uri)
+    if path is not None:
+        _queue(ls, f"save {path}", lambda project: project.save(path))
+
+
+async def did_change_watched_files(ls: RodimusServer, params: types.DidChangeWatchedFilesParams) -> None:
+    kinds = {types.FileChangeType.Created: [], types.FileChangeType.Changed: [], types.FileChangeType.Deleted: []}
+    for change in params.changes:
+        if (path := uri_to_path(change.uri)) is not None:
+            kinds[change.type].append(path)
+    created, changed, deleted = kinds.values()
+    _queue(ls, "watched files", lambda project: project.files_changed(created, changed, deleted))
+
+
+def forward_to_project(ls: RodimusServer, event: DocumentEvent) -> None:
+    """DocumentStore listener: queue the event for the code graph (files with a path only)."""
+    path = event.document.path
+    if path is None:
+        return
+    if event.kind == "open":
+        text = event.document.text
+        _queue(ls, f"open {path}", lambda project: project.open(path, text))
+    elif event.kind == "change":
+        edits = list(event.edits)
+        _queue(ls, f"change {path}", lambda project: project.change(path, edits))
+    else:
+        _queue(ls, f"close {path}", lambda project: project.close(path))
+
+
+def _queue(ls: RodimusServer, what: str, action: Callable[[Workspace], None]) -> None:
+    """Run `action` on the writer thread, on the project current at that point of the queue."""
+
+    def run() -> None:
+        if ls.project is not None:
+            action(ls.project)
+
+    run.__qualname__ = f"graph update ({what})"  # names the job in the writer's failure log
+    ls.work.write(run)

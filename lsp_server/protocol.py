@@ -1,0 +1,129 @@
+"""The JSON-RPC layer: pygls' LanguageServerProtocol with three changes.
+
+1. Every request gets an answer. Stock pygls 2.1 structures a message while it is still being decoded
+   (`json.loads(object_hook=structure_message)`), and when the params do not fit the method's type (a wrong
+   type, a missing field) it raises before the request id is known to anyone, so the request is dropped and
+   the client waits forever. Here such a message becomes a `MalformedMessage`, and `handle_message` answers
+   a request with JSON-RPC InvalidParams (-32602) and logs a notification.
+2. Leaf values are structured strictly: "3" is not an integer and 3 is not a string (cattrs would coerce).
+3. Text synchronisation skips pygls' own `TextDocument` copies: the server keeps its own `DocumentStore`.
+   And the position encoding is UTF-8 when the client offers it, else UTF-16.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Generator
+from typing import Any
+
+import attrs
+import cattrs
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
+from pygls.protocol import LanguageServerProtocol, default_converter, lsp_method
+
+from lsp_server.positions import Encoding
+
+logger = logging.getLogger(__name__)
+
+
+@attrs.define
+class MalformedMessage:
+    """A message whose params did not structure into the type its method requires."""
+
+    id: Any
+    method: str
+    jsonrpc: str
+    reason: str
+
+    @property
+    def is_request(self) -> bool:
+        return self.id is not None
+
+
+def _strict(kind: type) -> Any:
+    def structure(value: Any, _: type) -> Any:
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r:.40}")
+        return value
+
+    return structure
+
+
+def make_converter() -> cattrs.Converter:
+    """pygls' lsprotocol converter, with strict int, str and bool."""
+    converter = default_converter()
+    for kind in (int, str, bool):
+        converter.register_structure_hook(kind, _strict(kind))
+    return converter
+
+
+def choose_position_encoding(capabilities: types.ClientCapabilities) -> Encoding:
+    offered = (capabilities.general and capabilities.general.position_encodings) or []
+    return "utf-8" if types.PositionEncodingKind.Utf8 in offered else "utf-16"
+
+
+class RodimusProtocol(LanguageServerProtocol):
+    position_encoding: Encoding = "utf-16"
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        method = data.get("method")
+        message_type = self.get_message_type(method) if isinstance(method, str) else None
+        if "jsonrpc" not in data or message_type is None or "result" in data or "error" in data:
+            return super().structure_message(data)
+        try:
+            return self._converter.structure(data, message_type)
+        except Exception as exc:
+            msg_id = data.get("id")
+            if "id" in data and not _valid_id(msg_id):
+                return MalformedMessage(id=None, method=method, jsonrpc="2.0", reason="invalid id")
+            return MalformedMessage(id=msg_id, method=method, jsonrpc="2.0", reason=_reason(exc))
+
+    def handle_message(self, message: Any) -> None:
+        if not isinstance(message, MalformedMessage):
+            super().handle_message(message)
+            return
+        if message.reason == "invalid id":
+            # JSON-RPC 2.0: an id that cannot be read is answered with a null id.
+            self._send_response(None, error=JsonRpcInvalidRequest("invalid request id").to_response_error())  # type: ignore[arg-type]
+        elif message.is_request:
+            logger.warning("%s request %s: invalid params: %s", message.method, message.id, message.reason)
+            error = JsonRpcInvalidParams(f"invalid params for {message.method}: {message.reason}")
+            self._send_response(message.id, error=error.to_response_error())
+        else:
+            logger.warning("%s notification dropped: invalid params: %s", message.method, message.reason)
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams) -> Generator[Any, Any, types.InitializeResult]:
+        self.position_encoding = choose_position_encoding(params.capabilities)
+        result = yield from super().lsp_initialize(params)
+        result.capabilities.position_encoding = self.position_encoding
+        return result
+
+    # pygls keeps a TextDocument per open file and rebuilds its text on every change; the server's own
+    # DocumentStore (documents.py) replaces it, so these only hand over to the registered handlers.
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+
+def _valid_id(msg_id: Any) -> bool:
+    return isinstance(msg_id, (int, str)) and not isinstance(msg_id, bool)
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost messages of a cattrs error, with the JSON path they occurred at."""
+    if isinstance(exc, cattrs.ClassValidationError):
+        return "; ".join(cattrs.transform_error(exc, path="$")[:3]) or str(exc)
+    return f"{type(exc).__name__}: {exc}"
