@@ -1,0 +1,172 @@
+-- Drives a headless Neovim with the rodimus plugin against the real server and writes what it saw
+-- to a JSON file for tests/editors/test_neovim.py. Runs on Neovim 0.7+ (no `nvim -l`, so it is
+-- loaded with `-c 'luafile ...'`). Settings come from the JSON file named by $RODIMUS_TEST_CONFIG:
+-- { plugin_dir, root, cmd, cache_dir, out, timeout_ms }.
+local cfg = vim.json.decode(table.concat(vim.fn.readfile(os.getenv('RODIMUS_TEST_CONFIG')), '\n'))
+local results = { steps = {} }
+
+local function finish()
+  local file = assert(io.open(cfg.out, 'w'))
+  file:write(vim.json.encode(results))
+  file:close()
+  vim.cmd('qa!')
+end
+
+local function step(name)
+  table.insert(results.steps, name)
+end
+
+local function wait(ms, predicate)
+  return vim.wait(ms, predicate, 50)
+end
+
+-- Positions in the fixture project (0-based rows).
+local APP_CALL_ROW, APP_CALL_COL = 5, 10 -- `area` in `print(area(width, height))`
+local APP_TODO_ROW = 4                   -- `# TODO: ...`
+
+local function main()
+  local version = vim.version()
+  results.nvim_version = ('%d.%d.%d'):format(version.major, version.minor, version.patch)
+  vim.opt.runtimepath:prepend(cfg.plugin_dir)
+  vim.cmd('filetype on')
+
+  local rodimus = require('rodimus')
+  local rodimus_client = require('rodimus.client')
+  rodimus.setup({
+    cmd = cfg.cmd,
+    root_dir = cfg.root,
+    init_options = { index = { cacheDir = cfg.cache_dir } },
+    inline = { debounce_ms = 50 },
+  })
+  results.commands = {
+    RodimusFix = vim.fn.exists(':RodimusFix') == 2,
+    RodimusSearch = vim.fn.exists(':RodimusSearch') == 2,
+    RodimusReindex = vim.fn.exists(':RodimusReindex') == 2,
+  }
+
+  step('open app.py')
+  vim.cmd('edit ' .. vim.fn.fnameescape(cfg.root .. '/app.py'))
+  local app = vim.api.nvim_get_current_buf()
+  results.filetype = vim.bo[app].filetype
+  local started = wait(cfg.timeout_ms, function()
+    local client = rodimus_client.get(app)
+    return client ~= nil and client.initialized == true
+  end)
+  local client = rodimus_client.get(app)
+  results.initialized = started
+  if not started then
+    results.error = 'the rodimus client did not initialize (server command: ' .. table.concat(cfg.cmd, ' ') .. ')'
+    return
+  end
+  results.server_name = client.server_info and client.server_info.name
+  results.inline_provider = client.server_capabilities.inlineCompletionProvider ~= nil
+  results.offset_encoding = client.offset_encoding
+
+  step('hover')
+  local uri = vim.uri_from_bufnr(app)
+  local hover_params = { textDocument = { uri = uri }, position = { line = APP_CALL_ROW, character = APP_CALL_COL } }
+  -- Indexing runs in the background after initialize: ask until the graph knows the symbol.
+  wait(cfg.timeout_ms, function()
+    local responses = vim.lsp.buf_request_sync(app, 'textDocument/hover', hover_params, 5000) or {}
+    for _, response in pairs(responses) do
+      local contents = response.result and response.result.contents
+      if contents then
+        results.hover = type(contents) == 'string' and contents or contents.value or vim.json.encode(contents)
+        return results.hover:find('area', 1, true) ~= nil
+      end
+      results.hover_error = response.err and response.err.message
+    end
+    return false
+  end)
+
+  step('definition')
+  vim.api.nvim_win_set_cursor(0, { APP_CALL_ROW + 1, APP_CALL_COL })
+  vim.lsp.buf.definition()
+  local jumped = wait(10000, function()
+    return vim.api.nvim_get_current_buf() ~= app
+  end)
+  results.definition = {
+    jumped = jumped,
+    file = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(0), ':t'),
+    line = vim.api.nvim_win_get_cursor(0)[1],
+  }
+  vim.cmd('buffer ' .. app)
+
+  step('code actions')
+  local line_length = #vim.api.nvim_buf_get_lines(app, APP_TODO_ROW, APP_TODO_ROW + 1, false)[1]
+  local action_params = {
+    textDocument = { uri = uri },
+    range = { start = { line = APP_TODO_ROW, character = 0 }, ['end'] = { line = APP_TODO_ROW, character = line_length } },
+    context = { diagnostics = {} },
+  }
+  results.code_actions = {}
+  for _, response in pairs(vim.lsp.buf_request_sync(app, 'textDocument/codeAction', action_params, 10000) or {}) do
+    for _, action in ipairs(response.result or {}) do
+      table.insert(results.code_actions, action.title)
+    end
+  end
+
+  step('inline completion')
+  local last_row = vim.api.nvim_buf_line_count(app)
+  vim.api.nvim_win_set_cursor(0, { last_row, 0 })
+  -- What is drawn: the extmark of the plugin's ghost text (or of the built-in UI on 0.12+).
+  local function shown_text()
+    local namespaces = vim.api.nvim_get_namespaces()
+    local namespace = namespaces['rodimus_ghost'] or namespaces['nvim.lsp.inline_completion']
+    for _, mark in ipairs(namespace and vim.api.nvim_buf_get_extmarks(app, namespace, 0, -1, { details = true }) or {}) do
+      local details = mark[4]
+      if details.virt_text and details.virt_text[1] then
+        local lines = { details.virt_text[1][1] }
+        for _, virt_line in ipairs(details.virt_lines or {}) do
+          lines[#lines + 1] = virt_line[1] and virt_line[1][1] or ''
+        end
+        return table.concat(lines, '\n')
+      end
+    end
+  end
+  -- Type in insert mode for real: the plugin's autocommands debounce and send the request, the
+  -- ghost text appears, and the accept key inserts it. A timer watches, since feedkeys() with
+  -- 'x!' keeps Neovim in insert mode until the timer leaves it.
+  local deadline = vim.loop.now() + cfg.timeout_ms
+  local timer = vim.loop.new_timer()
+  local line_before
+  local function line_now()
+    return vim.api.nvim_buf_get_lines(app, last_row - 1, last_row, false)[1]
+  end
+  timer:start(100, 100, vim.schedule_wrap(function()
+    local done = vim.loop.now() > deadline
+    if not results.inline_text then
+      local text = shown_text()
+      if text then
+        results.inline_text = text
+        results.inline_mode = vim.api.nvim_get_mode().mode
+        line_before = line_now()
+        vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<Tab>', true, false, true), 'm', false)
+      end
+    elseif line_now() ~= line_before then
+      results.lines_after_accept = vim.api.nvim_buf_get_lines(app, last_row - 1, -1, false)
+      results.cursor_after_accept = vim.api.nvim_win_get_cursor(0)
+      done = true
+    end
+    if done then
+      timer:stop()
+      timer:close()
+      vim.cmd('stopinsert')
+    end
+  end))
+  vim.api.nvim_feedkeys('A ', 'x!', false)
+  results.mode_after_typing = vim.api.nvim_get_mode().mode
+  results.shown_after_insert_leave = shown_text() or false
+
+  step('stop')
+  vim.lsp.stop_client(client.id)
+  results.stopped = wait(5000, function()
+    return vim.lsp.get_client_by_id(client.id) == nil
+  end)
+end
+
+local ok, err = xpcall(main, debug.traceback)
+if not ok then
+  results.error = err
+end
+finish()
