@@ -18,6 +18,8 @@ from typing import Any, Literal
 import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
+from lsp_server.strict import make_strict
+
 logger = logging.getLogger(__name__)
 
 
@@ -81,19 +83,8 @@ def wire_name(f: dataclasses.Field[Any]) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def _strict(kind: type) -> Callable[[Any, type], Any]:
-    def structure(value: Any, _: type) -> Any:
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise TypeError(f"expected {kind.__name__}")
-        return value
-
-    return structure
-
-
 def _make_converter() -> cattrs.Converter:
-    converter = cattrs.Converter()
-    for kind in (int, str, bool, float):
-        converter.register_structure_hook(kind, _strict(kind))
+    converter = make_strict(cattrs.Converter())
 
     def structure_tuple(value: Any, cls: type) -> tuple[Any, ...]:
         if not isinstance(value, list):

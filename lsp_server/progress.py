@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 import uuid
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -45,8 +46,14 @@ class WorkDone:
         return self
 
     def wait_started(self, timeout: float = 5.0) -> None:
-        """Block a worker until `begin` was sent (or progress turned out silent), so no report is lost."""
-        self._started.wait(timeout)
+        """Block a worker until `begin` was sent (or progress turned out silent), so no report is lost.
+
+        Gives up after `timeout` seconds (a client that never answers) or when the server stops.
+        """
+        deadline = time.monotonic() + timeout
+        while not self._started.wait(0.05):
+            if self._ls.stopping.is_set() or time.monotonic() > deadline:
+                return
 
     async def _begin(self) -> None:
         window = self._ls.client_capabilities.window

@@ -3,8 +3,9 @@
 1. Every request gets an answer. Stock pygls 2.1 structures a message while it is still being decoded
    (`json.loads(object_hook=structure_message)`), and when the params do not fit the method's type (a wrong
    type, a missing field) it raises before the request id is known to anyone, so the request is dropped and
-   the client waits forever. Here such a message becomes a `MalformedMessage`, and `handle_message` answers
-   a request with JSON-RPC InvalidParams (-32602) and logs a notification.
+   the client waits forever. Here a request or notification that does not structure becomes a
+   `MalformedMessage`, and `handle_message` answers a request with JSON-RPC InvalidParams (-32602) (or
+   InvalidRequest with a null id if its id is unreadable) and logs a notification.
 2. Leaf values are structured strictly: "3" is not an integer and 3 is not a string (cattrs would coerce).
 3. Text synchronisation skips pygls' own `TextDocument` copies: the server keeps its own `DocumentStore`.
    And the position encoding is UTF-8 when the client offers it, else UTF-16.
@@ -13,48 +14,33 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Generator
+from dataclasses import dataclass
 from typing import Any
 
-import attrs
 import cattrs
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
 from pygls.protocol import LanguageServerProtocol, default_converter, lsp_method
 
 from lsp_server.positions import Encoding
+from lsp_server.strict import make_strict
 
 logger = logging.getLogger(__name__)
 
 
-@attrs.define
+@dataclass(frozen=True)
 class MalformedMessage:
     """A message whose params did not structure into the type its method requires."""
 
-    id: Any
+    id: Any  # None for a notification (or an unreadable id)
     method: str
-    jsonrpc: str
     reason: str
-
-    @property
-    def is_request(self) -> bool:
-        return self.id is not None
-
-
-def _strict(kind: type) -> Any:
-    def structure(value: Any, _: type) -> Any:
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r:.40}")
-        return value
-
-    return structure
+    id_readable: bool = True
 
 
 def make_converter() -> cattrs.Converter:
     """pygls' lsprotocol converter, with strict int, str and bool."""
-    converter = default_converter()
-    for kind in (int, str, bool):
-        converter.register_structure_hook(kind, _strict(kind))
-    return converter
+    return make_strict(default_converter(), (int, str, bool))
 
 
 def choose_position_encoding(capabilities: types.ClientCapabilities) -> Encoding:
@@ -75,17 +61,17 @@ class RodimusProtocol(LanguageServerProtocol):
         except Exception as exc:
             msg_id = data.get("id")
             if "id" in data and not _valid_id(msg_id):
-                return MalformedMessage(id=None, method=method, jsonrpc="2.0", reason="invalid id")
-            return MalformedMessage(id=msg_id, method=method, jsonrpc="2.0", reason=_reason(exc))
+                return MalformedMessage(id=None, method=method, reason="unreadable id", id_readable=False)
+            return MalformedMessage(id=msg_id, method=method, reason=_reason(exc))
 
     def handle_message(self, message: Any) -> None:
         if not isinstance(message, MalformedMessage):
             super().handle_message(message)
             return
-        if message.reason == "invalid id":
+        if not message.id_readable:
             # JSON-RPC 2.0: an id that cannot be read is answered with a null id.
             self._send_response(None, error=JsonRpcInvalidRequest("invalid request id").to_response_error())  # type: ignore[arg-type]
-        elif message.is_request:
+        elif message.id is not None:
             logger.warning("%s request %s: invalid params: %s", message.method, message.id, message.reason)
             error = JsonRpcInvalidParams(f"invalid params for {message.method}: {message.reason}")
             self._send_response(message.id, error=error.to_response_error())
