@@ -46,7 +46,7 @@ HoverSection = Callable[["RodimusServer", HoverQuery], Awaitable["str | None"]]
 
 
 async def hover(ls: RodimusServer, params: types.HoverParams) -> types.Hover | None:
-    found = position_target(ls, params.text_document.uri, params.position)
+    found = await position_target(ls, params.text_document.uri, params.position)
     if found is None:
         return None
     target, pos = found

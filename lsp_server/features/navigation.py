@@ -17,6 +17,7 @@ from lsp_server.convert import (
     lsp_location,
     lsp_range,
     lsp_symbol_information,
+    to_pos,
 )
 from lsp_server.features.target import Target, file_target, position_target
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 
 async def definition(ls: RodimusServer, params: types.DefinitionParams) -> list[types.Location] | None:
-    found = position_target(ls, params.text_document.uri, params.position)
+    found = await position_target(ls, params.text_document.uri, params.position)
     if found is None:
         return None
     target, pos = found
@@ -34,7 +35,7 @@ async def definition(ls: RodimusServer, params: types.DefinitionParams) -> list[
 
 
 async def references(ls: RodimusServer, params: types.ReferenceParams) -> list[types.Location] | None:
-    found = position_target(ls, params.text_document.uri, params.position)
+    found = await position_target(ls, params.text_document.uri, params.position)
     if found is None:
         return None
     target, pos = found
@@ -63,7 +64,7 @@ async def workspace_symbol(ls: RodimusServer, params: types.WorkspaceSymbolParam
 async def prepare_call_hierarchy(
     ls: RodimusServer, params: types.CallHierarchyPrepareParams
 ) -> list[types.CallHierarchyItem] | None:
-    found = position_target(ls, params.text_document.uri, params.position)
+    found = await position_target(ls, params.text_document.uri, params.position)
     if found is None:
         return None
     target, pos = found
@@ -159,8 +160,9 @@ def _node_id(ls: RodimusServer, target: Target, item: types.CallHierarchyItem) -
     """The graph node of an item: from its `data`, else the symbol at its name (a client may drop data)."""
     if isinstance(item.data, dict) and isinstance(item.data.get("nodeId"), str):
         return item.data["nodeId"]
-    found = position_target(ls, item.uri, item.selection_range.start)
-    symbol = target.project.symbol_at(target.path, found[1]) if found is not None else None
+    lines = ls.texts().lines(target.path)
+    pos = to_pos(lines, item.selection_range.start, ls.position_encoding) if lines is not None else None
+    symbol = target.project.symbol_at(target.path, pos) if pos is not None else None
     return symbol.node_id if symbol is not None else None
 
 

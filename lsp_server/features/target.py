@@ -31,22 +31,26 @@ def file_target(ls: RodimusServer, uri: str) -> Target | None:
         return None
     path = uri_to_path(uri)
     if path is None:
-        logger.info("no code graph for %r: not a file URI", uri)
+        logger.debug("no code graph for %r: not a file URI", uri)
         return None
     return Target(uri, path, project)
 
 
-def position_target(ls: RodimusServer, uri: str, position: types.Position) -> tuple[Target, Pos] | None:
-    """The file and UTF-8 position a request points at; None for an unknown file or a line past the end."""
+async def position_target(ls: RodimusServer, uri: str, position: types.Position) -> tuple[Target, Pos] | None:
+    """The file and UTF-8 position a request points at; None for an unknown file or a line past the end.
+
+    An open document converts on the loop; any other file's text comes from the graph, in a worker (the
+    graph may be busy indexing, and the loop must never wait for it).
+    """
     target = file_target(ls, uri)
     if target is None:
         return None
     document = ls.documents.get(uri)
-    lines = document.lines if document is not None else ls.texts().lines(target.path)
+    lines = document.lines if document is not None else await ls.query(ls.texts().lines, target.path)
     if lines is None:
-        logger.info("no text for %s", uri)
+        logger.debug("no text for %s", uri)
         return None
     pos = to_pos(lines, position, ls.position_encoding)
     if pos is None:
-        logger.info("position %d:%d is past the end of %s (%d lines)", position.line, position.character, uri, len(lines))
+        logger.debug("position %d:%d is past the end of %s (%d lines)", position.line, position.character, uri, len(lines))
     return (target, pos) if pos is not None else None
