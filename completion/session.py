@@ -1,0 +1,244 @@
+"""DocumentSession: one open document's text, token log and model state, updated edit by edit.
+
+The state the session keeps ("persistent") covers `<|fim_begin|>` and the document's tokens up to the
+*anchor* of the cursor: the last safe token boundary before it (`completion.tokens`), plus the log tokens
+after that boundary that `encode(text before the cursor)` shares. A request then feeds, on a copy, the few
+tokens of the prefix the log does not share (the word under the cursor), `<|fim_hole|>`, a bounded suffix
+window and `<|fim_end|>`: exactly the PSM prompt the starter was trained on
+(`<|fim_begin|> prefix <|fim_hole|> suffix <|fim_end|> middle`), with the prefix tokenized as a whole.
+
+On an edit the token log is re-tokenized around it (`completion.retokenize`), checkpoints after the first
+changed token are dropped, and the next `sync` rolls back to the newest checkpoint at or before the anchor
+and feeds only the tokens from there. With checkpoints dense near the cursor (`CheckpointStore`), typing
+costs a bounded number of tokens whatever the document's length. Rodimus+ keeps its attention window
+inside the state, so restoring a checkpoint restores the window too.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from completion.checkpoints import CheckpointStore, keep_set
+from completion.line_index import LineIndex
+from completion.lm import RecurrentLM
+from completion.options import CheckpointPolicy
+from completion.retokenize import TokenEdit, boundary_at_or_after, boundary_at_or_before, retokenize
+from completion.token_log import TokenLog
+from completion.tokens import TokenCodec
+from models.state import RodimusState
+
+MAX_TAIL_BYTES = 1024  # beyond this (a huge line with no whitespace), the prefix's end is tokenized approximately
+
+
+@dataclass
+class Prompt:
+    """A private copy of the state after the whole PSM prompt, and the logits for the first middle token."""
+
+    state: RodimusState
+    logits: torch.Tensor
+    fed: int  # tokens fed on the copy for this request
+    synced: int  # tokens fed to the persistent state first
+
+
+class DocumentSession:
+    def __init__(self, lm: RecurrentLM, codec: TokenCodec, text: str,
+                 policy: CheckpointPolicy = CheckpointPolicy()) -> None:
+        self.lm = lm
+        self.codec = codec
+        self.policy = policy
+        self.text = bytearray(text.encode("utf-8"))
+        ids = codec.encode(text)
+        self.log = TokenLog(ids, codec.token_lengths[np.asarray(ids, dtype=np.int64)])
+        self.lines = LineIndex(self.text)
+        self.cursor = len(self.text)
+        self.checkpoints = CheckpointStore(policy)
+        self._live: RodimusState | None = None
+        self._live_index = -1  # the live state covers log[:_live_index]; -1: nothing usable
+        self._scratch: RodimusState | None = None
+
+    # ------------------------------------------------------------------------------------------ text
+    def edit(self, start: int, old_end: int, new_text: str) -> TokenEdit:
+        """Replace bytes `start:old_end` by `new_text`; the cursor moves to the end of the new text."""
+        if not 0 <= start <= old_end <= len(self.text):
+            raise ValueError(f"edit {start}:{old_end} is outside the document's {len(self.text)} bytes")
+        new = new_text.encode("utf-8")
+        self.text[start:old_end] = new
+        self.lines.splice(start, old_end, new)
+        change = retokenize(self.codec, self.log, self.text, start, old_end, start + len(new))
+        self.checkpoints.drop_after(change.first_changed)
+        if self._live_index > change.first_changed:
+            self._live_index = -1
+        self.cursor = start + len(new)
+        return change
+
+    def edit_lines(self, start: tuple[int, int], end: tuple[int, int], new_text: str) -> TokenEdit:
+        """The same edit with (line, UTF-8 byte column) positions, as the server's document store reports them."""
+        return self.edit(self.lines.offset(*start), self.lines.offset(*end), new_text)
+
+    def offset(self, line: int, byte_col: int) -> int:
+        return self.lines.offset(line, byte_col)
+
+    def full_text(self) -> str:
+        return self.text.decode("utf-8")
+
+    # ------------------------------------------------------------------------------------------ state
+    def anchor(self, cursor: int) -> tuple[int, list[int]]:
+        """(index the persistent state sits at for this cursor, prefix tokens a request feeds after it)."""
+        cursor = max(0, min(cursor, len(self.text)))
+        safe = boundary_at_or_before(self.text, cursor - 1) if cursor > 0 else 0
+        start = self.log.index_of_boundary(safe)
+        if start is None or cursor - safe > MAX_TAIL_BYTES:
+            start = max(0, self.log.tokens_before(cursor) - 1)
+            safe = int(self.log.bounds[start])
+        tail = self.codec.encode_bytes(self.text[safe:cursor])
+        shared = self.log.ids[start : start + len(tail)]
+        same = 0
+        while same < len(shared) and shared[same] == tail[same]:
+            same += 1
+        return start + same, tail[same:]
+
+    def sync(self, cursor: int | None = None, should_stop: Callable[[], bool] | None = None) -> int:
+        """Bring the persistent state to the cursor's anchor (default: where the last edit ended).
+
+        Returns the number of tokens fed; fewer than needed if `should_stop` said so between chunks (the
+        progress made is kept, the next call continues from there).
+        """
+        if cursor is not None:
+            self.cursor = max(0, min(cursor, len(self.text)))
+        target, _ = self.anchor(self.cursor)
+        return self._advance(target, should_stop)
+
+    def prompt(self, cursor: int, suffix_tokens: int, fim: bool = True,
+               should_stop: Callable[[], bool] | None = None) -> Prompt | None:
+        """The PSM prompt's state and first logits for a completion at byte `cursor` (None if stopped)."""
+        self.cursor = max(0, min(cursor, len(self.text)))
+        target, tail = self.anchor(self.cursor)
+        synced = self._advance(target, should_stop)
+        if self._live_index != target:
+            return None
+        special = self.codec.special
+        suffix = self.suffix_ids(self.cursor, suffix_tokens) if fim else []
+        ids = [*tail, special.fim_hole, *suffix, special.fim_end]
+        scratch = self._scratch_copy()
+        logits = self.lm.feed_logits(ids, scratch)
+        return Prompt(scratch, logits, len(ids), synced)
+
+    def suffix_ids(self, cursor: int, limit: int) -> list[int]:
+        """The first `limit` tokens of `encode(text after the cursor)`."""
+        if limit <= 0 or cursor >= len(self.text):
+            return []
+        safe = boundary_at_or_after(self.text, cursor + 1)
+        start = self.log.index_of_boundary(safe)
+        if start is None or safe - cursor > MAX_TAIL_BYTES:
+            start = min(len(self.log), self.log.tokens_before(cursor) + 1)
+            safe = int(self.log.bounds[start])
+        head = self.codec.encode_bytes(self.text[cursor:safe])[:limit]
+        return [*head, *self.log.ids[start : start + limit - len(head)].tolist()]
+
+    def prefix_state(self, cursor: int) -> RodimusState:
+        """A copy of the state after `<|fim_begin|>` and `encode(text[:cursor])` (what a request starts from)."""
+        target, tail = self.anchor(cursor)
+        self._advance(target)
+        assert self._live is not None
+        state = self._live.clone()
+        self.lm.feed(tail, state)
+        return state
+
+    def in_sync(self) -> bool:
+        """Whether the persistent state already sits at the cursor's anchor."""
+        return self._live_index == self.anchor(self.cursor)[0]
+
+    @property
+    def state_index(self) -> int:
+        """How many document tokens the persistent state covers (-1 when it must be rebuilt)."""
+        return self._live_index
+
+    @property
+    def nbytes(self) -> int:
+        states = [s for s in (self._live, self._scratch) if s is not None]
+        return sum(s.nbytes for s in states) + self.checkpoints.nbytes + self.log.nbytes + len(self.text)
+
+    @property
+    def state_nbytes(self) -> int:
+        """Bytes of model state only (what eviction frees)."""
+        states = [s for s in (self._live, self._scratch) if s is not None]
+        return sum(s.nbytes for s in states) + self.checkpoints.nbytes
+
+    def drop_states(self) -> None:
+        """Free every model state (eviction); the next sync rebuilds from the text."""
+        self._live = self._scratch = None
+        self._live_index = -1
+        self.checkpoints.clear()
+
+    # ------------------------------------------------------------------------------------------ internals
+    def _scratch_copy(self) -> RodimusState:
+        assert self._live is not None
+        if self._scratch is None:
+            self._scratch = self._live.clone()
+        else:
+            self._scratch.copy_(self._live)
+        return self._scratch
+
+    def _origin(self) -> RodimusState:
+        """The state after `<|fim_begin|>` alone, in the live buffer."""
+        if self._live is None:
+            self._live = self.lm.new_state()
+        else:
+            for layer in self._live.layers:
+                for t in layer.tensors():
+                    t.zero_()
+            self._live.position = 0
+        self.lm.feed([self.codec.special.fim_begin], self._live)
+        return self._live
+
+    def _advance(self, target: int, should_stop: Callable[[], bool] | None = None) -> int:
+        source = self._live_index if 0 <= self._live_index <= target else -1
+        nearest = self.checkpoints.newest_at_or_before(target)
+        if nearest is not None and nearest[0] > source:
+            if self._live is None:
+                self._live = nearest[1].clone()
+            else:
+                self._live.copy_(nearest[1])
+            source = nearest[0]
+        if source < 0:
+            self._origin()
+            source = 0
+        live = self._live
+        assert live is not None
+        pinned = self._pinned(target)
+        candidates = set(pinned) | set(range(source - source % self.policy.every + self.policy.every, target,
+                                             self.policy.every)) | {source}
+        keep = keep_set([*self.checkpoints.indices, *candidates], target, self.policy, pinned)
+        stops = sorted(i for i in candidates if source <= i < target and i in keep)
+        fed = 0
+        position = source
+        for stop in [*stops, target]:
+            ids = self.log.ids[position:stop].tolist()
+            done = self.lm.feed(ids, live, should_stop)
+            fed += done
+            position += done
+            if done < len(ids):
+                break
+            if stop != target and stop not in self.checkpoints:
+                self.checkpoints.save(stop, live)
+        self._live_index = position
+        self.checkpoints.retain(keep_set(self.checkpoints.indices, target, self.policy, pinned))
+        return fed
+
+    def _pinned(self, target: int) -> list[int]:
+        """Checkpoints the policy always wants near the cursor: the last few tokens and line starts."""
+        recent = [i for i in range(target - self.policy.recent, target) if i >= 0]
+        starts: list[int] = []
+        position = int(self.log.bounds[target])
+        for _ in range(self.policy.lines):
+            newline = self.text.rfind(b"\n", 0, position)
+            if newline < 0:
+                break
+            index = self.log.index_of_boundary(boundary_at_or_before(self.text, newline))
+            if index is not None:
+                starts.append(index)
+            position = newline
+        return recent + starts
