@@ -25,6 +25,10 @@ local APP_CALL_ROW, APP_CALL_COL = 5, 10 -- `area` in `print(area(width, height)
 local APP_TODO_ROW = 4                   -- `# TODO: ...`
 
 local function main()
+  results.notifications = {}
+  vim.notify = function(message)
+    table.insert(results.notifications, message)
+  end
   local version = vim.version()
   results.nvim_version = ('%d.%d.%d'):format(version.major, version.minor, version.patch)
   vim.opt.runtimepath:prepend(cfg.plugin_dir)
@@ -105,6 +109,35 @@ local function main()
       table.insert(results.code_actions, action.title)
     end
   end
+
+  -- Both commands either call on_result or report an error through vim.notify.
+  local function answered(key)
+    local notified = #results.notifications
+    return function()
+      return results[key] ~= nil or #results.notifications > notified
+    end
+  end
+
+  step('reindex')
+  local reindexed = answered('reindex')
+  rodimus.reindex({ on_result = function(result)
+    results.reindex = result
+  end })
+  wait(cfg.timeout_ms, reindexed)
+
+  step('search')
+  local searched = answered('search_hits')
+  rodimus.search('area of a rectangle', { k = 5, on_result = function(hits)
+    results.search_hits = #(hits or {})
+  end })
+  wait(cfg.timeout_ms, searched)
+  results.search_files = {}
+  for _, item in ipairs(vim.fn.getqflist()) do
+    local name = vim.api.nvim_buf_get_name(item.bufnr):sub(#cfg.root + 2)
+    table.insert(results.search_files, name)
+  end
+  vim.cmd('cclose')
+  vim.cmd('buffer ' .. app)
 
   step('inline completion')
   local last_row = vim.api.nvim_buf_line_count(app)

@@ -18,7 +18,7 @@ function M.setup(opts)
   commands.register(config)
 
   local function on_attach(client, bufnr)
-    inline.attach(bufnr, config)
+    inline.attach(bufnr, client, config)
     if config.on_attach then
       config.on_attach(client, bufnr)
     end

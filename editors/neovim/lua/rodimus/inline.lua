@@ -78,9 +78,15 @@ function M.trigger(bufnr, trigger_kind)
     vim.lsp.inline_completion.get({ bufnr = bufnr })
     return
   end
-  M.fetch(bufnr, trigger_kind or TRIGGER_INVOKED, function(items, err)
+  trigger_kind = trigger_kind or TRIGGER_INVOKED
+  M.fetch(bufnr, trigger_kind, function(items, err)
     if err then
-      vim.notify('rodimus: inline completion failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.WARN)
+      local message = 'rodimus: inline completion failed: ' .. (err.message or vim.inspect(err))
+      if trigger_kind == TRIGGER_INVOKED then
+        vim.notify(message, vim.log.levels.WARN)
+      else
+        require('vim.lsp.log').warn(message)
+      end
       return
     end
     local client = rodimus_client.get(bufnr)
@@ -153,9 +159,10 @@ local function map_or_type(bufnr, lhs, action, desc)
   end, { buffer = bufnr, expr = true, desc = desc })
 end
 
---- Turns inline completion on for `bufnr`.
-function M.attach(bufnr, config)
-  if buffers[bufnr] or not config.inline.enabled then
+--- Turns inline completion on for `bufnr` when the server offers it.
+function M.attach(bufnr, client, config)
+  local offered = (client.server_capabilities or {}).inlineCompletionProvider
+  if buffers[bufnr] or not config.inline.enabled or not offered then
     return
   end
   local native = config.inline.native and M.native_available()
