@@ -24,6 +24,10 @@ COMMANDS: dict[str, str] = {
     "serve": "lsp_server.commands.serve",
     "index": "lsp_server.commands.index",
     "graph": "lsp_server.commands.graph",
+    "localize": "lsp_server.commands.localize",
+    "fix": "lsp_server.commands.fix",
+    "serve-model": "lsp_server.commands.serve_model",
+    "train": "lsp_server.commands.train",
 }
 
 EPILOG = """examples:

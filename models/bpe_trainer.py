@@ -15,7 +15,8 @@ from pathlib import Path
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
-from models.special_tokens import BOS, EOS, PAD, SPECIAL_TOKENS
+from models.special_tokens import SPECIAL_TOKENS
+from models.tokenizer import Tokenizer as RodimusTokenizer
 
 DEFAULT_VOCAB_SIZE = 16384
 
@@ -36,27 +37,9 @@ def train_bpe(texts: Iterable[str], vocab_size: int = DEFAULT_VOCAB_SIZE) -> Tok
     return tokenizer
 
 
-def tokenizer_config(model_max_length: int) -> dict[str, object]:
-    """tokenizer_config.json in the official checkpoints' spirit: nothing is added to encoded text."""
-    return {
-        "tokenizer_class": "PreTrainedTokenizerFast",
-        "bos_token": BOS,
-        "eos_token": EOS,
-        "pad_token": PAD,
-        "add_bos_token": False,
-        "add_eos_token": False,
-        "padding_side": "left",
-        "model_max_length": model_max_length,
-        "additional_special_tokens": [t for t in SPECIAL_TOKENS if t not in {BOS, EOS}],
-    }
-
-
-def save_tokenizer(tokenizer: Tokenizer, out_dir: Path, model_max_length: int = 4096) -> None:
-    """Write tokenizer.json and tokenizer_config.json into out_dir."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tokenizer.save(str(out_dir / "tokenizer.json"))
-    config = tokenizer_config(model_max_length)
-    (out_dir / "tokenizer_config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+def save_tokenizer(backend: Tokenizer, out_dir: Path) -> None:
+    """Write tokenizer.json, tokenizer_config.json and special_tokens_map.json (the model folder's format)."""
+    RodimusTokenizer(backend).save(out_dir)
 
 
 def sample_texts(jsonl: Path, max_bytes: int, seed: int = 0) -> Iterator[str]:

@@ -1,0 +1,32 @@
+"""`rodimus-lsp train`: train or fine-tune a Rodimus model on a local corpus (see models.train)."""
+from __future__ import annotations
+
+import argparse
+
+from lsp_server.errors import UsageError
+from models.train_options import add_arguments
+
+HELP = "train or fine-tune a Rodimus model on a local corpus"
+EPILOG = """examples:
+  python -m models.corpus --out data/corpus          build the corpus (licence-checked local Python source)
+  python -m models.bpe_trainer --out data/tokenizer  train the byte-level BPE tokenizer
+  rodimus-lsp train --out runs/starter --max-minutes 90 --threads 1
+  rodimus-lsp train --out runs/starter --resume      continue after an interruption
+
+The run folder gets model/ (a model folder usable with --model), train_state.pt and metrics.jsonl.
+--json prints {"eval_loss", "eval_bpb", "step", "tokens", "elapsed_s"} at the end."""
+
+__all__ = ["HELP", "EPILOG", "add_arguments", "run"]
+
+
+def run(args: argparse.Namespace) -> int:
+    for folder, name in ((args.corpus, "train.jsonl"), (args.tokenizer, "tokenizer.json")):
+        if not (folder / name).is_file():
+            raise UsageError(f"{folder / name} does not exist")
+    if args.resume and not (args.out / "train_state.pt").is_file():
+        raise UsageError(f"--resume: {args.out / 'train_state.pt'} does not exist")
+    if args.init and not (args.init / "config.json").is_file():
+        raise UsageError(f"--init: {args.init / 'config.json'} does not exist")
+    from models.train import run as train
+
+    return train(args)
