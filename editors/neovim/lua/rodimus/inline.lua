@@ -71,11 +71,11 @@ function M.fetch(bufnr, trigger_kind, callback)
   return ok
 end
 
---- Requests now and shows the first usable item as ghost text.
+--- Requests now and shows the first usable item as ghost text. (With the built-in UI of 0.12+,
+--- Neovim itself requests while typing; this then does nothing.)
 function M.trigger(bufnr, trigger_kind)
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
-  if M.native_available() and buffers[bufnr] and buffers[bufnr].native then
-    vim.lsp.inline_completion.get({ bufnr = bufnr })
+  if not buffers[bufnr] or buffers[bufnr].native then
     return
   end
   trigger_kind = trigger_kind or TRIGGER_INVOKED
