@@ -1,0 +1,107 @@
+"""An open document: its bytes, a line index, its tree, kept in step with every edit.
+
+`apply` splices the UTF-8 bytes in place, updates the line-start index (only the lines after the edit shift) and
+tells the tree about the edit; `reparse` then lets tree-sitter reuse everything the edits did not touch, and the
+chunked extractor re-extracts only the chunks whose text changed.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from tree_sitter import Tree
+
+from analysis.extract import extract_generic
+from analysis.facts import FileFacts
+from analysis.languages import new_parser
+from analysis.pyextract import ChunkedPythonExtractor
+from analysis.types import Pos, TextEdit
+
+
+def _line_starts(data: bytes | bytearray, base: int = 0) -> list[int]:
+    starts = []
+    i = data.find(b"\n")
+    while i >= 0:
+        starts.append(base + i + 1)
+        i = data.find(b"\n", i + 1)
+    return starts
+
+
+class Document:
+    """Text and tree of one file, buffer or disk."""
+
+    def __init__(self, lang: str, text: str) -> None:
+        self.lang = lang
+        self.data = bytearray(text.encode("utf-8"))
+        self.line_starts = [0, *_line_starts(self.data)]
+        self._text: str | None = text
+        self._parser = new_parser(lang) if lang != "text" else None
+        self._extractor = ChunkedPythonExtractor() if lang == "python" else None
+        self.tree: Tree | None = self._parser.parse(self.data) if self._parser is not None else None
+        self._dirty = False
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self.data.decode("utf-8", "replace")
+        return self._text
+
+    def offset(self, pos: Pos) -> int:
+        """Byte offset of a position, clamped into the text (past the end of a line -> its end)."""
+        starts = self.line_starts
+        if pos.line < 0:
+            return 0
+        if pos.line >= len(starts):
+            return len(self.data)
+        start = starts[pos.line]
+        end = starts[pos.line + 1] - 1 if pos.line + 1 < len(starts) else len(self.data)
+        return start + min(max(pos.col, 0), end - start)
+
+    def point(self, offset: int) -> tuple[int, int]:
+        line = bisect_right(self.line_starts, offset) - 1
+        return line, offset - self.line_starts[line]
+
+    def line_text(self, line: int) -> bytes:
+        starts = self.line_starts
+        if not 0 <= line < len(starts):
+            return b""
+        end = starts[line + 1] - 1 if line + 1 < len(starts) else len(self.data)
+        return bytes(self.data[starts[line]:end])
+
+    def apply(self, edit: TextEdit) -> None:
+        """Splice one edit into the bytes, the line index and the tree (call `reparse` after the batch)."""
+        start = self.offset(edit.start)
+        end = max(start, self.offset(edit.end))
+        start_point, old_end_point = self.point(start), self.point(end)
+        new = edit.new_text.encode("utf-8")
+        self.data[start:end] = new
+        delta = len(new) - (end - start)
+        starts = self.line_starts
+        first = bisect_right(starts, start)  # lines that start after the edit's start
+        last = bisect_right(starts, end)
+        starts[first:] = [*_line_starts(new, start), *(s + delta for s in starts[last:])]
+        new_end = start + len(new)
+        self._text = None
+        if self.tree is not None:
+            self.tree.edit(
+                start_byte=start, old_end_byte=end, new_end_byte=new_end, start_point=start_point,
+                old_end_point=old_end_point, new_end_point=self.point(new_end),
+            )
+            self._dirty = True
+
+    def reparse(self) -> None:
+        if self._parser is not None and self._dirty:
+            self.tree = self._parser.parse(self.data, self.tree)
+            self._dirty = False
+
+    def facts(self) -> FileFacts:
+        """The document's facts (re-extracting only what changed since the last call)."""
+        self.reparse()
+        if self.tree is None:
+            return FileFacts(lang="text", text=self.text, line_count=len(self.line_starts))
+        src = bytes(self.data)
+        if self._extractor is not None:
+            facts = self._extractor.extract(self.tree, src)
+        else:
+            facts = extract_generic(self.lang, self.tree, src)
+        facts.text = self.text
+        return facts

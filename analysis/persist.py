@@ -1,0 +1,117 @@
+"""The on-disk cache of a workspace's graph: per-file facts and resolved edges, in msgpack.
+
+One file, `graph.msgpack`, in a cache folder outside the user's tree (`$XDG_CACHE_HOME/rodimus-lsp/<hash of the
+root>/`, else `~/.cache/rodimus-lsp/...`, or the configured folder). It holds compact extraction results, never
+networkx objects, so loading is a msgpack decode plus building the graph. Each file entry carries the size,
+modification time and content digest it was made from; the workspace re-reads a file whose size or time differ
+and keeps the entry if the digest still matches. A missing, corrupt or other-version cache loads as empty (a
+warning is logged) and is rewritten by the next save.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import msgpack
+
+from analysis.facts import FileFacts
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 3
+CACHE_FILE = "graph.msgpack"
+
+
+def default_cache_dir(root: Path) -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    digest = hashlib.sha256(str(root).encode("utf-8")).hexdigest()[:16]
+    return Path(base) / "rodimus-lsp" / f"{root.name or 'root'}-{digest}"
+
+
+@dataclass
+class CachedFile:
+    lang: str
+    size: int
+    mtime_ns: int
+    digest: str
+    facts: FileFacts | None  # None: the file was skipped (binary)
+
+
+@dataclass
+class CacheContent:
+    files: dict[str, CachedFile] = field(default_factory=dict)
+    edges: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    deps: dict[str, list[str]] = field(default_factory=dict)
+
+
+def save(path: Path, root: Path, content: CacheContent) -> None:
+    """Write the cache atomically (a reader never sees half a file)."""
+    ids: dict[str, int] = {}
+
+    def ref(node_id: str) -> int:
+        found = ids.get(node_id)
+        if found is None:
+            found = ids[node_id] = len(ids)
+        return found
+
+    kinds = {"contains": 0, "imports": 1, "extends": 2, "calls": 3}
+    edges = {}
+    for rel, file_edges in content.edges.items():
+        flat: list[int] = []
+        for u, v, kind in file_edges:
+            flat.extend((ref(u), ref(v), kinds[kind]))
+        edges[rel] = flat
+    payload = {
+        "format": FORMAT_VERSION,
+        "root": str(root),
+        "files": {
+            rel: [f.lang, f.size, f.mtime_ns, f.digest, f.facts.pack() if f.facts is not None else None]
+            for rel, f in content.files.items()
+        },
+        "ids": list(ids),
+        "edges": edges,
+        "deps": content.deps,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".graph-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            msgpack.pack(payload, out, use_bin_type=True)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load(path: Path, root: Path) -> CacheContent:
+    """The cache's content, or an empty one (with a logged warning) when it cannot be used."""
+    if not path.exists():
+        return CacheContent()
+    try:
+        with path.open("rb") as src:
+            payload = msgpack.unpack(src, raw=False, use_list=False, strict_map_key=False)
+        if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION:
+            found = payload.get("format") if isinstance(payload, dict) else None
+            logger.warning("graph cache %s has format %r, not %r: rebuilding it", path, found, FORMAT_VERSION)
+            return CacheContent()
+        if payload.get("root") != str(root):
+            logger.warning("graph cache %s belongs to %s, not %s: rebuilding it", path, payload.get("root"), root)
+            return CacheContent()
+        files = {}
+        for rel, (lang, size, mtime_ns, digest, packed) in payload["files"].items():
+            facts = FileFacts.unpack(packed) if packed is not None else None
+            files[rel] = CachedFile(lang, size, mtime_ns, digest, facts)
+        ids = payload["ids"]
+        kinds = ("contains", "imports", "extends", "calls")
+        edges = {}
+        for rel, flat in payload["edges"].items():
+            edges[rel] = [(ids[flat[i]], ids[flat[i + 1]], kinds[flat[i + 2]]) for i in range(0, len(flat), 3)]
+        deps = {rel: list(keys) for rel, keys in payload["deps"].items()}
+        return CacheContent(files, edges, deps)
+    except Exception as err:  # a corrupt cache is never fatal: it is rebuilt
+        logger.warning("graph cache %s is unreadable (%s: %s): rebuilding it", path, type(err).__name__, err)
+        return CacheContent()

@@ -1,0 +1,501 @@
+"""Python extraction: a tree-sitter tree -> `FileFacts`.
+
+Extraction is compositional: the facts of a run of sibling statements are the concatenation of the facts of
+each statement (lines shifted, scope indices offset). `extract_python` uses that to do a whole file in one query;
+`ChunkedPythonExtractor` uses it to re-extract only the chunks an edit touched. A chunk is a top-level statement,
+or a statement directly in the body of a class that is not nested in a function (such classes are split into
+their members). A chunk's facts depend only on its text, its start column and whether it sits in a class body, so
+they are memoised under that key, relative to the chunk's first line.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from typing import Any
+
+from tree_sitter import Node, QueryCursor, Tree
+
+from analysis.facts import (
+    ASSIGN, B_KIND, B_NAME, B_SCOPE, CLASS, D_KIND, D_NAME, D_PARENT, DEF, FUNCTION, GLOBAL, IMPORT, NONLOCAL,
+    OTHER, PARAM, SELF_ATTR, STAR, FileFacts,
+)
+from analysis.languages import query
+
+_DOTTED = re.compile(r"[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*)*\Z")
+_SUPER = re.compile(r"super\s*\([^()]*\)\s*\.\s*([^\W\d]\w*)\Z")
+_SPACE = re.compile(r"\s+")
+_STRING_PREFIX = re.compile(r"[rRuUbBfF]*")
+
+# (defs, binds, calls, all_names) of a region; lines relative to the region's first line, scope -1 = container.
+Region = tuple[list[tuple], list[tuple], list[tuple], "list[str] | None"]
+MemoKey = tuple[bool, str, int, bytes]
+
+# From this many chunks to extract, one query over the whole file beats one query per chunk.
+_WHOLE_FILE_QUERY_MIN = 8
+
+
+def dotted_name(text: str) -> str | None:
+    """`a . b` -> "a.b"; `super().m` -> "super().m"; anything that is not a plain name chain -> None."""
+    if _DOTTED.match(text):
+        return _SPACE.sub("", text) if (" " in text or "\n" in text or "\t" in text) else text
+    m = _SUPER.match(text)
+    if m:
+        return "super()." + m.group(1)
+    return None
+
+
+def string_content(literal: str) -> str:
+    """The content of a Python string literal, quotes and prefix removed (escapes are left as written)."""
+    body = literal[_STRING_PREFIX.match(literal).end():]
+    for quote in ('"""', "'''", '"', "'"):
+        if body.startswith(quote):
+            end = len(body) - len(quote) if body.endswith(quote) and len(body) >= 2 * len(quote) else len(body)
+            return body[len(quote):end]
+    return body
+
+
+def _text(src: bytes, node: Node) -> str:
+    return src[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+
+def _docstring(body: Node | None, src: bytes) -> str:
+    if body is None:
+        return ""
+    for child in body.named_children:
+        if child.type == "comment":
+            continue
+        if child.type == "expression_statement" and child.named_child_count == 1:
+            string = child.named_child(0)
+            if string.type == "string":
+                return string_content(_text(src, string))
+        return ""
+    return ""
+
+
+def _value_hint(src: bytes, right: Node | None, annotation: Node | None) -> str:
+    """What an assignment tells about the bound value: a called name, an aliased name or an annotation."""
+    if right is not None:
+        kind = right.type
+        if kind == "call":
+            func = right.child_by_field_name("function")
+            if func is not None and func.type in ("identifier", "attribute"):
+                name = dotted_name(_text(src, func))
+                if name is not None:
+                    return "c:" + name
+        elif kind in ("identifier", "attribute"):
+            name = dotted_name(_text(src, right))
+            if name is not None:
+                return "n:" + name
+    if annotation is not None:
+        name = dotted_name(_text(src, annotation).strip("\"' "))
+        if name is not None:
+            return "t:" + name
+    return ""
+
+
+def _base_names(src: bytes, superclasses: Node | None) -> tuple[str, ...]:
+    if superclasses is None:
+        return ()
+    bases = []
+    for arg in superclasses.named_children:
+        if arg.type in ("identifier", "attribute"):
+            name = dotted_name(_text(src, arg))
+            if name is not None:
+                bases.append(name)
+    return tuple(bases)
+
+
+def _statement_of(node: Node) -> Node:
+    """The statement an assignment target belongs to (through chained and unpacking assignments)."""
+    stmt = node
+    while stmt.type != "expression_statement" and stmt.parent is not None and stmt.parent.type not in (
+        "module", "block"
+    ):
+        stmt = stmt.parent
+    return stmt
+
+
+def _def_record(node: Node, src: bytes, parent: int, row0: int) -> tuple:
+    """The def record of a class_definition or function_definition node (with its decorators, if any)."""
+    outer = node.parent if node.parent is not None and node.parent.type == "decorated_definition" else node
+    name_node = node.child_by_field_name("name")
+    body = node.child_by_field_name("body")
+    start, end = outer.start_point, node.end_point
+    name_pos = name_node.start_point if name_node is not None else node.start_point
+    is_class = node.type == "class_definition"
+    return (
+        CLASS if is_class else FUNCTION,
+        _text(src, name_node) if name_node is not None else "",
+        parent, start[0] - row0, start[1], end[0] - row0, end[1], name_pos[0] - row0, name_pos[1],
+        src[node.start_byte:body.start_byte if body is not None else node.end_byte].decode("utf-8", "replace").rstrip(),
+        _docstring(body, src),
+        _decorator_names(src, outer) if outer is not node else (),
+        _base_names(src, node.child_by_field_name("superclasses")) if is_class else (),
+    )
+
+
+def _decorator_names(src: bytes, decorated: Node) -> tuple[str, ...]:
+    names = []
+    for child in decorated.named_children:
+        if child.type == "decorator" and child.named_child_count:
+            expr = child.named_child(0)
+            if expr.type == "call":
+                expr = expr.child_by_field_name("function") or expr
+            names.append(dotted_name(_text(src, expr)) or _text(src, expr))
+    return tuple(names)
+
+
+def _region(caps: dict[str, list[Node]], src: bytes, row0: int, in_class: bool) -> Region:
+    """The facts of the captures of one region (a chunk, a whole file, or a split class's header)."""
+    defs_nodes = caps.get("class", []) + caps.get("function", [])
+    if len(defs_nodes) > 1:
+        defs_nodes.sort(key=lambda n: n.start_byte)
+    starts = [d.start_byte for d in defs_nodes]
+    ends = [d.end_byte for d in defs_nodes]
+    parents: list[int] = []
+    stack: list[int] = []
+    for i, start in enumerate(starts):
+        while stack and ends[stack[-1]] <= start:
+            stack.pop()
+        parents.append(stack[-1] if stack else -1)
+        stack.append(i)
+    kinds = [CLASS if d.type == "class_definition" else FUNCTION for d in defs_nodes]
+
+    def scope_at(byte: int) -> int:
+        i = bisect_right(starts, byte) - 1
+        while i >= 0 and ends[i] <= byte:
+            i = parents[i]
+        return i
+
+    defs = [_def_record(node, src, parents[i], row0) for i, node in enumerate(defs_nodes)]
+    binds: list[tuple] = [
+        (parents[i], d[1], d[7], d[8], DEF, i, -1, -1, None) for i, d in enumerate(defs)
+    ]
+    add = binds.append
+    all_names: list[str] | None = None
+    all_pos = (-1, -1)  # where the last `__all__` is bound: the one that counts
+
+    for node in caps.get("bind.param", ()):
+        parent = node.parent
+        annotation = None
+        if parent.type in ("typed_parameter", "typed_default_parameter"):
+            annotation = parent.child_by_field_name("type")
+        pos = node.start_point
+        hint = _value_hint(src, None, annotation) if annotation is not None else ""
+        add((scope_at(node.start_byte), _text(src, node), pos[0] - row0, pos[1], PARAM, hint, -1, -1, None))
+    for node in caps.get("bind.assign", ()):
+        scope = scope_at(node.start_byte)
+        assignment = node.parent
+        hint = _value_hint(src, assignment.child_by_field_name("right"), assignment.child_by_field_name("type"))
+        pos = node.start_point
+        name = _text(src, node)
+        if scope < 0 or kinds[scope] == CLASS:
+            stmt = _statement_of(assignment)
+            end = stmt.end_point
+            add((scope, name, pos[0] - row0, pos[1], ASSIGN, hint, end[0] - row0, end[1], _text(src, stmt)))
+            if scope < 0 and not in_class and name == "__all__" and (pos[0], pos[1]) > all_pos:
+                all_names = _string_list(src, assignment.child_by_field_name("right"))
+                all_pos = (pos[0], pos[1])
+        else:
+            add((scope, name, pos[0] - row0, pos[1], ASSIGN, hint, -1, -1, None))
+    for node in caps.get("bind.unpack", ()):
+        scope = scope_at(node.start_byte)
+        pos = node.start_point
+        if scope < 0 or kinds[scope] == CLASS:
+            stmt = _statement_of(node)
+            end = stmt.end_point
+            add((scope, _text(src, node), pos[0] - row0, pos[1], ASSIGN, "", end[0] - row0, end[1],
+                 _text(src, stmt)))
+        else:
+            add((scope, _text(src, node), pos[0] - row0, pos[1], ASSIGN, "", -1, -1, None))
+    for capture, kind in (("bind.other", OTHER), ("bind.global", GLOBAL), ("bind.nonlocal", NONLOCAL)):
+        for node in caps.get(capture, ()):
+            pos = node.start_point
+            add((scope_at(node.start_byte), _text(src, node), pos[0] - row0, pos[1], kind, "", -1, -1, None))
+
+    targets = caps.get("bind.attr")
+    if targets:
+        first_params = _first_params(binds)
+        for left in targets:
+            scope = scope_at(left.start_byte)
+            if scope < 0 or kinds[scope] != FUNCTION:
+                continue
+            owner = parents[scope]
+            if not (in_class if owner < 0 else kinds[owner] == CLASS):
+                continue
+            obj = left.child_by_field_name("object")
+            attr = left.child_by_field_name("attribute")
+            if obj is None or attr is None or _text(src, obj) != first_params.get(scope):
+                continue
+            assignment = left.parent
+            hint = _value_hint(src, assignment.child_by_field_name("right"), assignment.child_by_field_name("type"))
+            stmt = _statement_of(assignment)
+            pos, end = attr.start_point, stmt.end_point
+            add((scope, _text(src, attr), pos[0] - row0, pos[1], SELF_ATTR, hint, end[0] - row0, end[1],
+                 _text(src, stmt)))
+
+    for node in caps.get("import", ()):
+        _import_binds(node, src, scope_at(node.start_byte), row0, add)
+
+    calls: list[tuple] = []
+    add_call = calls.append
+    for node in caps.get("call.name", ()):
+        pos = node.start_point
+        add_call((scope_at(node.start_byte), _text(src, node), pos[0] - row0, pos[1]))
+    for node in caps.get("call.attr", ()):
+        callee = dotted_name(_text(src, node))
+        if callee is None:
+            continue
+        last = callee[callee.rfind(".") + 1:]
+        end = node.end_point
+        add_call((scope_at(node.start_byte), callee, end[0] - row0,
+                  end[1] - (len(last) if last.isascii() else len(last.encode()))))
+
+    binds.sort(key=lambda b: (b[2], b[3], b[4], b[1]))
+    calls.sort(key=lambda c: (c[2], c[3]))
+    return defs, binds, calls, all_names
+
+
+def _first_params(binds: list[tuple]) -> dict[int, str]:
+    first: dict[int, tuple[int, int, str]] = {}
+    for b in binds:
+        if b[B_KIND] == PARAM:
+            seen = first.get(b[B_SCOPE])
+            if seen is None or (b[2], b[3]) < seen[:2]:
+                first[b[B_SCOPE]] = (b[2], b[3], b[B_NAME])
+    return {scope: v[2] for scope, v in first.items()}
+
+
+def _string_list(src: bytes, node: Node | None) -> list[str] | None:
+    if node is None or node.type not in ("list", "tuple"):
+        return None
+    names = []
+    for item in node.named_children:
+        if item.type != "string":
+            return None
+        names.append(string_content(_text(src, item)))
+    return names
+
+
+def _import_binds(node: Node, src: bytes, scope: int, row0: int, add: Any) -> None:
+    def bind(at: Node, kind: int, hint: tuple, name: str | None = None) -> None:
+        pos = at.start_point
+        add((scope, name if name is not None else _text(src, at), pos[0] - row0, pos[1], kind, hint, -1, -1, None))
+
+    if node.type == "import_statement":
+        for item in node.children_by_field_name("name"):
+            if item.type == "aliased_import":
+                module = dotted_name(_text(src, item.child_by_field_name("name"))) or ""
+                bind(item.child_by_field_name("alias"), IMPORT, (0, module, None, False))
+            else:
+                module = dotted_name(_text(src, item)) or ""
+                head = item.named_child(0) if item.named_child_count else item
+                bind(head, IMPORT, (0, module, None, "." in module))
+        return
+    module_node = node.child_by_field_name("module_name")
+    level, module = 0, ""
+    if module_node is not None:
+        if module_node.type == "relative_import":
+            for part in module_node.named_children:
+                if part.type == "import_prefix":
+                    level = part.end_byte - part.start_byte
+                else:
+                    module = dotted_name(_text(src, part)) or ""
+        else:
+            module = dotted_name(_text(src, module_node)) or ""
+    names = node.children_by_field_name("name")
+    if not names:
+        for child in node.named_children:
+            if child.type == "wildcard_import":
+                bind(child, STAR, (level, module, None, False), "*")
+        return
+    for item in names:
+        if item.type == "aliased_import":
+            name = dotted_name(_text(src, item.child_by_field_name("name"))) or ""
+            bind(item.child_by_field_name("alias"), IMPORT, (level, module, name, False))
+        else:
+            bind(item, IMPORT, (level, module, dotted_name(_text(src, item)) or "", False))
+
+
+def _module_doc(root: Node, src: bytes) -> str:
+    for child in root.named_children:
+        if child.type == "comment":
+            continue
+        if child.type == "expression_statement" and child.named_child_count == 1:
+            string = child.named_child(0)
+            if string.type == "string":
+                return string_content(_text(src, string))
+        return ""
+    return ""
+
+
+def exported_first(defs: list[tuple], binds: list[tuple]) -> list[tuple]:
+    """The bindings other files can observe (module and class scopes, parameters, `self.<name>` attributes and
+    the scopes that assign them), then the others, each part in document order. Edits to the locals of a plain
+    function then leave the indices of the observable bindings alone, so what other files resolved stays valid."""
+    self_scopes = {b[B_SCOPE] for b in binds if b[B_KIND] == SELF_ATTR}
+    head: list[tuple] = []
+    tail: list[tuple] = []
+    for b in binds:
+        scope = b[B_SCOPE]
+        if scope < 0 or defs[scope][D_KIND] == CLASS or b[B_KIND] == PARAM or scope in self_scopes:
+            head.append(b)
+        else:
+            tail.append(b)
+    return head + tail if tail else head
+
+
+def _finish(root: Node, src: bytes, defs: list[tuple], binds: list[tuple], calls: list[tuple],
+            all_names: list[str] | None) -> FileFacts:
+    binds = exported_first(defs, binds)
+    facts = FileFacts(lang="python", text="", defs=defs, binds=binds, calls=calls, all_names=all_names,
+                      doc=_module_doc(root, src), line_count=root.end_point[0] + 1)
+    facts.attrs = attributes(defs, binds)
+    return facts
+
+
+def extract_python(tree: Tree, src: bytes) -> FileFacts:
+    """The facts of a whole Python file, in one query (`FileFacts.text` is left for the caller to fill)."""
+    root = tree.root_node
+    defs, binds, calls, all_names = _region(QueryCursor(query("python")).captures(root), src, 0, False)
+    return _finish(root, src, defs, binds, calls, all_names)
+
+
+class ChunkedPythonExtractor:
+    """Extraction for a live document: `extract` reuses the facts of every chunk whose text is unchanged."""
+
+    def __init__(self) -> None:
+        self._memo: dict[MemoKey, Region] = {}
+
+    def extract(self, tree: Tree, src: bytes) -> FileFacts:
+        root = tree.root_node
+        plan: list[tuple] = []
+        _plan(root.children, -1, False, plan)
+        memo, new_memo = self._memo, {}
+        regions: dict[int, Region] = {}
+        missing: list[tuple[int, MemoKey | None]] = []
+        for i, entry in enumerate(plan):
+            if entry[0] != "c":
+                continue
+            node = entry[1]
+            key = (entry[3], node.type, node.start_point[1], src[node.start_byte:node.end_byte])
+            found = None if node.has_error else memo.get(key)
+            if found is None:
+                # Chunks with syntax errors are never reused: error recovery may depend on more than their text.
+                missing.append((i, None if node.has_error else key))
+            else:
+                regions[i] = new_memo[key] = found
+        if missing:
+            if len(missing) >= _WHOLE_FILE_QUERY_MIN:
+                captures = _captures_by_chunk(tree, [plan[i][1] for i, _ in missing])
+            else:
+                cursor = QueryCursor(query("python"))
+                captures = [cursor.captures(plan[i][1]) for i, _ in missing]
+            for (i, key), caps in zip(missing, captures):
+                entry = plan[i]
+                regions[i] = found = _region(caps, src, entry[1].start_point[0], entry[3])
+                if key is not None:
+                    new_memo[key] = found
+        self._memo = new_memo
+        return _assemble(root, src, plan, regions)
+
+
+def _plan(nodes: list[Node], container: int, in_class: bool, plan: list[tuple]) -> None:
+    """Flatten the statements into chunks ("c", node, container entry, in_class) and split classes
+    ("k", outer, class node, body, container entry), in document order."""
+    for node in nodes:
+        if node.type == "comment":
+            continue
+        inner = node.child_by_field_name("definition") if node.type == "decorated_definition" else node
+        body = inner.child_by_field_name("body") if inner is not None and inner.type == "class_definition" else None
+        if body is not None:
+            plan.append(("k", node, inner, body, container))
+            _plan(body.children, len(plan) - 1, True, plan)
+        else:
+            plan.append(("c", node, container, in_class))
+
+
+def _captures_by_chunk(tree: Tree, chunks: list[Node]) -> list[dict[str, list[Node]]]:
+    """Run the query once over the file and hand each capture to the chunk that holds it."""
+    starts = [c.start_byte for c in chunks]
+    ends = [c.end_byte for c in chunks]
+    out: list[dict[str, list[Node]]] = [{} for _ in chunks]
+    for name, nodes in QueryCursor(query("python")).captures(tree.root_node).items():
+        for node in nodes:
+            b = node.start_byte
+            i = bisect_right(starts, b) - 1
+            if i >= 0 and b < ends[i]:
+                out[i].setdefault(name, []).append(node)
+    return out
+
+
+def _append_region(region: Region, container: int, row0: int, defs: list[tuple], binds: list[tuple],
+                   calls: list[tuple]) -> None:
+    base = len(defs)
+    for d in region[0]:
+        defs.append((d[0], d[1], container if d[2] < 0 else base + d[2], d[3] + row0, d[4], d[5] + row0, d[6],
+                     d[7] + row0, d[8], d[9], d[10], d[11], d[12]))
+    for b in region[1]:
+        binds.append((container if b[0] < 0 else base + b[0], b[1], b[2] + row0, b[3], b[4],
+                      base + b[5] if b[4] == DEF else b[5], b[6] + row0 if b[6] >= 0 else -1, b[7], b[8]))
+    for c in region[2]:
+        calls.append((container if c[0] < 0 else base + c[0], c[1], c[2] + row0, c[3]))
+
+
+def _assemble(root: Node, src: bytes, plan: list[tuple], regions: dict[int, Region]) -> FileFacts:
+    defs: list[tuple] = []
+    binds: list[tuple] = []
+    calls: list[tuple] = []
+    all_names: list[str] | None = None
+    class_index: dict[int, int] = {}
+    cursor: QueryCursor | None = None
+    for i, entry in enumerate(plan):
+        if entry[0] == "k":
+            _, outer, inner, body, container_entry = entry
+            container = class_index[container_entry] if container_entry >= 0 else -1
+            in_class = container_entry >= 0
+            cursor = cursor or QueryCursor(query("python"))
+            # The class's own header, as the whole-file extraction sees it: decorators, name, bases.
+            for node in outer.named_children if outer is not inner else ():
+                if node.type == "decorator":
+                    _append_region(_region(cursor.captures(node), src, 0, in_class), container, 0, defs, binds,
+                                   calls)
+            class_index[i] = idx = len(defs)
+            record = _def_record(inner, src, container, 0)
+            defs.append(record)
+            binds.append((container, record[1], record[7], record[8], DEF, idx, -1, -1, None))
+            superclasses = inner.child_by_field_name("superclasses")
+            if superclasses is not None:  # inside the class node, so in the class's scope
+                _append_region(_region(cursor.captures(superclasses), src, 0, True), idx, 0, defs, binds, calls)
+            continue
+        _, node, container_entry, _in_class = entry
+        region = regions[i]
+        _append_region(region, class_index[container_entry] if container_entry >= 0 else -1,
+                       node.start_point[0], defs, binds, calls)
+        if region[3] is not None:
+            all_names = region[3]
+    return _finish(root, src, defs, binds, calls, all_names)
+
+
+def attributes(defs: list[tuple], binds: list[tuple]) -> list[tuple]:
+    """Module and class attributes: the first assignment of each name in the module, in a class body, or to
+    `self.<name>` in one of the class's methods; names that are also defs of that scope are left out."""
+    def_names = {(d[D_PARENT], d[D_NAME]) for d in defs}
+    seen: set[tuple[int, str]] = set()
+    out: list[tuple] = []
+    for i, b in enumerate(binds):
+        kind = b[B_KIND]
+        if kind == ASSIGN:
+            scope = b[B_SCOPE]
+            if scope >= 0 and defs[scope][D_KIND] != CLASS:
+                continue
+        elif kind == SELF_ATTR:
+            scope = defs[b[B_SCOPE]][D_PARENT]
+        else:
+            continue
+        key = (scope, b[B_NAME])
+        if key in seen or key in def_names:
+            continue
+        seen.add(key)
+        out.append((scope, b[B_NAME], i))
+    return out

@@ -1,0 +1,539 @@
+"""Python name resolution over `FileFacts`: scopes, imports, attribute chains, class hierarchies.
+
+A *target* is where a name leads: `(rel, "m", -1)` a module file, `(dotted, "n", -1)` a namespace package,
+`(rel, "d", i)` def `i` of a file, `(rel, "b", i)` binding `i` of a file (a variable, parameter or attribute).
+Imports are always followed to what they import, as go-to-definition does. A *value* is what a target evaluates
+to when an attribute chain continues from it: `("mod", rel, 0)`, `("ns", dotted, 0)`, `("cls", rel, i)`,
+`("inst", rel, i)` (an instance of class i), `("func", rel, i)`, `("super", rel, i)`.
+
+Every lookup records what it read in `deps` (file paths, `mod:<dotted>` module-name lookups, `sub:<class id>`
+subclass lookups), so that the workspace can re-resolve exactly the files whose answers may have changed.
+Cached answers carry their own dependencies, which are replayed into the caller's set on a hit.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from analysis.facts import (
+    B_COL, B_HINT, B_KIND, B_LINE, B_NAME, B_SCOPE, CLASS, D_COL, D_END_COL, D_END_LINE, D_EXTRA, D_HEADER,
+    D_DECORATORS, D_KIND, D_LINE, D_PARENT, DEF, FUNCTION, GLOBAL, IMPORT, NONLOCAL, PARAM, SELF_ATTR, STAR, FileFacts,
+)
+from analysis.graph import CALLS, EXTENDS, IMPORTS, member_ids
+
+Target = tuple[str, str, int]
+Value = tuple[str, str, int]
+Edge = tuple[str, str, str]
+
+_IN_PROGRESS = object()
+
+
+class PyFileIndex:
+    """Lookup tables of one Python file, derived from its facts."""
+
+    __slots__ = ("facts", "def_ids", "attr_ids", "id_to_def", "scopes", "stars", "globals", "self_attrs",
+                 "attr_of", "first_params")
+
+    def __init__(self, rel: str, facts: FileFacts) -> None:
+        self.facts = facts
+        self.def_ids, self.attr_ids = member_ids(rel, facts)
+        self.id_to_def = {node_id: i for i, node_id in enumerate(self.def_ids)}
+        defs = facts.defs
+        scopes: dict[int, dict[str, list[int]]] = {}
+        stars: dict[int, list[int]] = {}
+        global_names: dict[int, set[str]] = {}
+        self_attrs: dict[int, dict[str, list[int]]] = {}
+        first_params: dict[int, int] = {}
+        for i, b in enumerate(facts.binds):
+            kind = b[B_KIND]
+            scope = b[B_SCOPE]
+            if kind == SELF_ATTR:
+                self_attrs.setdefault(defs[scope][D_PARENT], {}).setdefault(b[B_NAME], []).append(i)
+                continue
+            if kind == STAR:
+                stars.setdefault(scope, []).append(i)
+                continue
+            if kind == GLOBAL or kind == NONLOCAL:
+                if kind == GLOBAL:
+                    global_names.setdefault(scope, set()).add(b[B_NAME])
+                continue
+            if kind == PARAM and scope not in first_params:
+                first_params[scope] = i
+            scopes.setdefault(scope, {}).setdefault(b[B_NAME], []).append(i)
+        self.scopes = scopes
+        self.stars = stars
+        self.globals = global_names
+        self.self_attrs = self_attrs
+        self.first_params = first_params
+        self.attr_of = {(a[0], a[1]): self.attr_ids[k] for k, a in enumerate(facts.attrs)}
+
+    def scope_at(self, line: int, col: int) -> int:
+        """The innermost def whose span holds the position (-1: module level)."""
+        best = -1
+        pos = (line, col)
+        for i, d in enumerate(self.facts.defs):
+            if (d[D_LINE], d[D_COL]) <= pos < (d[D_END_LINE], d[D_END_COL]):
+                best = i
+            elif d[D_LINE] > line:
+                break
+        return best
+
+
+class PythonResolver:
+    """Resolves names of the Python files of a project (see the module docstring)."""
+
+    def __init__(self, facts: dict[str, FileFacts], modules: dict[str, str], module_of: dict[str, str],
+                 prefixes: set[str], subclasses: Callable[[str], Iterable[str]]) -> None:
+        self.facts = facts
+        self.modules = modules
+        self.module_of = module_of
+        self.prefixes = prefixes
+        self.subclasses_of = subclasses
+        self.deps: set[str] | None = None
+        self._index: dict[str, PyFileIndex] = {}
+        # Cached answers; every key is (kind, rel, ...) and `_keys_of[rel]` lists the keys about file `rel`.
+        self._cache: dict[tuple, tuple[Any, frozenset[str]]] = {}
+        self._keys_of: dict[str, list[tuple]] = {}
+
+    # ---- bookkeeping ------------------------------------------------------------------------------------------
+
+    def forget(self, rel: str) -> None:
+        """Drop what was derived from a file's facts and the answers about it (its content changed). Answers
+        about other files stay: they can only have read what `signature` covers."""
+        self._index.pop(rel, None)
+        for key in self._keys_of.pop(rel, ()):
+            self._cache.pop(key, None)
+
+    def clear_cache(self) -> None:
+        """Forget every cached answer (something other files can see has changed)."""
+        self._cache.clear()
+        self._keys_of.clear()
+
+    def index(self, rel: str) -> PyFileIndex | None:
+        if self.deps is not None:
+            self.deps.add(rel)
+        found = self._index.get(rel)
+        if found is None:
+            facts = self.facts.get(rel)
+            if facts is None or facts.lang != "python":
+                return None
+            found = self._index[rel] = PyFileIndex(rel, facts)
+        return found
+
+    def _cached(self, key: tuple, compute: Callable[[], Any], empty: Any = ()) -> Any:
+        hit = self._cache.get(key)
+        if hit is None:
+            outer = self.deps
+            self.deps = set()
+            self._cache[key] = (_IN_PROGRESS, frozenset())
+            self._keys_of.setdefault(key[1], []).append(key)
+            try:
+                result = compute()
+            finally:
+                deps, self.deps = self.deps, outer
+            hit = self._cache[key] = (result, frozenset(deps))
+        elif hit[0] is _IN_PROGRESS:
+            return empty  # a cycle (mutual imports, recursive aliases): no answer on this path
+        if self.deps is not None and hit[1]:
+            self.deps |= hit[1]
+        return hit[0]
+
+    # ---- modules ----------------------------------------------------------------------------------------------
+
+    def module_file(self, dotted: str) -> str | None:
+        if self.deps is not None:
+            self.deps.add("mod:" + dotted)
+        return self.modules.get(dotted)
+
+    def _module_target(self, dotted: str) -> list[Target]:
+        rel = self.module_file(dotted)
+        if rel is not None:
+            return [(rel, "m", -1)]
+        if dotted in self.prefixes:
+            return [(dotted, "n", -1)]
+        return []
+
+    def absolute_module(self, rel: str, level: int, module: str) -> str:
+        """The dotted name a (possibly relative) import names, seen from file `rel`."""
+        if level == 0:
+            return module
+        parts = self.module_of.get(rel, "").split(".")
+        if not rel.endswith(("/__init__.py", "/__init__.pyi")) and rel not in ("__init__.py", "__init__.pyi"):
+            parts = parts[:-1]
+        up = level - 1
+        if up > len(parts):
+            return ""
+        parts = parts[:len(parts) - up] if up else parts
+        if module:
+            parts.append(module)
+        return ".".join(p for p in parts if p)
+
+    # ---- lookups ----------------------------------------------------------------------------------------------
+
+    def lookup(self, rel: str, scope: int, name: str, pos: tuple[int, int] | None) -> list[Target]:
+        """Targets of `name` used in scope `scope` of file `rel` at `pos` (Python's LEGB rule, classes skipped
+        for nested scopes; in the scope of use, the last binding before `pos` wins)."""
+        idx = self.index(rel)
+        if idx is None:
+            return []
+        defs = idx.facts.defs
+        s, first = scope, True
+        while True:
+            if s >= 0 and not first and defs[s][D_KIND] == CLASS:
+                s = defs[s][D_PARENT]
+                continue
+            if s >= 0 and name in idx.globals.get(s, ()):
+                s, first = -1, False
+                continue
+            found = idx.scopes.get(s, {}).get(name)
+            if found:
+                if first and pos is not None and len(found) > 1:
+                    before = [i for i in found if (idx.facts.binds[i][B_LINE], idx.facts.binds[i][B_COL]) <= pos]
+                    found = before[-1:] or found
+                return self.follow(rel, found)
+            if s < 0:
+                break
+            s, first = defs[s][D_PARENT], False
+        for star in idx.stars.get(-1, ()):
+            found_star = self._star_member(rel, star, name)
+            if found_star:
+                return found_star
+        return []
+
+    def follow(self, rel: str, binds: Iterable[int]) -> list[Target]:
+        """Bindings -> targets: defs become defs, imports are followed, anything else stays a binding."""
+        idx = self.index(rel)
+        out: list[Target] = []
+        for i in binds:
+            b = idx.facts.binds[i]
+            kind = b[B_KIND]
+            if kind == DEF:
+                out.append((rel, "d", b[B_HINT]))
+            elif kind == IMPORT:
+                out.extend(self.import_targets(rel, i) or [(rel, "b", i)])
+            else:
+                out.append((rel, "b", i))
+        return _unique(out)
+
+    def import_targets(self, rel: str, bind: int) -> list[Target]:
+        return self._cached(("imp", rel, bind), lambda: self._import_targets(rel, bind))
+
+    def _import_targets(self, rel: str, bind: int) -> list[Target]:
+        idx = self.index(rel)
+        level, module, name, head_only = idx.facts.binds[bind][B_HINT]
+        dotted = self.absolute_module(rel, level, module)
+        if name is None:
+            if head_only:
+                dotted = dotted.split(".", 1)[0]
+            return self._module_target(dotted) if dotted else []
+        if not dotted:
+            return []
+        return self.member_targets(self._module_value(dotted), name) if self._module_value(dotted) else []
+
+    def _module_value(self, dotted: str) -> Value | None:
+        for target in self._module_target(dotted):
+            return ("mod", target[0], 0) if target[1] == "m" else ("ns", target[0], 0)
+        return None
+
+    def _star_member(self, rel: str, star: int, name: str) -> list[Target]:
+        idx = self.index(rel)
+        level, module, _name, _head = idx.facts.binds[star][B_HINT]
+        dotted = self.absolute_module(rel, level, module)
+        value = self._module_value(dotted) if dotted else None
+        if value is None or value[0] != "mod":
+            return []
+        source = self.index(value[1])
+        if source is None:
+            return []
+        exported = source.facts.all_names
+        if (name not in exported) if exported is not None else name.startswith("_"):
+            return []
+        return self.member_targets(value, name)
+
+    def member_targets(self, value: Value, name: str) -> list[Target]:
+        kind = value[0]
+        if kind == "mod":
+            return self._cached(("mod", value[1], name), lambda: self._module_member(value[1], name))
+        if kind == "ns":
+            return self._module_target(value[1] + "." + name)
+        if kind in ("cls", "inst"):
+            return self._cached(("cls", value[1], value[2], name), lambda: self._class_member(value, name, 0))
+        if kind == "super":
+            return self._cached(("super", value[1], value[2], name), lambda: self._class_member(value, name, 1))
+        return []
+
+    def _module_member(self, rel: str, name: str) -> list[Target]:
+        idx = self.index(rel)
+        if idx is None:
+            return []
+        found = idx.scopes.get(-1, {}).get(name)
+        if found:
+            return self.follow(rel, found)
+        module = self.module_of.get(rel, "")
+        if rel.endswith(("__init__.py", "__init__.pyi")) and module:
+            sub = self._module_target(module + "." + name)
+            if sub:
+                return sub
+        for star in idx.stars.get(-1, ()):
+            found_star = self._star_member(rel, star, name)
+            if found_star:
+                return found_star
+        return []
+
+    def mro(self, rel: str, cls: int) -> list[tuple[str, int]]:
+        """The class and its ancestors (depth first, left to right, each once)."""
+        return self._cached(("mro", rel, cls), lambda: self._mro(rel, cls), [(rel, cls)])
+
+    def _mro(self, rel: str, cls: int) -> list[tuple[str, int]]:
+        out = [(rel, cls)]
+        for base in self.base_classes(rel, cls):
+            for entry in self.mro(*base):
+                if entry not in out:
+                    out.append(entry)
+        return out
+
+    def base_classes(self, rel: str, cls: int) -> list[tuple[str, int]]:
+        return self._cached(("bases", rel, cls), lambda: self._base_classes(rel, cls))
+
+    def _base_classes(self, rel: str, cls: int) -> list[tuple[str, int]]:
+        idx = self.index(rel)
+        d = idx.facts.defs[cls]
+        out: list[tuple[str, int]] = []
+        for base in d[D_EXTRA]:
+            for target in self.resolve_dotted(rel, d[D_PARENT], base, (d[D_LINE], d[D_COL])):
+                if target[1] == "d" and self.index(target[0]).facts.defs[target[2]][D_KIND] == CLASS:
+                    if (target[0], target[2]) != (rel, cls) and (target[0], target[2]) not in out:
+                        out.append((target[0], target[2]))
+        return out
+
+    def _class_member(self, value: Value, name: str, skip: int) -> list[Target]:
+        for crel, cidx in self.mro(value[1], value[2])[skip:]:
+            idx = self.index(crel)
+            found = idx.scopes.get(cidx, {}).get(name)
+            if found:
+                return self.follow(crel, found)
+            found = idx.self_attrs.get(cidx, {}).get(name)
+            if found:
+                return [(crel, "b", i) for i in found]
+        return []
+
+    def overrides(self, rel: str, cls: int, name: str) -> list[Target]:
+        """Methods named `name` defined in subclasses of class `cls` (at any depth)."""
+        return self._cached(("over", rel, cls, name), lambda: self._overrides(rel, cls, name))
+
+    def _overrides(self, rel: str, cls: int, name: str) -> list[Target]:
+        out: list[Target] = []
+        seen: set[str] = set()
+        todo = [self.index(rel).def_ids[cls]]
+        while todo:
+            class_id = todo.pop()
+            if self.deps is not None:
+                self.deps.add("sub:" + class_id)
+            for sub_id in sorted(self.subclasses_of(class_id)):
+                if sub_id in seen:
+                    continue
+                seen.add(sub_id)
+                todo.append(sub_id)
+                sub_rel = sub_id.split("::", 1)[0]
+                idx = self.index(sub_rel)
+                sub = idx.id_to_def.get(sub_id) if idx is not None else None
+                if sub is None:
+                    continue
+                for i in idx.scopes.get(sub, {}).get(name, ()):
+                    b = idx.facts.binds[i]
+                    if b[B_KIND] == DEF and idx.facts.defs[b[B_HINT]][D_KIND] == FUNCTION:
+                        out.append((sub_rel, "d", b[B_HINT]))
+        return out
+
+    # ---- values -----------------------------------------------------------------------------------------------
+
+    def values(self, targets: Iterable[Target]) -> list[Value]:
+        out: list[Value] = []
+        for rel, kind, i in targets:
+            if kind == "m":
+                out.append(("mod", rel, 0))
+            elif kind == "n":
+                out.append(("ns", rel, 0))
+            elif kind == "d":
+                out.append(("cls" if self.index(rel).facts.defs[i][D_KIND] == CLASS else "func", rel, i))
+            else:
+                out.extend(self._cached(("val", rel, i), lambda rel=rel, i=i: self._bind_values(rel, i)))
+        return _unique(out)
+
+    def _bind_values(self, rel: str, i: int) -> list[Value]:
+        idx = self.index(rel)
+        defs = idx.facts.defs
+        b = idx.facts.binds[i]
+        kind, scope, hint = b[B_KIND], b[B_SCOPE], b[B_HINT]
+        if kind == PARAM and scope >= 0 and idx.first_params.get(scope) == i:
+            owner = defs[scope][D_PARENT]
+            if owner >= 0 and defs[owner][D_KIND] == CLASS and "staticmethod" not in defs[scope][D_DECORATORS]:
+                return [("inst", rel, owner)]
+        if not isinstance(hint, str) or len(hint) < 3:
+            return []
+        source, expr = hint[0], hint[2:]
+        pos = (b[B_LINE], b[B_COL])
+        found = self.values(self.resolve_dotted(rel, scope, expr, pos))
+        if source == "n":
+            return found
+        out: list[Value] = []
+        for value in found:
+            if value[0] == "cls":
+                out.append(("inst", value[1], value[2]))
+            elif value[0] == "func" and source == "c":
+                out.extend(self._returns(value[1], value[2]))
+        return out
+
+    def _returns(self, rel: str, func: int) -> list[Value]:
+        """Instances a function is annotated to return (`-> Name`)."""
+        d = self.index(rel).facts.defs[func]
+        annotation = _return_annotation(d)
+        if not annotation:
+            return []
+        values = self.values(self.resolve_dotted(rel, d[D_PARENT], annotation, (d[D_LINE], d[D_COL])))
+        return [("inst", v[1], v[2]) for v in values if v[0] == "cls"]
+
+    # ---- chains -----------------------------------------------------------------------------------------------
+
+    def resolve_dotted(self, rel: str, scope: int, dotted: str, pos: tuple[int, int] | None) -> list[Target]:
+        """Targets of a name chain `a.b.c` used in `scope` at `pos`."""
+        return self.resolve_chain(rel, scope, dotted.split("."), pos)[0]
+
+    def resolve_chain(self, rel: str, scope: int, parts: list[str], pos: tuple[int, int] | None
+                      ) -> tuple[list[Target], list[Value]]:
+        """Targets of the chain, and the values of its next-to-last link (the receiver of the last name)."""
+        if parts[0] == "super()":
+            owner = self._enclosing_class(rel, scope)
+            if owner is None or len(parts) < 2:
+                return [], []
+            receivers: list[Value] = [("super", rel, owner)]
+            targets = self.member_targets(receivers[0], parts[1])
+            rest = parts[2:]
+        else:
+            receivers = []
+            targets = self.lookup(rel, scope, parts[0], pos)
+            rest = parts[1:]
+        for part in rest:
+            if not targets:
+                return [], []
+            receivers = self.values(targets)
+            found: list[Target] = []
+            for value in receivers:
+                found.extend(self.member_targets(value, part))
+            targets = _unique(found)
+        return targets, receivers
+
+    def _enclosing_class(self, rel: str, scope: int) -> int | None:
+        defs = self.index(rel).facts.defs
+        while scope >= 0:
+            parent = defs[scope][D_PARENT]
+            if defs[scope][D_KIND] == FUNCTION and parent >= 0 and defs[parent][D_KIND] == CLASS:
+                return parent
+            scope = parent
+        return None
+
+    # ---- graph products ---------------------------------------------------------------------------------------
+
+    def node_id(self, target: Target) -> str | None:
+        rel, kind, i = target
+        if kind == "m":
+            return rel
+        idx = self.index(rel)
+        if idx is None:
+            return None
+        if kind == "d":
+            return idx.def_ids[i]
+        if kind == "b":
+            b = idx.facts.binds[i]
+            return idx.attr_of.get((b[B_SCOPE], b[B_NAME]))
+        return None
+
+    def extends_edges(self, rel: str) -> set[Edge]:
+        idx = self.index(rel)
+        out: set[Edge] = set()
+        for i, d in enumerate(idx.facts.defs):
+            if d[D_KIND] == CLASS:
+                for base_rel, base in self.base_classes(rel, i):
+                    out.add((idx.def_ids[i], self.index(base_rel).def_ids[base], EXTENDS))
+        return out
+
+    def reference_edges(self, rel: str) -> set[Edge]:
+        """The `imports` and `calls` edges that start in file `rel`."""
+        idx = self.index(rel)
+        facts = idx.facts
+        out: set[Edge] = set()
+        for i, b in enumerate(facts.binds):
+            kind = b[B_KIND]
+            if kind == IMPORT:
+                level, module, name, head_only = b[B_HINT]
+                if head_only:  # `import a.b.c` imports the module a.b.c, though it binds `a`
+                    targets = self._module_target(self.absolute_module(rel, level, module))
+                else:
+                    targets = self.import_targets(rel, i)
+            elif kind == STAR:
+                level, module, _name, _head = b[B_HINT]
+                dotted = self.absolute_module(rel, level, module)
+                targets = self._module_target(dotted) if dotted else []
+            else:
+                continue
+            for target in targets:
+                node_id = self.node_id(target)
+                if node_id is not None and node_id != rel:
+                    out.add((rel, node_id, IMPORTS))
+        def_ids = idx.def_ids
+        for scope, callee, line, col in facts.calls:
+            caller = def_ids[scope] if scope >= 0 else rel
+            for target in self.call_targets(rel, scope, callee, (line, col)):
+                out.add((caller, self.index(target[0]).def_ids[target[2]], CALLS))
+        return out
+
+    def call_targets(self, rel: str, scope: int, callee: str, pos: tuple[int, int]) -> list[Target]:
+        """The defs a call may reach: what the callee resolves to, plus overrides of a method in subclasses of
+        the receiver's class (class hierarchy analysis, as CGM does)."""
+        parts = callee.split(".")
+        targets, receivers = self.resolve_chain(rel, scope, parts, pos)
+        out = [t for t in targets if t[1] == "d"]
+        if len(parts) > 1 and any(t[1] == "d" and self._is_function(t) for t in targets):
+            for value in receivers:
+                if value[0] in ("cls", "inst"):
+                    out.extend(self.overrides(value[1], value[2], parts[-1]))
+        return _unique(out)
+
+    def _is_function(self, target: Target) -> bool:
+        return self.index(target[0]).facts.defs[target[2]][D_KIND] == FUNCTION
+
+
+def _unique(items: list) -> list:
+    if len(items) < 2:
+        return items
+    return list(dict.fromkeys(items))
+
+
+
+def _return_annotation(d: tuple) -> str:
+    header = d[D_HEADER]
+    arrow = header.rfind("->")
+    if arrow < 0:
+        return ""
+    annotation = header[arrow + 2:].rstrip(":").strip().strip("\"'")
+    return annotation if annotation.replace(".", "").replace("_", "a").isalnum() else ""
+
+
+def scope_contains(d: tuple, line: int, col: int) -> bool:
+    return (d[D_LINE], d[D_COL]) <= (line, col) < (d[D_END_LINE], d[D_END_COL])
+
+
+
+def signature(facts: FileFacts) -> int:
+    """A digest of everything in a Python file that other files' resolution can read: its defs (names, nesting,
+    bases, headers) and its observable bindings (`pyextract.exported_first`), without their positions."""
+    defs = facts.defs
+    self_scopes = {b[B_SCOPE] for b in facts.binds if b[B_KIND] == SELF_ATTR}
+    observable = tuple(
+        (b[B_SCOPE], b[B_NAME], b[B_KIND], b[B_HINT]) for b in facts.binds
+        if b[B_SCOPE] < 0 or defs[b[B_SCOPE]][D_KIND] == CLASS or b[B_KIND] == PARAM or b[B_SCOPE] in self_scopes
+    )
+    return hash((
+        tuple((d[D_KIND], d[1], d[D_PARENT], tuple(d[D_EXTRA]), d[D_HEADER], tuple(d[D_DECORATORS])) for d in defs),
+        observable, tuple(facts.all_names) if facts.all_names is not None else None,
+    ))

@@ -1,0 +1,589 @@
+"""The live code graph of a workspace: index, buffers, incremental updates and navigation queries.
+
+State per file: its facts (from the open buffer if there is one, else from disk), the graph nodes and `contains`
+edges it owns, and its resolution products (`extends`, `imports`, `calls` edges that start in it) with the
+dependency keys its resolution read. An update replaces the changed files' nodes, re-resolves those files, and
+re-resolves other files only when something they read changed: the changed file's observable signature, a module
+name, or the subclasses of a class they asked about (a reverse index from dependency key to files).
+
+Every public method takes the workspace lock, so the language server may call them from any thread.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import posixpath
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import networkx as nx
+
+from analysis import persist
+from analysis.document import Document
+from analysis.extract import extract_source
+from analysis.facts import FileFacts
+from analysis.genresolve import GenericResolver
+from analysis.graph import CONTAINS, EXTENDS, REPO_ID, bulk_add, edge_counts, file_nodes, parent_dir
+from analysis.indexer import extract_all
+from analysis.languages import language_for_path
+from analysis.modules import module_names, module_table
+from analysis.navigation import Navigator
+from analysis.pyresolve import PythonResolver, signature
+from analysis.scan import Scanner, read_source
+from analysis.types import HoverFacts, IndexReport, Location, Pos, Span, SymbolInfo, TextEdit
+
+logger = logging.getLogger(__name__)
+
+Edge = tuple[str, str, str]
+
+
+def _generic_signature(facts: FileFacts) -> int:
+    return hash((tuple((d[0], d[1], d[2]) for d in facts.defs), tuple(i[0] for i in facts.imports)))
+
+
+class Workspace:
+    """The code graph of one root folder, kept current with open buffers and file events."""
+
+    def __init__(self, root: str | Path, *, exclude: Sequence[str] = (), cache_dir: str | Path | None = None,
+                 max_file_bytes: int = 1_000_000) -> None:
+        self.root = Path(root).expanduser().resolve()
+        self.exclude = tuple(exclude)
+        self.max_file_bytes = max_file_bytes
+        folder = Path(cache_dir).expanduser() if cache_dir is not None else persist.default_cache_dir(self.root)
+        self.cache_path = folder / persist.CACHE_FILE
+        self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
+        self._lock = threading.RLock()
+        self._scanner = Scanner(self.root, self.exclude, max_file_bytes)
+        self._docs: dict[str, Document] = {}  # open buffers, by rel (or absolute path outside the root)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.graph = nx.MultiDiGraph()
+        self.graph.add_node(REPO_ID, type="REPO", name=self.root.name, path="")
+        self._disk: dict[str, persist.CachedFile] = {}  # what is on disk, as last read
+        self._facts: dict[str, FileFacts] = {}  # current content (buffer or disk)
+        self._signatures: dict[str, int] = {}
+        self._module_of: dict[str, str] = {}
+        self._modules: dict[str, str] = {}
+        self._prefixes: set[str] = set()
+        self._owned_nodes: dict[str, list[str]] = {}
+        self._owned_contains: dict[str, list[tuple[str, str]]] = {}
+        self._dir_files: Counter[str] = Counter()
+        self._ext_edges: dict[str, set[Edge]] = {}
+        self._ref_edges: dict[str, set[Edge]] = {}
+        self._ext_deps: dict[str, frozenset[str]] = {}
+        self._ref_deps: dict[str, frozenset[str]] = {}
+        self._rdeps: dict[str, set[str]] = {}
+        self._py = PythonResolver(self._facts, self._modules, self._module_of, self._prefixes, self._subclasses)
+        self._gen = GenericResolver(self._facts)
+        self._nav = Navigator(self)
+        self.version = 0  # bumped on every change of the graph
+
+    # ---- paths ------------------------------------------------------------------------------------------------
+
+    def rel(self, path: str | Path) -> str | None:
+        """The root-relative POSIX path of an absolute path inside the root (None outside it)."""
+        try:
+            full = os.path.abspath(os.fspath(path))
+        except (TypeError, ValueError):
+            return None
+        root = str(self.root)
+        if full == root or not full.startswith(root + os.sep):
+            return None
+        return full[len(root) + 1:].replace(os.sep, "/")
+
+    def abs_path(self, rel: str) -> str:
+        return str(self.root / rel)
+
+    def _covered(self, rel: str) -> str | None:
+        """The language of a file the graph covers (None if the scan rules leave it out)."""
+        return self._scanner.language_of(rel)
+
+    # ---- indexing ---------------------------------------------------------------------------------------------
+
+    def index(self, *, use_cache: bool = True, progress: Callable[[int, int], None] | None = None) -> IndexReport:
+        """(Re)build the graph from disk, reusing the cache for files whose size, time or digest match."""
+        with self._lock:
+            started = time.perf_counter()
+            self._reset()
+            self._scanner = Scanner(self.root, self.exclude, self.max_file_bytes)
+            sources = self._scanner.scan()
+            cached = persist.load(self.cache_path, self.root) if use_cache else persist.CacheContent()
+            disk: dict[str, persist.CachedFile] = {}
+            to_extract: list[tuple[str, str, int]] = []
+            for rel, source in sources.items():
+                entry = cached.files.get(rel)
+                if entry is not None and entry.lang == source.lang:
+                    if entry.size == source.size and entry.mtime_ns == source.mtime_ns:
+                        disk[rel] = entry
+                        continue
+                    text = read_source(self.root / rel)
+                    if text is not None and text.digest == entry.digest:
+                        disk[rel] = persist.CachedFile(source.lang, source.size, source.mtime_ns, entry.digest,
+                                                       entry.facts)
+                        continue
+                to_extract.append((rel, source.lang, source.size))
+            total = len(sources)
+            if progress is not None:
+                progress(total - len(to_extract), total)
+            reused = len(disk)
+            for rel, digest, facts in extract_all(
+                self.root, to_extract,
+                (lambda done: progress(reused + done, total)) if progress is not None else None,
+            ):
+                source = sources[rel]
+                disk[rel] = persist.CachedFile(source.lang, source.size, source.mtime_ns, digest or "", facts)
+            self._disk = disk
+            changed = {job[0] for job in to_extract}
+            self._load(disk, cached, changed)
+            cache_state = "hit" if not to_extract and set(cached.files) == set(disk) else (
+                "miss" if len(to_extract) == len(sources) or not cached.files else "partial")
+            if cache_state != "hit":
+                self._save()  # before the buffers go in: the cache describes the files on disk
+            for rel, doc in self._docs.items():
+                if not os.path.isabs(rel) and self._covered(rel):
+                    self._update({rel: doc.facts()})
+            self.version += 1
+            return self._report(time.perf_counter() - started, cache_state)
+
+    def _load(self, disk: dict[str, persist.CachedFile], cached: persist.CacheContent, changed: set[str]) -> None:
+        """Build the graph from the files' facts; reuse cached edges of files nothing relevant changed for."""
+        for rel, entry in disk.items():
+            if entry.facts is not None:
+                self._facts[rel] = entry.facts
+        self._refresh_modules()
+        nodes: list[tuple[str, dict]] = []
+        contains: list[Edge] = []
+        for rel, facts in self._facts.items():
+            self._gen.add_file(rel, facts)
+            file_node_table, file_contains = file_nodes(rel, facts, self._module_of.get(rel, ""))
+            nodes.extend(file_node_table.items())
+            contains.extend((u, v, CONTAINS) for u, v in file_contains)
+            self._owned_nodes[rel] = list(file_node_table)
+            self._owned_contains[rel] = file_contains
+            for directory in reversed(self._dirs_above(rel)):
+                self._dir_files[directory] += 1
+                if self._dir_files[directory] == 1 and directory != REPO_ID:
+                    nodes.append((directory, {"type": "PACKAGE", "name": directory.replace("/", "."),
+                                              "path": directory}))
+                    contains.append((parent_dir(directory), directory, CONTAINS))
+            contains.append((parent_dir(rel), rel, CONTAINS))
+        bulk_add(self.graph, nodes, contains)
+        del nodes, contains
+        gone = set(cached.files) - set(self._facts)
+        reusable = {rel for rel in self._facts if rel not in changed and rel in cached.edges}
+        dirty = set(self._facts) - reusable
+        if reusable:
+            keys: set[str] = set()
+            rdeps: dict[str, set[str]] = {}
+            for rel in reusable:
+                for key in cached.deps.get(rel, ()):
+                    rdeps.setdefault(key, set()).add(rel)
+            for rel in changed | gone:
+                old = cached.files.get(rel)
+                keys |= self._change_keys(rel, old.facts if old is not None else None, self._facts.get(rel))
+                for u, v, kind in cached.edges.get(rel, ()):
+                    if kind == EXTENDS:
+                        keys.add("sub:" + v)
+            old_modules = {rel: m for rel, m in module_names(
+                r for r, f in cached.files.items() if f.lang == "python").items()}
+            for rel in set(old_modules) | set(self._module_of):
+                if old_modules.get(rel) != self._module_of.get(rel):
+                    keys.update(("mod:" + m) for m in (old_modules.get(rel), self._module_of.get(rel)) if m)
+                    dirty.add(rel)
+            for key in keys:
+                dirty |= rdeps.get(key, set())
+            for rel in reusable - dirty:
+                ext, ref = set(), set()
+                for edge in cached.edges[rel]:
+                    (ext if edge[2] == EXTENDS else ref).add(edge)
+                deps = frozenset(cached.deps.get(rel, ()))
+                self._ext_edges[rel], self._ref_edges[rel] = ext, ref
+                self._ext_deps[rel], self._ref_deps[rel] = frozenset(), deps
+                for key in deps:
+                    self._rdeps.setdefault(key, set()).add(rel)
+                self._add_edges(ext)
+                self._add_edges(ref)
+        self._resolve(dirty)
+
+    def _save(self) -> None:
+        content = persist.CacheContent(
+            files=self._disk,
+            edges={rel: sorted(self._ext_edges.get(rel, set()) | self._ref_edges.get(rel, set()))
+                   for rel in self._disk if rel in self._facts},
+            deps={rel: sorted(self._ext_deps.get(rel, frozenset()) | self._ref_deps.get(rel, frozenset()))
+                  for rel in self._disk if rel in self._facts},
+        )
+        try:
+            persist.save(self.cache_path, self.root, content)
+        except OSError as err:
+            logger.warning("cannot write the graph cache %s: %s", self.cache_path, err)
+
+    def _report(self, seconds: float, cache_state: str) -> IndexReport:
+        nodes = Counter(data["type"] for data in self.graph._node.values())
+        return IndexReport(files=len(self._facts), nodes=dict(sorted(nodes.items())),
+                           edges=dict(sorted(edge_counts(self.graph).items())), seconds=round(seconds, 3),
+                           cache=cache_state)
+
+    # ---- module names and directories -------------------------------------------------------------------------
+
+    def _refresh_modules(self) -> set[str]:
+        """Recompute module names; returns the files whose module name changed."""
+        new = module_names(rel for rel, f in self._facts.items() if f.lang == "python")
+        changed = {rel for rel in set(new) | set(self._module_of) if new.get(rel) != self._module_of.get(rel)}
+        modules, prefixes = module_table(new)
+        self._module_of.clear()
+        self._module_of.update(new)
+        self._modules.clear()
+        self._modules.update(modules)
+        self._prefixes.clear()
+        self._prefixes.update(prefixes)
+        return changed
+
+    def _dirs_above(self, rel: str) -> list[str]:
+        """The directory nodes above a file, innermost first, ending with the repository node."""
+        chain = [parent_dir(rel)]
+        while chain[-1] != REPO_ID:
+            chain.append(parent_dir(chain[-1]))
+        return chain
+
+    def _add_dirs(self, rel: str) -> None:
+        """Count a new file in the directories above it, creating their PACKAGE nodes as needed."""
+        graph = self.graph
+        for directory in reversed(self._dirs_above(rel)):
+            self._dir_files[directory] += 1
+            if self._dir_files[directory] == 1 and directory != REPO_ID:
+                graph.add_node(directory, type="PACKAGE", name=directory.replace("/", "."), path=directory)
+                graph.add_edge(parent_dir(directory), directory, key=CONTAINS, type=CONTAINS)
+        graph.add_edge(parent_dir(rel), rel, key=CONTAINS, type=CONTAINS)
+
+    def _remove_dirs(self, rel: str) -> None:
+        """Uncount a removed file; directories left without files lose their nodes."""
+        for directory in self._dirs_above(rel):
+            self._dir_files[directory] -= 1
+            if self._dir_files[directory] <= 0 and directory != REPO_ID:
+                del self._dir_files[directory]
+                self.graph.remove_node(directory)
+
+    # ---- graph pieces -----------------------------------------------------------------------------------------
+
+    def _signature(self, facts: FileFacts) -> int:
+        if facts.lang == "python":
+            return signature(facts)
+        if facts.lang == "text":
+            return 0
+        return _generic_signature(facts)
+
+    def _put_file_nodes(self, rel: str, facts: FileFacts | None) -> None:
+        """Make the graph hold exactly the nodes and `contains` edges of the file's current facts."""
+        graph = self.graph
+        old_ids = self._owned_nodes.get(rel, [])
+        old_contains = self._owned_contains.get(rel, [])
+        if facts is None:
+            for u, v in old_contains:
+                if graph.has_edge(u, v, CONTAINS):
+                    graph.remove_edge(u, v, CONTAINS)
+            graph.remove_nodes_from([n for n in old_ids if n in graph])
+            self._owned_nodes.pop(rel, None)
+            self._owned_contains.pop(rel, None)
+            if old_ids:
+                self._remove_dirs(rel)
+            return
+        nodes, contains = file_nodes(rel, facts, self._module_of.get(rel, ""))
+        if old_ids:
+            graph.remove_nodes_from([n for n in old_ids if n not in nodes and n in graph])
+        node_data = graph._node  # networkx's node attribute table: the cheap way to compare and update in place
+        for node_id, attrs in nodes.items():
+            current = node_data.get(node_id)
+            if current is None:
+                graph.add_node(node_id, **attrs)
+            elif current != attrs:
+                current.clear()
+                current.update(attrs)
+        new_contains = set(contains)
+        for u, v in old_contains:
+            if (u, v) not in new_contains and graph.has_edge(u, v, CONTAINS):
+                graph.remove_edge(u, v, CONTAINS)
+        old_set = set(old_contains)
+        for u, v in contains:
+            if (u, v) not in old_set or not graph.has_edge(u, v, CONTAINS):
+                graph.add_edge(u, v, key=CONTAINS, type=CONTAINS)
+        if not old_ids:
+            self._add_dirs(rel)
+        self._owned_nodes[rel] = list(nodes)
+        self._owned_contains[rel] = contains
+
+    def _add_edges(self, edges: Iterable[Edge]) -> None:
+        bulk_add(self.graph, (), edges)
+
+    def _remove_edges(self, edges: Iterable[Edge]) -> None:
+        graph = self.graph
+        for u, v, kind in edges:
+            if graph.has_edge(u, v, kind):
+                graph.remove_edge(u, v, kind)
+
+    def _subclasses(self, class_id: str) -> list[str]:
+        graph = self.graph
+        if class_id not in graph:
+            return []
+        return [u for u, _, kind in graph.in_edges(class_id, keys=True) if kind == EXTENDS]
+
+    # ---- incremental updates ----------------------------------------------------------------------------------
+
+    def _change_keys(self, rel: str, old: FileFacts | None, new: FileFacts | None) -> set[str]:
+        """Dependency keys whose answers change when a file's observable content changes."""
+        keys = {rel, "path:" + rel, "base:" + posixpath.basename(rel)}
+        directory = posixpath.dirname(rel)
+        keys.add("dir:" + "/".join(directory.split("/")[-2:]))
+        for facts in (old, new):
+            if facts is not None and facts.lang not in ("python", "text"):
+                keys.update(self._gen.names_of(facts))
+        return keys
+
+    def _update(self, changes: dict[str, FileFacts | None]) -> None:
+        """Apply new content (None: the file is gone) for some files and re-resolve what depends on them."""
+        keys: set[str] = set()
+        structure = False
+        observable = False
+        for rel, facts in changes.items():
+            old = self._facts.get(rel)
+            if old is None and facts is None:
+                continue
+            structure |= (old is None) != (facts is None)
+            new_signature = self._signature(facts) if facts is not None else None
+            old_signature = self._signatures.get(rel)
+            if old_signature is None and old is not None:
+                old_signature = self._signature(old)  # signatures are computed when first needed
+            if new_signature != old_signature or old is None or facts is None:
+                observable = True
+                keys |= self._change_keys(rel, old, facts)
+            if old is not None:
+                self._gen.remove_file(rel, old)
+            self._py.forget(rel)
+            if facts is None:
+                self._facts.pop(rel, None)
+                self._signatures.pop(rel, None)
+                for _u, v, _k in self._ext_edges.pop(rel, set()):
+                    keys.add("sub:" + v)
+                self._ref_edges.pop(rel, None)
+                self._set_deps(rel, frozenset(), frozenset())
+                self._ext_deps.pop(rel, None)
+                self._ref_deps.pop(rel, None)
+            else:
+                self._facts[rel] = facts
+                self._signatures[rel] = new_signature
+                self._gen.add_file(rel, facts)
+        refreshed: set[str] = set()
+        if structure:
+            old_module_of, old_prefixes = dict(self._module_of), set(self._prefixes)
+            for rel in self._refresh_modules():
+                refreshed.add(rel)
+                self._py.forget(rel)
+                keys.add(rel)
+                keys.update("mod:" + m for m in (old_module_of.get(rel), self._module_of.get(rel)) if m)
+            keys.update("mod:" + p for p in old_prefixes ^ self._prefixes)
+        if observable or structure:
+            self._py.clear_cache()
+        for rel in set(changes) | refreshed:
+            self._put_file_nodes(rel, self._facts.get(rel))
+        dirty = {rel for rel in set(changes) | refreshed if rel in self._facts}
+        for key in keys:
+            dirty |= self._rdeps.get(key, set())
+        self._resolve(dirty)
+        self.version += 1
+
+    def _set_deps(self, rel: str, ext: frozenset[str], ref: frozenset[str]) -> None:
+        old = self._ext_deps.get(rel, frozenset()) | self._ref_deps.get(rel, frozenset())
+        new = ext | ref
+        for key in old - new:
+            holders = self._rdeps.get(key)
+            if holders is not None:
+                holders.discard(rel)
+                if not holders:
+                    del self._rdeps[key]
+        for key in new - old:
+            self._rdeps.setdefault(key, set()).add(rel)
+        self._ext_deps[rel], self._ref_deps[rel] = ext, ref
+
+    def _resolve(self, dirty: set[str]) -> None:
+        """Re-resolve files: class bases first (the subclass index feeds call resolution), then references."""
+        py, gen = self._py, self._gen
+        sub_keys: set[str] = set()
+        for rel in sorted(dirty):
+            facts = self._facts.get(rel)
+            if facts is None or facts.lang != "python":
+                continue
+            py.deps = set()
+            edges = py.extends_edges(rel)
+            deps = frozenset(py.deps)
+            py.deps = None
+            old = self._ext_edges.get(rel, set())
+            if edges != old:
+                self._remove_edges(old - edges)
+                self._add_edges(edges - old)
+                sub_keys.update("sub:" + v for _u, v, _k in old ^ edges)
+                self._ext_edges[rel] = edges
+            self._set_deps(rel, deps, self._ref_deps.get(rel, frozenset()))
+        more: set[str] = set()
+        for key in sub_keys:
+            more |= self._rdeps.get(key, set())
+        for rel in sorted(dirty | more):
+            facts = self._facts.get(rel)
+            if facts is None:
+                continue
+            if facts.lang == "python":
+                py.deps = set()
+                edges = py.reference_edges(rel)
+                deps = frozenset(py.deps)
+                py.deps = None
+            elif facts.lang == "text":
+                edges, deps = set(), frozenset()
+            else:
+                gen.deps = set()
+                edges = gen.edges(rel)
+                deps = frozenset(gen.deps)
+                gen.deps = None
+            old = self._ref_edges.get(rel, set())
+            if edges != old:
+                self._remove_edges(old - edges)
+                self._add_edges(edges - old)
+                self._ref_edges[rel] = edges
+            self._set_deps(rel, self._ext_deps.get(rel, frozenset()), deps)
+
+    def _disk_facts(self, rel: str) -> FileFacts | None:
+        """Read a file from disk (refreshing the disk record); None if it is gone or not covered."""
+        lang = self._covered(rel)
+        path = self.root / rel
+        if lang is None or not path.is_file():
+            self._disk.pop(rel, None)
+            return None
+        try:
+            stat = path.stat()
+        except OSError:
+            self._disk.pop(rel, None)
+            return None
+        if stat.st_size > self.max_file_bytes:
+            self._disk.pop(rel, None)
+            return None
+        entry = self._disk.get(rel)
+        if entry is not None and entry.size == stat.st_size and entry.mtime_ns == stat.st_mtime_ns:
+            return entry.facts
+        source = read_source(path)
+        if source is None:
+            self._disk[rel] = persist.CachedFile(lang, stat.st_size, stat.st_mtime_ns, "", None)
+            return None
+        if entry is not None and entry.digest == source.digest and entry.facts is not None:
+            facts = entry.facts
+        else:
+            facts = extract_source(lang, source)
+        self._disk[rel] = persist.CachedFile(lang, stat.st_size, stat.st_mtime_ns, source.digest, facts)
+        return facts
+
+    # ---- buffers and file events ------------------------------------------------------------------------------
+
+    def _doc_key(self, path: str) -> str:
+        rel = self.rel(path)
+        return rel if rel is not None else os.path.abspath(path)
+
+    def open(self, path: str, text: str) -> None:
+        """Track a buffer: from now on its text, not the disk's, is the file's content."""
+        with self._lock:
+            key = self._doc_key(path)
+            lang = language_for_path(key) or "text"
+            doc = Document(lang, text)
+            self._docs[key] = doc
+            if not os.path.isabs(key) and self._covered(key):
+                self._update({key: doc.facts()})
+
+    def change(self, path: str, edits: Sequence[TextEdit]) -> None:
+        """Apply edits (in order, LSP semantics) to an open buffer and update the graph incrementally."""
+        with self._lock:
+            key = self._doc_key(path)
+            doc = self._docs.get(key)
+            if doc is None:
+                return
+            for edit in edits:
+                doc.apply(edit)
+            if not os.path.isabs(key) and self._covered(key):
+                self._update({key: doc.facts()})
+
+    def close(self, path: str) -> None:
+        """Stop tracking a buffer; the file's content is the disk's again."""
+        with self._lock:
+            key = self._doc_key(path)
+            if self._docs.pop(key, None) is None or os.path.isabs(key):
+                return
+            self._update({key: self._disk_facts(key)})
+
+    def save(self, path: str) -> None:
+        """The buffer was written: refresh the disk record (the buffer stays authoritative while open)."""
+        with self._lock:
+            key = self._doc_key(path)
+            if os.path.isabs(key):
+                return
+            facts = self._disk_facts(key)
+            if key not in self._docs:
+                self._update({key: facts})
+
+    def files_changed(self, created: Sequence[str], changed: Sequence[str], deleted: Sequence[str]) -> None:
+        """Files changed on disk (watched-files events); open buffers keep precedence."""
+        with self._lock:
+            updates: dict[str, FileFacts | None] = {}
+            for path in [*created, *changed, *deleted]:
+                rel = self.rel(path)
+                if rel is None:
+                    continue
+                facts = self._disk_facts(rel)
+                if rel not in self._docs:
+                    updates[rel] = facts
+            if updates:
+                self._update(updates)
+
+    def text(self, path: str) -> str | None:
+        """The current text of a file: its buffer if open, else its content on disk; None if unknown."""
+        with self._lock:
+            key = self._doc_key(path)
+            doc = self._docs.get(key)
+            if doc is not None:
+                return doc.text
+            facts = self._facts.get(key)
+            if facts is not None:
+                return facts.text
+            return None
+
+    # ---- navigation (see analysis.navigation) -----------------------------------------------------------------
+
+    def definition(self, path: str, pos: Pos) -> list[Location]:
+        with self._lock:
+            return self._nav.definition(path, pos)
+
+    def references(self, path: str, pos: Pos, include_declaration: bool = True) -> list[Location]:
+        with self._lock:
+            return self._nav.references(path, pos, include_declaration)
+
+    def document_symbols(self, path: str) -> list[SymbolInfo]:
+        with self._lock:
+            return self._nav.document_symbols(path)
+
+    def workspace_symbols(self, query: str, limit: int = 200) -> list[SymbolInfo]:
+        with self._lock:
+            return self._nav.workspace_symbols(query, limit)
+
+    def hover(self, path: str, pos: Pos) -> HoverFacts | None:
+        with self._lock:
+            return self._nav.hover(path, pos)
+
+    def symbol_at(self, path: str, pos: Pos) -> SymbolInfo | None:
+        with self._lock:
+            return self._nav.symbol_at(path, pos)
+
+    def incoming_calls(self, node_id: str) -> list[tuple[SymbolInfo, list[Span]]]:
+        with self._lock:
+            return self._nav.incoming_calls(node_id)
+
+    def outgoing_calls(self, node_id: str) -> list[tuple[SymbolInfo, list[Span]]]:
+        with self._lock:
+            return self._nav.outgoing_calls(node_id)
