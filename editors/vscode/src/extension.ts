@@ -26,7 +26,7 @@ function settings(): vscode.WorkspaceConfiguration {
     return vscode.workspace.getConfiguration('rodimus');
 }
 
-function serverOptions(output: vscode.LogOutputChannel): InitializationOptions {
+function mappedOptions(output: vscode.LogOutputChannel): InitializationOptions {
     const mapped = toInitializationOptions(settings());
     for (const warning of mapped.warnings) {
         output.warn(warning);
@@ -44,7 +44,7 @@ function createClient(output: vscode.LogOutputChannel, statusBar: RodimusStatusB
     const options: LanguageClientOptions = {
         documentSelector: LANGUAGES.map((language) => ({ scheme: 'file', language })),
         outputChannel: output,
-        initializationOptions: () => serverOptions(output),
+        initializationOptions: () => mappedOptions(output),
         middleware: {
             handleWorkDoneProgress: (token, params, next) => {
                 statusBar.progress(token, params);
@@ -57,7 +57,7 @@ function createClient(output: vscode.LogOutputChannel, statusBar: RodimusStatusB
                     if (!Array.isArray(answers)) {
                         return answers;
                     }
-                    return params.items.map((item, i) => (item.section === 'rodimus' ? serverOptions(output) : answers[i]));
+                    return params.items.map((item, i) => (item.section === 'rodimus' ? mappedOptions(output) : answers[i]));
                 },
             },
         },
@@ -120,7 +120,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
             }
             statusBar.setModel(currentModel());
             if (client?.isRunning()) {
-                await client.sendNotification(DidChangeConfigurationNotification.type, { settings: { rodimus: serverOptions(output) } });
+                await client.sendNotification(DidChangeConfigurationNotification.type, { settings: { rodimus: mappedOptions(output) } });
             }
         }),
     );
