@@ -1,0 +1,254 @@
+"""What localization needs from the code graph, precomputed once per graph version.
+
+`LocalizationIndex` reads the graph in the CGM schema (node attribute `type` in FILE/CLASS/FUNCTION/...,
+`contains`/`imports`/`extends`/`calls` edges) and holds: the retrievable units (files, classes, functions) with
+paths relative to the root and 1-based lines, BM25 over whole files and over definitions, name and path lookup
+tables, and file skeletons. Tokenized texts are reused from a previous index when a node's text is unchanged, so
+rebuilding after an edit costs about the changed files.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import networkx as nx
+import numpy as np
+
+from analysis.localize.bm25 import BM25
+from analysis.localize.embedding import Embedder
+from analysis.localize.graphview import (
+    CONTAINS,
+    DEFINITION_TYPES,
+    FILE,
+    edge_type,
+    node_lines,
+    node_text,
+    node_type,
+    relative_path,
+)
+from analysis.localize.tokens import count_tokens
+
+NodeId = Hashable
+
+# Directories and file names that hold tests, examples and documentation. Fixes land in library code far more
+# often, so these files get a prior below 1 in reranking (they stay rankable).
+_AUXILIARY_PARTS = frozenset({"test", "tests", "testing", "examples", "example", "docs", "doc", "benchmarks"})
+
+
+def is_auxiliary(path: str) -> bool:
+    """Whether `path` (relative, '/') is a test, example or documentation file."""
+    parts = PurePosixPath(path).parts
+    name = parts[-1] if parts else ""
+    return (
+        any(part in _AUXILIARY_PARTS for part in parts[:-1])
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+    )
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A retrievable node: a FILE, CLASS or FUNCTION."""
+
+    node: NodeId
+    kind: str
+    path: str  # relative to the root, '/' separators
+    name: str
+    qualname: str  # dotted path of enclosing definitions inside the file (`Class.method`); the path for files
+    start_line: int  # 1-based
+    end_line: int  # 1-based, inclusive
+    file: NodeId  # the FILE node that contains it (itself for files)
+
+
+@dataclass(frozen=True)
+class _FileTokens:
+    """Token counts of one file: the whole file, and each definition's own lines (nested definitions excluded,
+    like CGM's `clean_text`), in the order of the file's definitions."""
+
+    file: Counter[str]
+    definitions: list[Counter[str]]
+
+
+@dataclass
+class LocalizationIndex:
+    graph: nx.MultiDiGraph
+    root: Path
+    units: dict[NodeId, Unit]
+    files: list[NodeId]  # rows of `file_bm25`
+    definitions: list[NodeId]  # rows of `definition_bm25`
+    file_bm25: BM25
+    definition_bm25: BM25
+    by_name: dict[str, list[NodeId]]  # exact definition name -> nodes
+    by_lower_name: dict[str, list[NodeId]]
+    by_path: dict[str, NodeId]  # relative path -> FILE node
+    children: dict[NodeId, list[NodeId]]  # FILE -> contained definitions (transitively)
+    token_counts: dict[tuple[NodeId, str], _FileTokens] = field(repr=False)
+    _embeddings: dict[str, tuple[list[NodeId], np.ndarray]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(
+        cls, graph: nx.MultiDiGraph, root: str | Path, previous: LocalizationIndex | None = None
+    ) -> LocalizationIndex:
+        root = Path(root).resolve()
+        old_counts = previous.token_counts if previous is not None else {}
+        counts: dict[tuple[NodeId, str], _FileTokens] = {}
+        units: dict[NodeId, Unit] = {}
+        children: dict[NodeId, list[NodeId]] = {}
+        files: list[NodeId] = []
+        file_docs: list[Counter[str]] = []
+        definitions: list[NodeId] = []
+        definition_docs: list[Counter[str]] = []
+        for node, data in graph.nodes(data=True):
+            if node_type(data) != FILE:
+                continue
+            path = relative_path(data, root)
+            if path is None:
+                continue
+            start, end = node_lines(data)
+            units[node] = Unit(node, FILE, path, PurePosixPath(path).name, path, start, end, node)
+            files.append(node)
+            kids: list[NodeId] = []
+            for child, qualname in _definitions_under(graph, node):
+                child_data = graph.nodes[child]
+                c_start, c_end = node_lines(child_data)
+                name = str(child_data.get("name") or qualname.rsplit(".", 1)[-1])
+                units[child] = Unit(child, node_type(child_data), path, name, qualname, c_start, c_end, node)
+                kids.append(child)
+            children[node] = kids
+            text = node_text(data)
+            key = (node, _digest(path + "\0" + text + "\0" + "\0".join(units[k].qualname for k in kids)))
+            tokens = old_counts.get(key) or _tokenize_file(graph, path, text, [units[k] for k in kids])
+            counts[key] = tokens
+            file_docs.append(tokens.file)
+            definitions.extend(kids)
+            definition_docs.extend(tokens.definitions)
+        by_name: dict[str, list[NodeId]] = {}
+        by_lower: dict[str, list[NodeId]] = {}
+        for node in definitions:
+            unit = units[node]
+            by_name.setdefault(unit.name, []).append(node)
+            by_lower.setdefault(unit.name.lower(), []).append(node)
+        return cls(
+            graph=graph,
+            root=root,
+            units=units,
+            files=files,
+            definitions=definitions,
+            file_bm25=BM25(file_docs),
+            definition_bm25=BM25(definition_docs),
+            by_name=by_name,
+            by_lower_name=by_lower,
+            by_path={units[f].path: f for f in files},
+            children=children,
+            token_counts=counts,
+        )
+
+    def file_text(self, file: NodeId) -> str:
+        return node_text(self.graph.nodes[file])
+
+    def skeleton(self, file: NodeId, max_lines: int = 200) -> str:
+        """`path` then one indented `class X` / `def f` line per definition (CGM's stage-2 file skeleton)."""
+        lines = [self.units[file].path]
+        for child in self.children.get(file, [])[:max_lines]:
+            unit = self.units[child]
+            depth = unit.qualname.count(".")
+            keyword = "class" if unit.kind == "CLASS" else "def" if unit.kind == "FUNCTION" else ""
+            lines.append("    " * (depth + 1) + f"{keyword} {unit.name}".strip())
+        return "\n".join(lines)
+
+    def neighbours(self, node: NodeId) -> Iterable[tuple[NodeId, str]]:
+        """(neighbour, edge type) over edges of every type and both directions."""
+        for _, target, data in self.graph.out_edges(node, data=True):
+            yield target, edge_type(data)
+        for source, _, data in self.graph.in_edges(node, data=True):
+            yield source, edge_type(data)
+
+    def containing_file(self, node: NodeId) -> NodeId | None:
+        unit = self.units.get(node)
+        if unit is not None:
+            return unit.file
+        seen = {node}
+        current = node
+        while True:  # walk `contains` edges upward until a FILE
+            parents = [s for s, _, d in self.graph.in_edges(current, data=True) if edge_type(d) == CONTAINS]
+            if not parents or parents[0] in seen:
+                return None
+            current = parents[0]
+            seen.add(current)
+            if node_type(self.graph.nodes[current]) == FILE:
+                return current
+
+    def embeddings(self, embedder: Embedder, what: str) -> tuple[list[NodeId], np.ndarray]:
+        """Embeddings of definition texts (`what="code"`) or file skeletons (`what="skeleton"`), computed once."""
+        cached = self._embeddings.get(what)
+        if cached is None:
+            if what == "skeleton":
+                nodes = list(self.files)
+                texts = [self.skeleton(f) for f in nodes]
+            else:
+                nodes = list(self.definitions)
+                texts = [
+                    self.units[n].qualname + "\n" + _definition_text(self.graph.nodes[n])[:4000] for n in nodes
+                ]
+            vectors = embedder.embed(texts, "code") if texts else np.zeros((0, 1), dtype=np.float32)
+            cached = self._embeddings[what] = (nodes, np.asarray(vectors, dtype=np.float32))
+        return cached
+
+
+def _definitions_under(graph: nx.MultiDiGraph, file: NodeId) -> list[tuple[NodeId, str]]:
+    """Definitions contained (transitively) in `file`, in source order, with their qualified names."""
+    out: list[tuple[NodeId, str]] = []
+    stack: list[tuple[NodeId, str]] = [(file, "")]
+    while stack:
+        parent, prefix = stack.pop()
+        for child, keyed in graph.succ[parent].items():
+            child_data = graph.nodes[child]
+            if node_type(child_data) not in DEFINITION_TYPES:
+                continue
+            if not any(edge_type(data) == CONTAINS for data in keyed.values()):
+                continue
+            name = str(child_data.get("name") or "")
+            qualname = f"{prefix}.{name}" if prefix else name
+            out.append((child, qualname))
+            stack.append((child, qualname))
+    out.sort(key=lambda item: node_lines(graph.nodes[item[0]]))
+    return out
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+def _tokenize_file(graph: nx.MultiDiGraph, path: str, text: str, definitions: list[Unit]) -> _FileTokens:
+    """Tokenize a file once: each line belongs to the innermost definition covering it (or to the module)."""
+    lines = text.split("\n")
+    owner = [-1] * len(lines)
+    ordered = sorted(range(len(definitions)), key=lambda i: (definitions[i].start_line, -definitions[i].end_line))
+    for i in ordered:  # outer definitions first, so inner ones overwrite their own lines
+        unit = definitions[i]
+        first, last = max(unit.start_line - 1, 0), min(unit.end_line, len(lines))
+        owner[first:last] = [i] * max(last - first, 0)
+    segments: list[list[str]] = [[] for _ in range(len(definitions) + 1)]  # the last one is the module's
+    for line, who in zip(lines, owner):
+        segments[who].append(line)
+    whole: Counter[str] = count_tokens(path.replace("/", " "))
+    own: list[Counter[str]] = []
+    for i, unit in enumerate(definitions):
+        body = "\n".join(segments[i]) or _definition_text(graph.nodes[unit.node])
+        counter = count_tokens(unit.qualname + "\n" + body)
+        own.append(counter)
+        whole.update(counter)
+    whole.update(count_tokens("\n".join(segments[-1])))
+    return _FileTokens(whole, own)
+
+
+def _definition_text(data: dict) -> str:
+    """The definition's source; its header and docstring when the graph keeps no text for it."""
+    text = node_text(data)
+    if text:
+        return text
+    return "\n".join(str(data.get(key) or "") for key in ("header", "comment"))

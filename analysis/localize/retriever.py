@@ -1,0 +1,262 @@
+"""Retriever: rewrite -> anchor nodes with evidence -> a file-level subgraph (CGM's R4 step 2).
+
+Anchors come from four sources, each recorded per node so the reranker can weigh them:
+
+- `path`: files named by the issue (tracebacks, prose, dotted module paths), matched on path-component suffixes;
+- `line`: the innermost definition containing a traceback frame's line;
+- `entity` / `fuzzy` / `keyword`: definitions whose name matches an entity exactly, fuzzily (RapidFuzz WRatio,
+  as CGM), or a keyword; a name defined in many places counts for less;
+- `bm25`, `embedding`: the best files and definitions by BM25 (identifier-split tokens) and, when an embedder is
+  given, by cosine similarity with the rewritten queries.
+
+Expansion follows CGM: one hop over any edge in either direction, a second hop from FILE nodes reached, then
+every node's file through `contains` ancestors. Strong anchors also credit the files of their neighbours
+(`neighbour` evidence) so that callers and callees of a named function rank above unrelated files.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from analysis.localize.embedding import Embedder, cosine_top
+from analysis.localize.graphview import CONTAINS, FILE
+from analysis.localize.index import LocalizationIndex, NodeId
+from analysis.localize.rewriter import Entity, Rewrite
+from analysis.localize.tokens import identifier_tokens, tokenize
+
+BM25_FILES = 40
+BM25_DEFINITIONS = 80
+EMBEDDING_NEIGHBOURS = 15  # per query, as CGM
+FUZZY_LIMIT = 3
+FUZZY_CUTOFF = 88.0
+STRONG_SOURCES = ("path", "line", "entity")
+
+
+@dataclass
+class Retrieval:
+    anchors: dict[NodeId, dict[str, float]]  # node -> source -> score
+    files: list[NodeId]  # FILE nodes of the file-level subgraph
+    neighbour: dict[NodeId, float]  # FILE -> credit from strong anchors next to its definitions
+    file_bm25: dict[NodeId, float]  # FILE -> BM25 score / best file score
+    definition_bm25: dict[NodeId, float]  # definition -> BM25 score / best definition score
+    query_vectors: np.ndarray | None = field(default=None, repr=False)
+
+
+def retrieve(
+    index: LocalizationIndex, issue: str, rewrite: Rewrite, embedder: Embedder | None = None
+) -> Retrieval:
+    anchors: dict[NodeId, dict[str, float]] = defaultdict(dict)
+
+    def credit(node: NodeId, source: str, score: float) -> None:
+        if score > 0:
+            anchors[node][source] = anchors[node].get(source, 0.0) + score
+
+    _path_anchors(index, rewrite.entities, credit)
+    _dotted_anchors(index, [e for e in rewrite.entities if e.kind == "dotted"], credit)
+    _name_anchors(index, [e for e in rewrite.entities if e.kind == "name"], rewrite.keywords, credit)
+    file_bm25, definition_bm25 = _bm25(index, issue, rewrite)
+    for node, score in file_bm25.items():
+        credit(node, "bm25", score)
+    for node, score in definition_bm25.items():
+        credit(node, "bm25", score)
+    query_vectors = None
+    if embedder is not None:
+        query_vectors = _embedding_anchors(index, issue, rewrite, embedder, credit)
+    files, neighbour = _expand(index, anchors)
+    return Retrieval(dict(anchors), files, neighbour, file_bm25, definition_bm25, query_vectors)
+
+
+# ---- anchors ----
+
+
+def _path_anchors(index: LocalizationIndex, entities: tuple[Entity, ...], credit) -> None:
+    by_basename: dict[str, list[NodeId]] = defaultdict(list)
+    for file in index.files:
+        by_basename[PurePosixPath(index.units[file].path).name].append(file)
+    frames: list[tuple[int, NodeId, Entity]] = []
+    for entity in entities:
+        if entity.kind != "path":
+            continue
+        matches = _match_path(index, entity.text, by_basename)
+        if entity.frame is not None:
+            frames.extend((entity.frame, file, entity) for file, _ in matches[:1])
+            continue
+        for file, strength in matches:
+            credit(file, "path", entity.weight * strength)
+    # Traceback frames inside the repository, innermost first: the innermost is most likely the faulty code.
+    for rank, (_, file, entity) in enumerate(sorted(frames, key=lambda item: item[0])):
+        damping = 1.0 / (1.0 + 0.5 * rank)
+        credit(file, "path", entity.weight * damping)
+        if entity.line is not None:
+            inner = _innermost_definition(index, file, entity.line)
+            if inner is not None:
+                credit(inner, "line", entity.weight * damping)
+
+
+def _match_path(
+    index: LocalizationIndex, text: str, by_basename: dict[str, list[NodeId]]
+) -> list[tuple[NodeId, float]]:
+    """Files whose path ends with the longest suffix of `text`'s components; strength 1 for a full match."""
+    parts = [p for p in text.replace("\\", "/").split("/") if p not in {"", "."}]
+    if not parts:
+        return []
+    best: list[NodeId] = []
+    best_length = 0
+    for file in by_basename.get(parts[-1], []):
+        file_parts = index.units[file].path.split("/")
+        length = 0
+        while length < min(len(parts), len(file_parts)) and parts[-1 - length] == file_parts[-1 - length]:
+            length += 1
+        if length > best_length:
+            best, best_length = [file], length
+        elif length == best_length:
+            best.append(file)
+    if not best:
+        return []
+    # A bare basename shared by many files (`__init__.py`, `utils.py`) says little about which one.
+    strength = (1.0 if best_length >= 2 or len(parts) == 1 else 0.6) / len(best)
+    return [(file, strength) for file in best]
+
+
+def _innermost_definition(index: LocalizationIndex, file: NodeId, line: int) -> NodeId | None:
+    best: NodeId | None = None
+    best_span = math.inf
+    for child in index.children.get(file, []):
+        unit = index.units[child]
+        if unit.start_line <= line <= unit.end_line and unit.end_line - unit.start_line < best_span:
+            best, best_span = child, unit.end_line - unit.start_line
+    return best
+
+
+def _specificity(count: int) -> float:
+    """A name defined once counts fully; defined n times, 1 / (1 + ln n)."""
+    return 1.0 / (1.0 + math.log(max(count, 1)))
+
+
+def _dotted_anchors(index: LocalizationIndex, entities: list[Entity], credit) -> None:
+    by_basename: dict[str, list[NodeId]] = defaultdict(list)
+    for file in index.files:
+        by_basename[PurePosixPath(index.units[file].path).name].append(file)
+    for entity in entities:
+        parts = entity.text.split(".")
+        # `pkg.mod.Class.method`: the longest prefix that is a module names the file, the rest the definition.
+        for cut in range(len(parts), 0, -1):
+            module = "/".join(parts[:cut])
+            files = [f for f, s in _match_path(index, module + ".py", by_basename) if s >= 1.0 / 3]
+            files += [f for f, s in _match_path(index, module + "/__init__.py", by_basename) if s >= 1.0 / 3]
+            if cut == 1 and len(files) > 1:
+                files = []
+            if files:
+                rest = ".".join(parts[cut:])
+                for file in files:
+                    credit(file, "path", 0.8 * entity.weight / len(files))
+                    for child in index.children.get(file, []) if rest else []:
+                        qualname = index.units[child].qualname
+                        if qualname == rest or qualname.endswith("." + rest):
+                            credit(child, "entity", entity.weight)
+                break
+        # `Class.method` anywhere: definitions whose qualified name ends with the last two parts.
+        tail = ".".join(parts[-2:])
+        hits = [n for n in index.by_name.get(parts[-1], []) if index.units[n].qualname.endswith(tail)]
+        for node in hits:
+            credit(node, "entity", entity.weight * _specificity(len(hits)))
+
+
+def _name_anchors(index: LocalizationIndex, entities: list[Entity], keywords: tuple[str, ...], credit) -> None:
+    names = list(index.by_name)
+    for entity in entities:
+        exact = index.by_name.get(entity.text, [])
+        for node in exact:
+            credit(node, "entity", entity.weight * _specificity(len(exact)))
+        if not exact:
+            folded = index.by_lower_name.get(entity.text.lower(), [])
+            for node in folded:
+                credit(node, "entity", 0.7 * entity.weight * _specificity(len(folded)))
+        for name, similarity, _ in process.extract(
+            entity.text, names, scorer=fuzz.WRatio, limit=FUZZY_LIMIT + 1, score_cutoff=FUZZY_CUTOFF
+        ):
+            if name == entity.text:
+                continue
+            hits = index.by_name[name]
+            for node in hits:
+                credit(node, "fuzzy", 0.4 * entity.weight * similarity / 100.0 * _specificity(len(hits)))
+    for keyword in keywords:
+        hits = index.by_lower_name.get(keyword, [])
+        for node in hits:
+            credit(node, "keyword", 0.3 * _specificity(len(hits)))
+
+
+def bm25_query(issue: str, rewrite: Rewrite) -> Counter[str]:
+    """The issue's tokens, with the tokens of code entities counted again by their weight."""
+    query: Counter[str] = Counter(tokenize(issue))
+    for entity in rewrite.entities:
+        if entity.kind == "path":
+            continue
+        for token in set(t for part in entity.text.split(".") for t in identifier_tokens(part)):
+            query[token] += entity.weight
+    return query
+
+
+def _bm25(
+    index: LocalizationIndex, issue: str, rewrite: Rewrite
+) -> tuple[dict[NodeId, float], dict[NodeId, float]]:
+    query = bm25_query(issue, rewrite)
+    files = index.file_bm25.top(query, BM25_FILES)
+    definitions = index.definition_bm25.top(query, BM25_DEFINITIONS)
+
+    def normalised(rows: list[tuple[int, float]], nodes: list[NodeId]) -> dict[NodeId, float]:
+        best = rows[0][1] if rows else 1.0
+        return {nodes[row]: score / best for row, score in rows}
+
+    return normalised(files, index.files), normalised(definitions, index.definitions)
+
+
+def _embedding_anchors(
+    index: LocalizationIndex, issue: str, rewrite: Rewrite, embedder: Embedder, credit
+) -> np.ndarray:
+    queries = list(rewrite.queries) or [issue[:2000]]
+    vectors = np.asarray(embedder.embed(queries, "query"), dtype=np.float32)
+    nodes, keys = index.embeddings(embedder, "code")
+    for hits in cosine_top(vectors, keys, EMBEDDING_NEIGHBOURS):
+        for row, similarity in hits:
+            anchors_score = max(similarity, 0.0)
+            credit(nodes[row], "embedding", anchors_score)
+    return vectors
+
+
+# ---- expansion ----
+
+
+def _expand(index: LocalizationIndex, anchors: dict[NodeId, dict[str, float]]) -> tuple[list[NodeId], dict]:
+    graph = index.graph
+    reached: set[NodeId] = set(anchors)
+    second: set[NodeId] = {n for n in anchors if index.units.get(n) is not None and index.units[n].kind == FILE}
+    neighbour: dict[NodeId, float] = defaultdict(float)
+    for anchor, evidence in anchors.items():
+        if anchor not in graph:
+            continue
+        strength = sum(evidence.get(source, 0.0) for source in STRONG_SOURCES)
+        anchor_file = index.containing_file(anchor)
+        for other, kind in index.neighbours(anchor):
+            reached.add(other)
+            unit = index.units.get(other)
+            if unit is not None and unit.kind == FILE:
+                second.add(other)
+            if strength > 0 and kind != CONTAINS:
+                other_file = index.containing_file(other)
+                if other_file is not None and other_file != anchor_file:
+                    neighbour[other_file] += strength
+    for file in second:
+        for other, _ in index.neighbours(file):
+            reached.add(other)
+    files: dict[NodeId, None] = {}
+    for node in reached:
+        file = index.containing_file(node)
+        if file is not None:
+            files[file] = None
+    return list(files), dict(neighbour)

@@ -1,0 +1,61 @@
+"""What `localize` and `fix` share: the issue file, the reader (`cgm.*`) settings, the localization index."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsp_server.commands._root import add_root_arguments, index_root
+from lsp_server.errors import UsageError
+
+if TYPE_CHECKING:
+    from analysis.localize import LocalizationIndex
+    from analysis.readers.config import ReaderConfig
+    from analysis.workspace import Workspace
+
+
+def add_issue_arguments(parser: argparse.ArgumentParser) -> None:
+    add_root_arguments(parser)
+    parser.add_argument("--issue", required=True, metavar="FILE", help="text file with the issue ('-': stdin)")
+    parser.add_argument("-k", type=int, default=10, metavar="K", help="how many files and functions to list")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    cgm = parser.add_argument_group("CGM backend (the rewriter's LLM and the reader), as the cgm.* settings")
+    cgm.add_argument("--cgm-backend", choices=("openai", "local"), help="backend kind (default: none)")
+    cgm.add_argument("--cgm-endpoint", metavar="URL", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1")
+    cgm.add_argument("--cgm-model", metavar="NAME", help="model name sent to the endpoint")
+    cgm.add_argument("--cgm-api-key-env", metavar="VAR", help="environment variable holding the API key")
+
+
+def read_issue(value: str) -> str:
+    if value == "-":
+        text = sys.stdin.read()
+    else:
+        path = Path(value).expanduser()
+        if not path.is_file():
+            raise UsageError(f"--issue {value!r} is not a file")
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"--issue {value!r} is not UTF-8 text") from exc
+    if not text.strip():
+        raise UsageError("the issue text is empty")
+    return text
+
+
+def reader_config(args: argparse.Namespace) -> ReaderConfig:
+    from analysis.readers.config import ReaderConfig
+
+    if args.cgm_backend == "openai" and not args.cgm_endpoint:
+        raise UsageError("--cgm-backend openai needs --cgm-endpoint")
+    return ReaderConfig(args.cgm_backend, args.cgm_endpoint, args.cgm_model, args.cgm_api_key_env)
+
+
+def localization_index(args: argparse.Namespace) -> tuple[Workspace, LocalizationIndex]:
+    """Check the arguments, then index ROOT (warm from the graph cache) and build its localization index."""
+    if args.k < 1:
+        raise UsageError(f"-k must be >= 1, got {args.k}")
+    from analysis.localize import LocalizationIndex
+
+    project, _ = index_root(args)
+    return project, LocalizationIndex.build(project.graph, project.root)
