@@ -50,7 +50,7 @@ async def reindex(ls: RodimusServer) -> dict[str, Any]:
     job = ls.work.write(_index, ls, project, progress)
     report = await _report(ls, progress, asyncio.wrap_future(job))
     if report is None:
-        raise JsonRpcInternalError("indexing was cancelled")
+        raise JsonRpcInternalError("indexing failed or was cancelled (see the server log)")
     return index_report_json(report)
 
 
@@ -85,14 +85,15 @@ async def register_watchers(ls: RodimusServer) -> None:
 
 
 async def _report(ls: RodimusServer, progress: WorkDone, job: asyncio.Future[IndexReport | None]) -> IndexReport | None:
+    """Progress around a queued index job, and its outcome for the user; None if it failed or was cancelled."""
     async with progress:
         try:
             report = await job
-        except Exception as exc:
-            progress.end_message = "failed"
+        except Exception as exc:  # the writer thread has logged the traceback
+            progress.end_message = f"failed: {exc}"
             message = f"rodimus-lsp: indexing failed: {exc}"
             ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
-            raise
+            return None
         progress.end_message = index_summary(report) if report is not None else "cancelled"
     if report is None:
         logger.warning("indexing cancelled: the code graph may be incomplete (run %s to finish it)", REINDEX)
