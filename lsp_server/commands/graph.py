@@ -23,14 +23,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from analysis.export import write_cgm_json
-
     out = Path(args.output).expanduser()
     if out.is_dir():
         raise UsageError(f"-o {args.output!r} is a folder, not a file")
     if not out.parent.is_dir():
         raise UsageError(f"-o {args.output!r}: folder {str(out.parent)!r} does not exist")
     project, _ = index_root(args)
+    from analysis.export import write_cgm_json  # after the checks: a usage error needs no graph stack
+
     write_cgm_json(project.graph, project.root, out)
     nodes, edges = project.graph.number_of_nodes(), project.graph.number_of_edges()
     if args.json:
