@@ -69,8 +69,10 @@ class RodimusProtocol(LanguageServerProtocol):
             super().handle_message(message)
             return
         if not message.id_readable:
-            # JSON-RPC 2.0: an id that cannot be read is answered with a null id.
-            self._send_response(None, error=JsonRpcInvalidRequest("invalid request id").to_response_error())  # type: ignore[arg-type]
+            # JSON-RPC 2.0 answers an id that cannot be read with "id": null, which lsprotocol's response
+            # type would leave out, so this one reply is written as a plain dict.
+            error = JsonRpcInvalidRequest("invalid request id").to_response_error()
+            self._send_data({"jsonrpc": "2.0", "id": None, "error": self._converter.unstructure(error)})
         elif message.id is not None:
             logger.warning("%s request %s: invalid params: %s", message.method, message.id, message.reason)
             error = JsonRpcInvalidParams(f"invalid params for {message.method}: {message.reason}")
