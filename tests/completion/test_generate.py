@@ -1,0 +1,58 @@
+"""Generation: greedy is deterministic, stops are honoured, the cancel flag is checked before each token."""
+from __future__ import annotations
+
+import torch
+
+from completion.generate import generate
+from completion.lm import RecurrentLM
+from completion.options import GenerationOptions
+from completion.policy import Mode
+from completion.sampling import Sampler
+from completion.session import DocumentSession
+from completion.stop import StopRule
+from completion.tokens import TokenCodec
+from tests.completion.edits import BASE
+
+NO_STOP = StopRule(Mode.BLOCK, suffix="", max_lines=1000)
+
+
+def run(lm: RecurrentLM, codec: TokenCodec, options: GenerationOptions, rule: StopRule = NO_STOP,
+        cancelled=lambda: False):  # type: ignore[no-untyped-def]
+    session = DocumentSession(lm, codec, BASE)
+    prompt = session.prompt(len(BASE.encode("utf-8")), suffix_tokens=0)
+    assert prompt is not None
+    return generate(lm, codec, prompt, rule, options, cancelled)
+
+
+def test_greedy_is_deterministic_and_bounded(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    options = GenerationOptions(max_tokens=6)
+    first, second = run(plus_lm, codec, options), run(plus_lm, codec, options)
+    assert (first.text, first.tokens, first.reason) == (second.text, second.tokens, second.reason)
+    assert first.tokens <= 6 and first.reason in {"max_tokens", "eos", "special"}
+
+
+def test_cancel_flag_stops_before_the_next_token(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    calls = []
+
+    def cancelled() -> bool:
+        calls.append(1)
+        return len(calls) > 2
+
+    result = run(plus_lm, codec, GenerationOptions(max_tokens=50), cancelled=cancelled)
+    assert result.reason == "cancelled" and result.tokens <= 2
+
+
+def test_stop_rule_cuts_the_text(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    class CutAtOnce(StopRule):
+        def cut(self, text: str) -> int | None:
+            return 0
+
+    result = run(plus_lm, codec, GenerationOptions(max_tokens=50), rule=CutAtOnce(Mode.LINE, ""))
+    assert result.reason in {"stop", "eos", "special"} and result.text == ""
+
+
+def test_top_p_keeps_the_nucleus() -> None:
+    logits = torch.log(torch.tensor([0.6, 0.3, 0.05, 0.05]))
+    sampler = Sampler(GenerationOptions(temperature=1.0, top_p=0.8, seed=0))
+    assert {sampler.pick(logits) for _ in range(200)} == {0, 1}
+    assert Sampler(GenerationOptions()).pick(logits) == 0

@@ -1,0 +1,45 @@
+"""The postprocess filters, one case each, and the pipeline in order."""
+from __future__ import annotations
+
+import pytest
+
+from completion.policy import Mode
+from completion.postprocess import postprocess
+from completion.postprocess.drop_auto_closed import drop_auto_closed
+from completion.postprocess.drop_blank import drop_blank
+from completion.postprocess.drop_suffix_overlap import drop_suffix_overlap
+from completion.postprocess.trim_trailing_space import trim_trailing_space
+from tests.completion.cursor import context_at
+
+
+@pytest.mark.parametrize(("marked", "text", "expected"), [
+    ("foo(║)", "a, b)", "a, b"),
+    ("print(║)", "len(x)", "len(x)"),  # balanced: the closer is the model's own
+    ("x = [║]\n", "1, 2]", "1, 2"),
+    ("x = f(║", "a)", "a)"),  # nothing auto-closed after the cursor
+])
+def test_drop_auto_closed(marked: str, text: str, expected: str) -> None:
+    assert drop_auto_closed(text, context_at(marked), Mode.LINE) == expected
+
+
+def test_drop_suffix_overlap_line() -> None:
+    ctx = context_at("value = ║ # total")
+    assert drop_suffix_overlap("a + b # total", ctx, Mode.LINE) == "a + b"
+    assert drop_suffix_overlap("# total", ctx, Mode.LINE) == "# total"  # nothing would be left
+
+
+def test_drop_suffix_overlap_block() -> None:
+    ctx = context_at("def f():\n    ║\n\n    return y\n")
+    text = "x = 1\n    y = x + 1\n    return y"
+    assert drop_suffix_overlap(text, ctx, Mode.BLOCK) == "x = 1\n    y = x + 1"
+
+
+def test_trim_and_blank() -> None:
+    ctx = context_at("x = ║")
+    assert trim_trailing_space("1  \n\n", ctx, Mode.LINE) == "1"
+    assert drop_blank(" \n\t", ctx, Mode.LINE) == ""
+
+
+def test_pipeline() -> None:
+    assert postprocess("a, b)   \n", context_at("foo(║)"), Mode.LINE) == "a, b"
+    assert postprocess("   ", context_at("foo(║)"), Mode.LINE) == ""

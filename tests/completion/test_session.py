@@ -1,0 +1,109 @@
+"""DocumentSession: after any edit sequence its state at the cursor is the state of a fresh prefill of
+`<|fim_begin|>` + the text before the cursor, and an edit costs a bounded number of fed tokens."""
+from __future__ import annotations
+
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from completion.lm import RecurrentLM
+from completion.options import CheckpointPolicy
+from completion.session import DocumentSession
+from completion.tokens import TokenCodec
+from models.state import RodimusState
+from tests.completion.edits import BASE, byte_span, edits
+
+SMALL = CheckpointPolicy(every=16, recent=3, lines=2, max_count=8)
+
+
+def fresh_state(lm: RecurrentLM, codec: TokenCodec, ids: list[int]) -> RodimusState:
+    state = lm.new_state()
+    lm.feed([codec.special.fim_begin, *ids], state)
+    return state
+
+
+def assert_same_state(actual: RodimusState, expected: RodimusState) -> None:
+    assert actual.position == expected.position
+    for mine, theirs in zip(actual.layers, expected.layers, strict=True):
+        for a, b in zip(mine.tensors(), theirs.tensors(), strict=True):
+            torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.tuples(edits, st.booleans()), min_size=1, max_size=8), st.floats(0, 1))
+def test_state_at_cursor_equals_fresh_prefill(lm: RecurrentLM, codec: TokenCodec, sequence: list,
+                                              cursor_at: float) -> None:
+    text = BASE
+    session = DocumentSession(lm, codec, text, SMALL)
+    session.sync()
+    for edit, sync in sequence:
+        start, end, insert = edit.apply(text)
+        session.edit(*byte_span(text, start, end), insert)
+        text = text[:start] + insert + text[end:]
+        if sync:
+            session.sync()
+    assert session.log.ids.tolist() == codec.encode(text)
+    assert session.full_text() == text
+    cursor = min(int(cursor_at * (len(text) + 1)), len(text))
+    prefix = text[:cursor]
+    actual = session.prefix_state(len(prefix.encode("utf-8")))
+    assert_same_state(actual, fresh_state(lm, codec, codec.encode(prefix)))
+    assert len(session.checkpoints) <= SMALL.max_count
+
+
+def test_prompt_is_the_psm_prompt(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    text = BASE
+    cursor = text.index("name}") + 2
+    session = DocumentSession(plus_lm, codec, text, SMALL)
+    prompt = session.prompt(len(text[:cursor].encode("utf-8")), suffix_tokens=12)
+    assert prompt is not None
+    s = codec.special
+    ids = [*codec.encode(text[:cursor]), s.fim_hole, *codec.encode(text[cursor:])[:12], s.fim_end]
+    expected = fresh_state(plus_lm, codec, ids[:-1])
+    logits = plus_lm.feed_logits(ids[-1:], expected)
+    torch.testing.assert_close(prompt.logits, logits, atol=1e-4, rtol=1e-4)
+    assert_same_state(prompt.state, expected)
+
+
+def test_line_and_column_edits(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    session = DocumentSession(plus_lm, codec, "a = 1\nb = 2\n", SMALL)
+    session.edit_lines((1, 4), (1, 5), "20")
+    session.edit_lines((2, 0), (2, 0), "c = 😀\n")
+    session.edit_lines((2, 4), (2, 8), "3")  # the emoji is 4 bytes
+    assert session.full_text() == "a = 1\nb = 20\nc = 3\n"
+    assert session.log.ids.tolist() == codec.encode(session.full_text())
+
+
+def typing_costs(session: DocumentSession, cursor: int, typed: str) -> list[int]:
+    """Tokens fed by sync after each typed character (from the second keystroke on)."""
+    costs = []
+    for ch in typed:
+        session.edit(cursor, cursor, ch)
+        cursor += len(ch.encode("utf-8"))
+        costs.append(session.sync())
+    return costs[1:]
+
+
+def test_typing_cost_does_not_grow_with_the_document(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    typed = "\n    value = compute(name, 42)\n    return value"
+    worst = {}
+    for copies in (2, 16):
+        text = BASE * copies
+        session = DocumentSession(plus_lm, codec, text, SMALL)
+        session.sync()
+        end_costs = typing_costs(session, len(text.encode("utf-8")), typed)
+        middle = len(text[: len(text) // 2 + text[len(text) // 2 :].index("\n")].encode("utf-8"))
+        middle_costs = typing_costs(session, middle, typed)
+        worst[copies] = max(end_costs + middle_costs)
+        assert session.state_nbytes <= (SMALL.max_count + 2) * session.prefix_state(0).nbytes
+    longest_line = max(len(codec.encode(line)) for line in (BASE + typed).split("\n"))
+    assert worst[16] <= longest_line + SMALL.recent
+    assert worst[16] <= worst[2] + SMALL.recent
+
+
+def test_dropped_states_are_rebuilt(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    session = DocumentSession(plus_lm, codec, BASE, SMALL)
+    before = session.prefix_state(len(BASE.encode("utf-8")))
+    session.drop_states()
+    assert session.state_nbytes == 0 and session.state_index == -1
+    assert_same_state(session.prefix_state(len(BASE.encode("utf-8"))), before)
