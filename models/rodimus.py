@@ -359,6 +359,8 @@ class RodimusForCausalLM(nn.Module):
         if state is not None and state.batch_size != input_ids.shape[0]:
             raise ValueError(f"state is for batch size {state.batch_size}, input_ids has {input_ids.shape[0]}")
         r = self._embed(input_ids)
+        if input_ids.shape[1] == 0:  # nothing to consume: the state stays as it is
+            return self.model.norm_f(r)
         for i, layer in enumerate(self.model.layers):
             r = layer(r, None if state is None else state.layers[i], position, naive=naive)
         if state is not None:
@@ -374,7 +376,7 @@ class RodimusForCausalLM(nn.Module):
         return self._hidden(input_ids, state, naive=False)
 
     def prefill(self, input_ids: torch.Tensor, state: RodimusState) -> torch.Tensor:
-        """Consume input_ids [B, T] (T >= 1) on top of ``state`` (updated in place) -> logits [B, T, V]."""
+        """Consume input_ids [B, T] on top of ``state`` (updated in place) -> logits [B, T, V]."""
         return self.lm_head(self._hidden(input_ids, state, naive=False)).float()
 
     def step(self, input_ids: torch.Tensor, state: RodimusState) -> torch.Tensor:

@@ -59,10 +59,3 @@ class RodimusState:
             for dst, src in zip(mine.tensors(), theirs.tensors(), strict=True):
                 dst.copy_(src)
         self.position = other.position
-
-    def to(self, device: torch.device | str) -> RodimusState:
-        layers = [
-            LayerState(*(None if t is None else t.to(device) for t in (s.conv, s.ssm, s.keys, s.values)))
-            for s in self.layers
-        ]
-        return RodimusState(layers, self.position)

@@ -84,11 +84,6 @@ class KVCache:
         per_token = sum(t[:, :1].numel() * t.element_size() for t in (*self.keys, *self.values))
         return per_token * self.position
 
-    def clone(self) -> KVCache:
-        cache = KVCache([k.clone() for k in self.keys], [v.clone() for v in self.values])
-        cache.position = self.position
-        return cache
-
 
 class Attention(nn.Module):
     def __init__(self, config: TransformerConfig) -> None:

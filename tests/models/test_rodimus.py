@@ -80,6 +80,18 @@ def test_window_is_previous_half_window_plus_self() -> None:
 
 
 @torch.no_grad()
+@torch.no_grad()
+def test_empty_prefill_leaves_state_alone(model: RodimusForCausalLM) -> None:
+    state = model.new_state()
+    model.prefill(token_ids(1, 5), state)
+    snapshot = state.clone()
+    assert model.prefill(token_ids(1, 0), state).shape == (1, 0, VOCAB)
+    assert state.position == 5
+    assert all(torch.equal(a, b) for x, y in zip(state.layers, snapshot.layers)
+               for a, b in zip(x.tensors(), y.tensors()))
+
+
+@torch.no_grad()
 def test_state_clone_and_restore(model: RodimusForCausalLM) -> None:
     ids = token_ids(1, 25)
     state = model.new_state()
