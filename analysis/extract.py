@@ -75,6 +75,7 @@ def extract_generic(lang: str, tree: Tree, src: bytes) -> FileFacts:
         defs.append((
             kind, name, parent, start[0], start[1], end[0], end[1], name_pos[0], name_pos[1],
             src[node.start_byte:header_end].decode("utf-8", "replace").strip(), _comment_above(node, src), (), (),
+            node.start_byte, node.end_byte,
         ))
 
     def scope_at(byte: int) -> int:

@@ -27,7 +27,7 @@ def family(lang: str) -> str:
 class GenericResolver:
     def __init__(self, facts: dict[str, FileFacts]) -> None:
         self.facts = facts
-        self.deps: set[str] | None = None
+        self.deps: set[str] = set()  # what lookups read since `begin`
         # family -> name -> {(rel, def index)}
         self._names: dict[str, dict[str, set[tuple[str, int]]]] = {}
         # basename -> rels, for suffix matches of import strings
@@ -58,9 +58,16 @@ class GenericResolver:
         fam = family(facts.lang)
         return [f"name:{fam}:{d[D_NAME]}" for d in facts.defs]
 
+    def begin(self) -> None:
+        self.deps = set()
+
+    def end(self) -> frozenset[str]:
+        deps = frozenset(self.deps)
+        self.deps = set()
+        return deps
+
     def _note(self, key: str) -> None:
-        if self.deps is not None:
-            self.deps.add(key)
+        self.deps.add(key)
 
     def _exists(self, rel: str) -> bool:
         self._note("path:" + rel)

@@ -16,16 +16,16 @@ two nodes.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import Enum
-from itertools import accumulate
 from typing import Any
 
 import networkx as nx
 
 from analysis.facts import (
-    A_BIND, A_NAME, A_SCOPE, B_COL, B_END_COL, B_END_LINE, B_HINT, B_LINE, B_TEXT, D_COL, D_DOC, D_END_COL,
-    D_END_LINE, D_EXTRA, D_HEADER, D_KIND, D_LINE, D_NAME, D_NAME_COL, D_NAME_LINE, D_PARENT,
+    A_COL, A_END_COL, A_END_LINE, A_HINT, A_LINE, A_NAME, A_SCOPE, A_TEXT, D_COL, D_DOC, D_END_COL,
+    D_END_BYTE, D_END_LINE, D_EXTRA, D_HEADER, D_KIND, D_LINE, D_NAME, D_NAME_COL, D_NAME_LINE, D_PARENT,
+    D_START_BYTE,
     DEF_KIND_NAMES, FileFacts,
 )
 
@@ -61,28 +61,36 @@ def parent_dir(rel: str) -> str:
     return rel[:cut] if cut > 0 else REPO_ID
 
 
-def member_ids(rel: str, facts: FileFacts) -> tuple[list[str], list[str]]:
-    """Node ids of a file's defs and attributes, in record order, deduplicated deterministically."""
-    qualnames: list[str] = []
+def qualnames(facts: FileFacts) -> tuple[list[str], list[str]]:
+    """Qualified names of a file's defs and attributes, in record order."""
+    names: list[str] = []
     for d in facts.defs:
         parent = d[D_PARENT]
-        qualnames.append(d[D_NAME] if parent < 0 else qualnames[parent] + "." + d[D_NAME])
-    attr_qualnames = [
-        a[A_NAME] if a[A_SCOPE] < 0 else qualnames[a[A_SCOPE]] + "." + a[A_NAME] for a in facts.attrs
-    ]
+        names.append(d[D_NAME] if parent < 0 else names[parent] + "." + d[D_NAME])
+    return names, [a[A_NAME] if a[A_SCOPE] < 0 else names[a[A_SCOPE]] + "." + a[A_NAME] for a in facts.attrs]
+
+
+def member_ids(rel: str, facts: FileFacts, names: tuple[list[str], list[str]] | None = None
+               ) -> tuple[list[str], list[str]]:
+    """Node ids of a file's defs and attributes, in record order, deduplicated deterministically."""
+    def_names, attr_names = names if names is not None else qualnames(facts)
     seen: dict[str, int] = {}
     prefix = rel + "::"
+    out: list[str] = []
+    for qualname in (*def_names, *attr_names):
+        count = seen.get(qualname)
+        if count is None:
+            seen[qualname] = 1
+            out.append(prefix + qualname)
+        else:
+            seen[qualname] = count + 1
+            out.append(f"{prefix}{qualname}#{count + 1}")
+    return out[:len(def_names)], out[len(def_names):]
 
-    def unique(qualname: str) -> str:
-        count = seen.get(qualname, 0) + 1
-        seen[qualname] = count
-        return prefix + qualname if count == 1 else f"{prefix}{qualname}#{count}"
 
-    return [unique(q) for q in qualnames], [unique(q) for q in attr_qualnames]
-
-
-def qualname_of(node_id: str) -> str:
-    return node_id.split("::", 1)[1] if "::" in node_id else ""
+# Edge attribute dicts, shared by all edges of a type (they never change): one dict per edge would cost a few
+# hundred bytes times a few hundred thousand edges.
+_EDGE_DATA = {kind.value: {"type": kind.value} for kind in EdgeType}
 
 
 def bulk_add(graph: nx.MultiDiGraph, nodes: Iterable[tuple[str, dict[str, Any]]], edges: Iterable[Edge]) -> None:
@@ -104,7 +112,7 @@ def bulk_add(graph: nx.MultiDiGraph, nodes: Iterable[tuple[str, dict[str, Any]]]
         keys = succ[u].get(v)
         if keys is None:
             keys = succ[u][v] = pred[v][u] = {}
-        keys[kind] = {"type": kind}
+        keys[kind] = _EDGE_DATA[kind]
     cache = getattr(graph, "__networkx_cache__", None)
     if cache:
         cache.clear()
@@ -119,24 +127,12 @@ def edge_counts(graph: nx.MultiDiGraph) -> dict[str, int]:
     return counts
 
 
-class TextIndex:
-    """Character offsets of (line, UTF-8 byte column) positions in a text, to slice definitions out of it."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.lines = text.split("\n")
-        self.starts = list(accumulate((len(line) + 1 for line in self.lines), initial=0))
-
-    def offset(self, line: int, col: int) -> int:
-        if line >= len(self.lines):
-            return len(self.text)
-        row = self.lines[line]
-        if col and not row.isascii():
-            col = len(row.encode("utf-8")[:col].decode("utf-8", "ignore"))
-        return self.starts[line] + min(col, len(row))
-
-    def slice(self, line: int, col: int, end_line: int, end_col: int) -> str:
-        return self.text[self.offset(line, col):self.offset(end_line, end_col)]
+def _slicer(text: str) -> Callable[[int, int], str]:
+    """Text between two UTF-8 byte offsets of `text` (byte offsets are character offsets in ASCII text)."""
+    if text.isascii():
+        return lambda start, end: text[start:end]
+    data = text.encode("utf-8")
+    return lambda start, end: data[start:end].decode("utf-8", "replace")
 
 
 def file_nodes(rel: str, facts: FileFacts, module: str) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str]]]:
@@ -149,28 +145,27 @@ def file_nodes(rel: str, facts: FileFacts, module: str) -> tuple[dict[str, dict[
         rel: {"type": "FILE", "name": name, "path": rel, "text": facts.text, "lang": facts.lang, "module": module}
     }
     contains: list[tuple[str, str]] = []
-    def_ids, attr_ids = member_ids(rel, facts)
-    text = TextIndex(facts.text).slice
-    for node_id, d in zip(def_ids, facts.defs):
+    names = qualnames(facts)
+    def_ids, attr_ids = member_ids(rel, facts, names)
+    text = _slicer(facts.text)
+    for node_id, qualname, d in zip(def_ids, names[0], facts.defs):
         attrs = {
-            "type": DEF_KIND_NAMES[d[D_KIND]], "name": d[D_NAME], "qualname": qualname_of(node_id), "path": rel,
+            "type": DEF_KIND_NAMES[d[D_KIND]], "name": d[D_NAME], "qualname": qualname, "path": rel,
             "start_line": d[D_LINE] + 1, "end_line": d[D_END_LINE] + 1, "start_col": d[D_COL],
             "end_col": d[D_END_COL], "name_line": d[D_NAME_LINE] + 1, "name_col": d[D_NAME_COL],
             "header": d[D_HEADER], "comment": d[D_DOC],
-            "text": text(d[D_LINE], d[D_COL], d[D_END_LINE], d[D_END_COL]),
+            "text": text(d[D_START_BYTE], d[D_END_BYTE]),
         }
         if d[D_KIND] == 0:
             attrs["bases"] = list(d[D_EXTRA])
         nodes[node_id] = attrs
         contains.append((rel if d[D_PARENT] < 0 else def_ids[d[D_PARENT]], node_id))
-    for node_id, a in zip(attr_ids, facts.attrs):
-        b = facts.binds[a[A_BIND]]
-        hint = b[B_HINT] if isinstance(b[B_HINT], str) else ""
+    for node_id, qualname, a in zip(attr_ids, names[1], facts.attrs):
         nodes[node_id] = {
-            "type": "ATTRIBUTE", "name": a[A_NAME], "qualname": qualname_of(node_id), "path": rel,
-            "start_line": b[B_LINE] + 1, "end_line": b[B_END_LINE] + 1, "start_col": b[B_COL],
-            "end_col": b[B_END_COL], "name_line": b[B_LINE] + 1, "name_col": b[B_COL], "header": "",
-            "comment": "", "text": b[B_TEXT] or "", "attribute_type": hint[2:] if hint[:2] in ("t:", "c:") else "",
+            "type": "ATTRIBUTE", "name": a[A_NAME], "qualname": qualname, "path": rel,
+            "start_line": a[A_LINE] + 1, "end_line": a[A_END_LINE] + 1, "start_col": a[A_COL],
+            "end_col": a[A_END_COL], "name_line": a[A_LINE] + 1, "name_col": a[A_COL], "header": "",
+            "comment": "", "text": a[A_TEXT], "attribute_type": a[A_HINT],
         }
         contains.append((rel if a[A_SCOPE] < 0 else def_ids[a[A_SCOPE]], node_id))
     return nodes, contains

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+import msgpack
+
 from analysis.extract import extract_source
 from analysis.facts import FileFacts
 from analysis.scan import read_source
@@ -32,7 +34,8 @@ _BATCH = 32
 _FRAME = struct.Struct("<Q")
 
 Job = tuple[str, str, int]  # (rel, lang, size)
-Result = tuple[str, "str | None", "list | None"]  # (rel, digest, packed facts); digest None: unreadable/binary
+Result = tuple[str, "str | None", "bytes | None"]  # (rel, digest, msgpack of the facts); None: unreadable/binary
+Extracted = tuple[str, "str | None", "FileFacts | None", "bytes | None"]
 
 
 def extract_file(root: str, rel: str, lang: str) -> Result:
@@ -44,7 +47,16 @@ def extract_file(root: str, rel: str, lang: str) -> Result:
     except Exception:  # a file the grammar cannot handle must not stop the index
         logger.exception("cannot extract %s", rel)
         facts = FileFacts(lang="text", text=source.text, line_count=source.text.count("\n") + 1)
-    return rel, source.digest, facts.pack()
+    return rel, source.digest, pack_facts(facts)
+
+
+def pack_facts(facts: FileFacts) -> bytes:
+    """The msgpack form of a file's facts: what workers send and what the cache stores, byte for byte."""
+    return msgpack.packb(facts.pack(), use_bin_type=True)
+
+
+def unpack_facts(blob: bytes) -> FileFacts:
+    return FileFacts.unpack(msgpack.unpackb(blob, raw=False, use_list=False))
 
 
 def _write_frame(out: BinaryIO, payload: object) -> None:
@@ -65,18 +77,17 @@ def _read_frames(src: BinaryIO, into: queue.Queue) -> None:
         into.put(None)
 
 
-def _in_process(root: Path, jobs: Sequence[Job], progress: Callable[[int], None] | None
-                ) -> Iterator[tuple[str, str | None, FileFacts | None]]:
+def _in_process(root: Path, jobs: Sequence[Job], progress: Callable[[int], None] | None) -> Iterator[Extracted]:
     for i, (rel, lang, _size) in enumerate(jobs):
-        rel, digest, packed = extract_file(str(root), rel, lang)
+        rel, digest, blob = extract_file(str(root), rel, lang)
         if progress is not None:
             progress(i + 1)
-        yield rel, digest, FileFacts.unpack(packed) if packed is not None else None
+        yield rel, digest, unpack_facts(blob) if blob is not None else None, blob
 
 
 def extract_all(root: Path, jobs: Sequence[Job], progress: Callable[[int], None] | None = None
-                ) -> Iterator[tuple[str, str | None, FileFacts | None]]:
-    """Extract every job's file; yields (rel, digest, facts), in no particular order."""
+                ) -> Iterator[Extracted]:
+    """Extract every job's file; yields (rel, digest, facts, msgpack of the facts), in no particular order."""
     if len(jobs) < POOL_MIN_FILES or (os.cpu_count() or 1) < 2:
         yield from _in_process(root, jobs, progress)
         return
@@ -112,10 +123,10 @@ def extract_all(root: Path, jobs: Sequence[Job], progress: Callable[[int], None]
         if batch is None:
             finished += 1
             continue
-        for rel, digest, packed in batch:
+        for rel, digest, blob in batch:
             seen.add(rel)
             done += 1
-            yield rel, digest, FileFacts.unpack(packed) if packed is not None else None
+            yield rel, digest, unpack_facts(blob) if blob is not None else None, blob
         if progress is not None:
             progress(done)
     for worker in workers:

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from tree_sitter import Node, Parser, Point, Tree
 
 from analysis.facts import (
-    A_BIND, A_NAME, A_SCOPE, B_COL, B_HINT, B_KIND, B_LINE, B_NAME, C_CALLEE, C_COL, C_LINE, C_SCOPE, CLASS,
+    A_COL, A_END_COL, A_END_LINE, A_HINT, A_LINE, A_NAME, A_SCOPE, B_KIND, B_LINE, B_NAME, B_COL, C_CALLEE, C_COL,
+    C_LINE, C_SCOPE,
     D_COL, D_END_COL, D_END_LINE, D_HEADER, D_KIND, D_LINE, D_NAME, D_NAME_COL, D_NAME_LINE, D_PARENT, IMPORT,
     DEF_KIND_NAMES, FileFacts,
 )
@@ -238,7 +239,7 @@ class Navigator:
             else:
                 names.add(self.ws._module_of.get(target_rel, "").rsplit(".", 1)[-1])
             files.add(target_rel)
-            files |= self.ws._rdeps.get(target_rel, set())
+            files |= self.ws._reverse_deps().get(target_rel, set())
         found = self._identifier_at(rel, pos)
         if found is not None:
             names.add(found[1][found[0].start_byte:found[0].end_byte].decode("utf-8", "replace"))
@@ -302,14 +303,11 @@ class Navigator:
             infos.append(info)
             (infos[parent].children if parent >= 0 else top).append(info)
         for k, a in enumerate(facts.attrs):
-            b = facts.binds[a[A_BIND]]
             scope = a[A_SCOPE]
-            end_line = b[6] if b[6] >= 0 else b[B_LINE]
             info = SymbolInfo(
                 node_id=attr_ids[k], name=a[A_NAME], kind="ATTRIBUTE", path=abs_path,
-                span=Span(Pos(b[B_LINE], b[B_COL]), Pos(end_line, b[7] if b[7] >= 0 else b[B_COL])),
-                selection=_name_span(b[B_LINE], b[B_COL], a[A_NAME]),
-                detail=(b[B_HINT][2:] if isinstance(b[B_HINT], str) and b[B_HINT][:2] in ("t:", "c:") else ""),
+                span=Span(Pos(a[A_LINE], a[A_COL]), Pos(a[A_END_LINE], a[A_END_COL])),
+                selection=_name_span(a[A_LINE], a[A_COL], a[A_NAME]), detail=a[A_HINT],
                 container=qualnames[scope] if scope >= 0 else "",
             )
             (infos[scope].children if scope >= 0 else top).append(info)

@@ -19,6 +19,7 @@ from pathlib import Path
 import msgpack
 
 from analysis.facts import FileFacts
+from analysis.indexer import pack_facts, unpack_facts
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class CachedFile:
     mtime_ns: int
     digest: str
     facts: FileFacts | None  # None: the file was skipped (binary)
+    blob: bytes | None = None  # the facts in msgpack, when at hand (saves packing them again)
 
 
 @dataclass
@@ -69,7 +71,8 @@ def save(path: Path, root: Path, content: CacheContent) -> None:
         "format": FORMAT_VERSION,
         "root": str(root),
         "files": {
-            rel: [f.lang, f.size, f.mtime_ns, f.digest, f.facts.pack() if f.facts is not None else None]
+            rel: [f.lang, f.size, f.mtime_ns, f.digest,
+                  f.blob if f.blob is not None or f.facts is None else pack_facts(f.facts)]
             for rel, f in content.files.items()
         },
         "ids": list(ids),
@@ -102,9 +105,8 @@ def load(path: Path, root: Path) -> CacheContent:
             logger.warning("graph cache %s belongs to %s, not %s: rebuilding it", path, payload.get("root"), root)
             return CacheContent()
         files = {}
-        for rel, (lang, size, mtime_ns, digest, packed) in payload["files"].items():
-            facts = FileFacts.unpack(packed) if packed is not None else None
-            files[rel] = CachedFile(lang, size, mtime_ns, digest, facts)
+        for rel, (lang, size, mtime_ns, digest, blob) in payload["files"].items():
+            files[rel] = CachedFile(lang, size, mtime_ns, digest, unpack_facts(blob) if blob is not None else None)
         ids = payload["ids"]
         kinds = ("contains", "imports", "extends", "calls")
         edges = {}

@@ -16,7 +16,7 @@ from typing import Any
 from tree_sitter import Node, QueryCursor, Tree
 
 from analysis.facts import (
-    ASSIGN, B_KIND, B_NAME, B_SCOPE, CLASS, D_KIND, D_NAME, D_PARENT, DEF, FUNCTION, GLOBAL, IMPORT, NONLOCAL,
+    ASSIGN, B_COL, B_END_COL, B_END_LINE, B_HINT, B_KIND, B_LINE, B_NAME, B_SCOPE, B_TEXT, CLASS, D_KIND, D_NAME, D_PARENT, DEF, FUNCTION, GLOBAL, IMPORT, NONLOCAL,
     OTHER, PARAM, SELF_ATTR, STAR, FileFacts,
 )
 from analysis.languages import query
@@ -115,7 +115,7 @@ def _statement_of(node: Node) -> Node:
     return stmt
 
 
-def _def_record(node: Node, src: bytes, parent: int, row0: int) -> tuple:
+def _def_record(node: Node, src: bytes, parent: int, row0: int, byte0: int) -> tuple:
     """The def record of a class_definition or function_definition node (with its decorators, if any)."""
     outer = node.parent if node.parent is not None and node.parent.type == "decorated_definition" else node
     name_node = node.child_by_field_name("name")
@@ -131,6 +131,7 @@ def _def_record(node: Node, src: bytes, parent: int, row0: int) -> tuple:
         _docstring(body, src),
         _decorator_names(src, outer) if outer is not node else (),
         _base_names(src, node.child_by_field_name("superclasses")) if is_class else (),
+        outer.start_byte - byte0, node.end_byte - byte0,
     )
 
 
@@ -145,8 +146,9 @@ def _decorator_names(src: bytes, decorated: Node) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _region(caps: dict[str, list[Node]], src: bytes, row0: int, in_class: bool) -> Region:
-    """The facts of the captures of one region (a chunk, a whole file, or a split class's header)."""
+def _region(caps: dict[str, list[Node]], src: bytes, row0: int, byte0: int, in_class: bool) -> Region:
+    """The facts of the captures of one region (a chunk, a whole file, or a split class's header); lines and
+    byte offsets are relative to `row0` and `byte0`."""
     defs_nodes = caps.get("class", []) + caps.get("function", [])
     if len(defs_nodes) > 1:
         defs_nodes.sort(key=lambda n: n.start_byte)
@@ -167,7 +169,7 @@ def _region(caps: dict[str, list[Node]], src: bytes, row0: int, in_class: bool) 
             i = parents[i]
         return i
 
-    defs = [_def_record(node, src, parents[i], row0) for i, node in enumerate(defs_nodes)]
+    defs = [_def_record(node, src, parents[i], row0, byte0) for i, node in enumerate(defs_nodes)]
     binds: list[tuple] = [
         (parents[i], d[1], d[7], d[8], DEF, i, -1, -1, None) for i, d in enumerate(defs)
     ]
@@ -357,7 +359,7 @@ def _finish(root: Node, src: bytes, defs: list[tuple], binds: list[tuple], calls
 def extract_python(tree: Tree, src: bytes) -> FileFacts:
     """The facts of a whole Python file, in one query (`FileFacts.text` is left for the caller to fill)."""
     root = tree.root_node
-    defs, binds, calls, all_names = _region(QueryCursor(query("python")).captures(root), src, 0, False)
+    defs, binds, calls, all_names = _region(QueryCursor(query("python")).captures(root), src, 0, 0, False)
     return _finish(root, src, defs, binds, calls, all_names)
 
 
@@ -393,7 +395,8 @@ class ChunkedPythonExtractor:
                 captures = [cursor.captures(plan[i][1]) for i, _ in missing]
             for (i, key), caps in zip(missing, captures):
                 entry = plan[i]
-                regions[i] = found = _region(caps, src, entry[1].start_point[0], entry[3])
+                node = entry[1]
+                regions[i] = found = _region(caps, src, node.start_point[0], node.start_byte, entry[3])
                 if key is not None:
                     new_memo[key] = found
         self._memo = new_memo
@@ -429,12 +432,12 @@ def _captures_by_chunk(tree: Tree, chunks: list[Node]) -> list[dict[str, list[No
     return out
 
 
-def _append_region(region: Region, container: int, row0: int, defs: list[tuple], binds: list[tuple],
+def _append_region(region: Region, container: int, row0: int, byte0: int, defs: list[tuple], binds: list[tuple],
                    calls: list[tuple]) -> None:
     base = len(defs)
     for d in region[0]:
         defs.append((d[0], d[1], container if d[2] < 0 else base + d[2], d[3] + row0, d[4], d[5] + row0, d[6],
-                     d[7] + row0, d[8], d[9], d[10], d[11], d[12]))
+                     d[7] + row0, d[8], d[9], d[10], d[11], d[12], d[13] + byte0, d[14] + byte0))
     for b in region[1]:
         binds.append((container if b[0] < 0 else base + b[0], b[1], b[2] + row0, b[3], b[4],
                       base + b[5] if b[4] == DEF else b[5], b[6] + row0 if b[6] >= 0 else -1, b[7], b[8]))
@@ -458,20 +461,21 @@ def _assemble(root: Node, src: bytes, plan: list[tuple], regions: dict[int, Regi
             # The class's own header, as the whole-file extraction sees it: decorators, name, bases.
             for node in outer.named_children if outer is not inner else ():
                 if node.type == "decorator":
-                    _append_region(_region(cursor.captures(node), src, 0, in_class), container, 0, defs, binds,
-                                   calls)
+                    _append_region(_region(cursor.captures(node), src, 0, 0, in_class), container, 0, 0, defs,
+                                   binds, calls)
             class_index[i] = idx = len(defs)
-            record = _def_record(inner, src, container, 0)
+            record = _def_record(inner, src, container, 0, 0)
             defs.append(record)
             binds.append((container, record[1], record[7], record[8], DEF, idx, -1, -1, None))
             superclasses = inner.child_by_field_name("superclasses")
             if superclasses is not None:  # inside the class node, so in the class's scope
-                _append_region(_region(cursor.captures(superclasses), src, 0, True), idx, 0, defs, binds, calls)
+                _append_region(_region(cursor.captures(superclasses), src, 0, 0, True), idx, 0, 0, defs, binds,
+                               calls)
             continue
         _, node, container_entry, _in_class = entry
         region = regions[i]
         _append_region(region, class_index[container_entry] if container_entry >= 0 else -1,
-                       node.start_point[0], defs, binds, calls)
+                       node.start_point[0], node.start_byte, defs, binds, calls)
         if region[3] is not None:
             all_names = region[3]
     return _finish(root, src, defs, binds, calls, all_names)
@@ -479,7 +483,8 @@ def _assemble(root: Node, src: bytes, plan: list[tuple], regions: dict[int, Regi
 
 def attributes(defs: list[tuple], binds: list[tuple]) -> list[tuple]:
     """Module and class attributes: the first assignment of each name in the module, in a class body, or to
-    `self.<name>` in one of the class's methods; names that are also defs of that scope are left out."""
+    `self.<name>` in one of the class's methods; names that are also defs of that scope are left out. The
+    attribute type is the annotation or the called constructor ("" if neither)."""
     def_names = {(d[D_PARENT], d[D_NAME]) for d in defs}
     seen: set[tuple[int, str]] = set()
     out: list[tuple] = []
@@ -497,5 +502,7 @@ def attributes(defs: list[tuple], binds: list[tuple]) -> list[tuple]:
         if key in seen or key in def_names:
             continue
         seen.add(key)
-        out.append((scope, b[B_NAME], i))
+        hint = b[B_HINT]
+        out.append((scope, b[B_NAME], i, b[B_LINE], b[B_COL], b[B_END_LINE], b[B_END_COL], b[B_TEXT] or "",
+                    hint[2:] if hint[:2] in ("t:", "c:") else ""))
     return out

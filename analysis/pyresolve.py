@@ -26,6 +26,7 @@ Value = tuple[str, str, int]
 Edge = tuple[str, str, str]
 
 _IN_PROGRESS = object()
+_PENDING = (_IN_PROGRESS, frozenset())
 
 
 class PyFileIndex:
@@ -89,7 +90,8 @@ class PythonResolver:
         self.module_of = module_of
         self.prefixes = prefixes
         self.subclasses_of = subclasses
-        self.deps: set[str] | None = None
+        # What lookups read since `begin`: file paths, `mod:` / `sub:` keys, and keys of cached answers.
+        self.deps: set = set()
         self._index: dict[str, PyFileIndex] = {}
         # Cached answers; every key is (kind, rel, ...) and `_keys_of[rel]` lists the keys about file `rel`.
         self._cache: dict[tuple, tuple[Any, frozenset[str]]] = {}
@@ -109,9 +111,33 @@ class PythonResolver:
         self._cache.clear()
         self._keys_of.clear()
 
+    def begin(self) -> None:
+        """Start recording what the coming lookups read."""
+        self.deps = set()
+
+    def end(self) -> frozenset[str]:
+        """What the lookups since `begin` read: file paths and `mod:` / `sub:` keys."""
+        deps = self._expand(self.deps)
+        self.deps = set()
+        return deps
+
+    def _expand(self, collected: set) -> frozenset[str]:
+        """Replace the cache keys among recorded items by the dependencies stored with them."""
+        out: set[str] = set()
+        cache = self._cache
+        for item in collected:
+            if type(item) is tuple:
+                hit = cache.get(item)
+                if hit is not None and hit[0] is not _IN_PROGRESS:
+                    out |= hit[1]
+                else:
+                    out.add(item[1])  # an answer still being computed (a cycle): at least its file
+            else:
+                out.add(item)
+        return frozenset(out)
+
     def index(self, rel: str) -> PyFileIndex | None:
-        if self.deps is not None:
-            self.deps.add(rel)
+        self.deps.add(rel)
         found = self._index.get(rel)
         if found is None:
             facts = self.facts.get(rel)
@@ -121,28 +147,28 @@ class PythonResolver:
         return found
 
     def _cached(self, key: tuple, compute: Callable[[], Any], empty: Any = ()) -> Any:
+        """The answer stored under `key`, computing it first if needed. The caller's record gets the key itself,
+        expanded into the answer's dependencies only once per resolved file (in `end`)."""
         hit = self._cache.get(key)
         if hit is None:
             outer = self.deps
             self.deps = set()
-            self._cache[key] = (_IN_PROGRESS, frozenset())
+            self._cache[key] = _PENDING
             self._keys_of.setdefault(key[1], []).append(key)
             try:
                 result = compute()
             finally:
-                deps, self.deps = self.deps, outer
-            hit = self._cache[key] = (result, frozenset(deps))
-        elif hit[0] is _IN_PROGRESS:
+                collected, self.deps = self.deps, outer
+            hit = self._cache[key] = (result, self._expand(collected))
+        elif hit is _PENDING:
             return empty  # a cycle (mutual imports, recursive aliases): no answer on this path
-        if self.deps is not None and hit[1]:
-            self.deps |= hit[1]
+        self.deps.add(key)
         return hit[0]
 
     # ---- modules ----------------------------------------------------------------------------------------------
 
     def module_file(self, dotted: str) -> str | None:
-        if self.deps is not None:
-            self.deps.add("mod:" + dotted)
+        self.deps.add("mod:" + dotted)
         return self.modules.get(dotted)
 
     def _module_target(self, dotted: str) -> list[Target]:
@@ -327,8 +353,7 @@ class PythonResolver:
         todo = [self.index(rel).def_ids[cls]]
         while todo:
             class_id = todo.pop()
-            if self.deps is not None:
-                self.deps.add("sub:" + class_id)
+            self.deps.add("sub:" + class_id)
             for sub_id in sorted(self.subclasses_of(class_id)):
                 if sub_id in seen:
                     continue
@@ -457,8 +482,8 @@ class PythonResolver:
                     out.add((idx.def_ids[i], self.index(base_rel).def_ids[base], EXTENDS))
         return out
 
-    def reference_edges(self, rel: str) -> set[Edge]:
-        """The `imports` and `calls` edges that start in file `rel`."""
+    def import_edges(self, rel: str) -> set[Edge]:
+        """The `imports` edges of file `rel`: from the file to what each import statement names."""
         idx = self.index(rel)
         facts = idx.facts
         out: set[Edge] = set()
@@ -480,11 +505,30 @@ class PythonResolver:
                 node_id = self.node_id(target)
                 if node_id is not None and node_id != rel:
                     out.add((rel, node_id, IMPORTS))
+        return out
+
+    def call_edges(self, rel: str, scopes: set[int] | None = None) -> set[Edge]:
+        """The `calls` edges of the calls made directly in the given scopes of file `rel` (all if None)."""
+        idx = self.index(rel)
         def_ids = idx.def_ids
-        for scope, callee, line, col in facts.calls:
+        out: set[Edge] = set()
+        # Calls with the same callee in the same scope resolve alike unless the callee's first name has more
+        # than one binding in that scope (then the one before the call counts).
+        same: dict[tuple[int, str], list[str]] = {}
+        scope_names = idx.scopes
+        for scope, callee, line, col in idx.facts.calls:
+            if scopes is not None and scope not in scopes:
+                continue
+            key = (scope, callee)
+            callees = same.get(key)
+            if callees is None:
+                callees = [self.node_id(t) for t in self.call_targets(rel, scope, callee, (line, col))]
+                first = callee.split(".", 1)[0]
+                if len(scope_names.get(scope, {}).get(first, ())) < 2:
+                    same[key] = callees
             caller = def_ids[scope] if scope >= 0 else rel
-            for target in self.call_targets(rel, scope, callee, (line, col)):
-                out.add((caller, self.index(target[0]).def_ids[target[2]], CALLS))
+            for node_id in callees:
+                out.add((caller, node_id, CALLS))
         return out
 
     def call_targets(self, rel: str, scope: int, callee: str, pos: tuple[int, int]) -> list[Target]:

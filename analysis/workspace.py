@@ -10,13 +10,15 @@ Every public method takes the workspace lock, so the language server may call th
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import posixpath
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import networkx as nx
@@ -26,7 +28,7 @@ from analysis.document import Document
 from analysis.extract import extract_source
 from analysis.facts import FileFacts
 from analysis.genresolve import GenericResolver
-from analysis.graph import CONTAINS, EXTENDS, REPO_ID, bulk_add, edge_counts, file_nodes, parent_dir
+from analysis.graph import CONTAINS, EXTENDS, REPO_ID, bulk_add, file_nodes, parent_dir
 from analysis.indexer import extract_all
 from analysis.languages import language_for_path
 from analysis.modules import module_names, module_table
@@ -38,6 +40,24 @@ from analysis.types import HoverFacts, IndexReport, Location, Pos, Span, SymbolI
 logger = logging.getLogger(__name__)
 
 Edge = tuple[str, str, str]
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Build big structures without the cyclic collector rescanning them over and over (they hold no cycles),
+    then move them to the permanent generation so later collections skip them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.freeze()
+
+
+def _package_node(directory: str) -> dict[str, str]:
+    return {"type": "PACKAGE", "name": directory.replace("/", "."), "path": directory}
 
 
 def _generic_signature(facts: FileFacts) -> int:
@@ -77,6 +97,8 @@ class Workspace:
         self._ext_deps: dict[str, frozenset[str]] = {}
         self._ref_deps: dict[str, frozenset[str]] = {}
         self._rdeps: dict[str, set[str]] = {}
+        self._rdeps_stale = False
+        self._subclass_index: dict[str, set[str]] = {}  # class id -> ids of the classes that extend it
         self._py = PythonResolver(self._facts, self._modules, self._module_of, self._prefixes, self._subclasses)
         self._gen = GenericResolver(self._facts)
         self._nav = Navigator(self)
@@ -106,7 +128,7 @@ class Workspace:
 
     def index(self, *, use_cache: bool = True, progress: Callable[[int, int], None] | None = None) -> IndexReport:
         """(Re)build the graph from disk, reusing the cache for files whose size, time or digest match."""
-        with self._lock:
+        with self._lock, _gc_paused():
             started = time.perf_counter()
             self._reset()
             self._scanner = Scanner(self.root, self.exclude, self.max_file_bytes)
@@ -130,12 +152,12 @@ class Workspace:
             if progress is not None:
                 progress(total - len(to_extract), total)
             reused = len(disk)
-            for rel, digest, facts in extract_all(
+            for rel, digest, facts, blob in extract_all(
                 self.root, to_extract,
                 (lambda done: progress(reused + done, total)) if progress is not None else None,
             ):
                 source = sources[rel]
-                disk[rel] = persist.CachedFile(source.lang, source.size, source.mtime_ns, digest or "", facts)
+                disk[rel] = persist.CachedFile(source.lang, source.size, source.mtime_ns, digest or "", facts, blob)
             self._disk = disk
             changed = {job[0] for job in to_extract}
             self._load(disk, cached, changed)
@@ -143,6 +165,8 @@ class Workspace:
                 "miss" if len(to_extract) == len(sources) or not cached.files else "partial")
             if cache_state != "hit":
                 self._save()  # before the buffers go in: the cache describes the files on disk
+            for entry in disk.values():
+                entry.blob = None
             for rel, doc in self._docs.items():
                 if not os.path.isabs(rel) and self._covered(rel):
                     self._update({rel: doc.facts()})
@@ -167,8 +191,7 @@ class Workspace:
             for directory in reversed(self._dirs_above(rel)):
                 self._dir_files[directory] += 1
                 if self._dir_files[directory] == 1 and directory != REPO_ID:
-                    nodes.append((directory, {"type": "PACKAGE", "name": directory.replace("/", "."),
-                                              "path": directory}))
+                    nodes.append((directory, _package_node(directory)))
                     contains.append((parent_dir(directory), directory, CONTAINS))
             contains.append((parent_dir(rel), rel, CONTAINS))
         bulk_add(self.graph, nodes, contains)
@@ -200,13 +223,12 @@ class Workspace:
                 ext, ref = set(), set()
                 for edge in cached.edges[rel]:
                     (ext if edge[2] == EXTENDS else ref).add(edge)
-                deps = frozenset(cached.deps.get(rel, ()))
                 self._ext_edges[rel], self._ref_edges[rel] = ext, ref
-                self._ext_deps[rel], self._ref_deps[rel] = frozenset(), deps
-                for key in deps:
-                    self._rdeps.setdefault(key, set()).add(rel)
+                self._index_extends((), ext)
+                self._ext_deps[rel], self._ref_deps[rel] = frozenset(), frozenset(cached.deps.get(rel, ()))
                 self._add_edges(ext)
                 self._add_edges(ref)
+            self._rdeps_stale = True  # rebuilt on first use: a warm start may never need it
         self._resolve(dirty)
 
     def _save(self) -> None:
@@ -225,8 +247,19 @@ class Workspace:
     def _report(self, seconds: float, cache_state: str) -> IndexReport:
         nodes = Counter(data["type"] for data in self.graph._node.values())
         return IndexReport(files=len(self._facts), nodes=dict(sorted(nodes.items())),
-                           edges=dict(sorted(edge_counts(self.graph).items())), seconds=round(seconds, 3),
+                           edges=dict(sorted(self._edge_counts().items())), seconds=round(seconds, 3),
                            cache=cache_state)
+
+    def _edge_counts(self) -> Counter[str]:
+        """Edges by type, from the bookkeeping (counting the graph's adjacency would cost more)."""
+        counts: Counter[str] = Counter()
+        counts[CONTAINS] = sum(map(len, self._owned_contains.values())) + len(self._owned_nodes) + sum(
+            1 for d in self._dir_files if d != REPO_ID)
+        for table in (self._ext_edges, self._ref_edges):
+            for edges in table.values():
+                for _u, _v, kind in edges:
+                    counts[kind] += 1
+        return +counts
 
     # ---- module names and directories -------------------------------------------------------------------------
 
@@ -253,12 +286,15 @@ class Workspace:
     def _add_dirs(self, rel: str) -> None:
         """Count a new file in the directories above it, creating their PACKAGE nodes as needed."""
         graph = self.graph
+        nodes: list[tuple[str, dict]] = []
+        edges: list[Edge] = []
         for directory in reversed(self._dirs_above(rel)):
             self._dir_files[directory] += 1
             if self._dir_files[directory] == 1 and directory != REPO_ID:
-                graph.add_node(directory, type="PACKAGE", name=directory.replace("/", "."), path=directory)
-                graph.add_edge(parent_dir(directory), directory, key=CONTAINS, type=CONTAINS)
-        graph.add_edge(parent_dir(rel), rel, key=CONTAINS, type=CONTAINS)
+                nodes.append((directory, _package_node(directory)))
+                edges.append((parent_dir(directory), directory, CONTAINS))
+        edges.append((parent_dir(rel), rel, CONTAINS))
+        bulk_add(graph, nodes, edges)
 
     def _remove_dirs(self, rel: str) -> None:
         """Uncount a removed file; directories left without files lose their nodes."""
@@ -296,10 +332,11 @@ class Workspace:
         if old_ids:
             graph.remove_nodes_from([n for n in old_ids if n not in nodes and n in graph])
         node_data = graph._node  # networkx's node attribute table: the cheap way to compare and update in place
+        added: list[tuple[str, dict]] = []
         for node_id, attrs in nodes.items():
             current = node_data.get(node_id)
             if current is None:
-                graph.add_node(node_id, **attrs)
+                added.append((node_id, attrs))
             elif current != attrs:
                 current.clear()
                 current.update(attrs)
@@ -308,9 +345,8 @@ class Workspace:
             if (u, v) not in new_contains and graph.has_edge(u, v, CONTAINS):
                 graph.remove_edge(u, v, CONTAINS)
         old_set = set(old_contains)
-        for u, v in contains:
-            if (u, v) not in old_set or not graph.has_edge(u, v, CONTAINS):
-                graph.add_edge(u, v, key=CONTAINS, type=CONTAINS)
+        bulk_add(graph, added, [(u, v, CONTAINS) for u, v in contains
+                                if (u, v) not in old_set or not graph.has_edge(u, v, CONTAINS)])
         if not old_ids:
             self._add_dirs(rel)
         self._owned_nodes[rel] = list(nodes)
@@ -325,11 +361,19 @@ class Workspace:
             if graph.has_edge(u, v, kind):
                 graph.remove_edge(u, v, kind)
 
-    def _subclasses(self, class_id: str) -> list[str]:
-        graph = self.graph
-        if class_id not in graph:
-            return []
-        return [u for u, _, kind in graph.in_edges(class_id, keys=True) if kind == EXTENDS]
+    def _subclasses(self, class_id: str) -> Iterable[str]:
+        return self._subclass_index.get(class_id, ())
+
+    def _index_extends(self, removed: Iterable[Edge], added: Iterable[Edge]) -> None:
+        index = self._subclass_index
+        for u, v, _kind in removed:
+            subs = index.get(v)
+            if subs is not None:
+                subs.discard(u)
+                if not subs:
+                    del index[v]
+        for u, v, _kind in added:
+            index.setdefault(v, set()).add(u)
 
     # ---- incremental updates ----------------------------------------------------------------------------------
 
@@ -366,7 +410,9 @@ class Workspace:
             if facts is None:
                 self._facts.pop(rel, None)
                 self._signatures.pop(rel, None)
-                for _u, v, _k in self._ext_edges.pop(rel, set()):
+                gone = self._ext_edges.pop(rel, set())
+                self._index_extends(gone, ())
+                for _u, v, _k in gone:
                     keys.add("sub:" + v)
                 self._ref_edges.pop(rel, None)
                 self._set_deps(rel, frozenset(), frozenset())
@@ -390,12 +436,28 @@ class Workspace:
         for rel in set(changes) | refreshed:
             self._put_file_nodes(rel, self._facts.get(rel))
         dirty = {rel for rel in set(changes) | refreshed if rel in self._facts}
+        rdeps = self._reverse_deps()
         for key in keys:
-            dirty |= self._rdeps.get(key, set())
+            dirty |= rdeps.get(key, set())
         self._resolve(dirty)
         self.version += 1
 
+    def _reverse_deps(self) -> dict[str, set[str]]:
+        """Dependency key -> the files whose resolution read it."""
+        if self._rdeps_stale:
+            rdeps: dict[str, set[str]] = {}
+            for table in (self._ext_deps, self._ref_deps):
+                for rel, keys in table.items():
+                    for key in keys:
+                        rdeps.setdefault(key, set()).add(rel)
+            self._rdeps = rdeps
+            self._rdeps_stale = False
+        return self._rdeps
+
     def _set_deps(self, rel: str, ext: frozenset[str], ref: frozenset[str]) -> None:
+        if self._rdeps_stale:
+            self._ext_deps[rel], self._ref_deps[rel] = ext, ref
+            return
         old = self._ext_deps.get(rel, frozenset()) | self._ref_deps.get(rel, frozenset())
         new = ext | ref
         for key in old - new:
@@ -416,36 +478,36 @@ class Workspace:
             facts = self._facts.get(rel)
             if facts is None or facts.lang != "python":
                 continue
-            py.deps = set()
+            py.begin()
             edges = py.extends_edges(rel)
-            deps = frozenset(py.deps)
-            py.deps = None
+            deps = py.end()
             old = self._ext_edges.get(rel, set())
             if edges != old:
                 self._remove_edges(old - edges)
                 self._add_edges(edges - old)
+                self._index_extends(old - edges, edges - old)
                 sub_keys.update("sub:" + v for _u, v, _k in old ^ edges)
                 self._ext_edges[rel] = edges
             self._set_deps(rel, deps, self._ref_deps.get(rel, frozenset()))
         more: set[str] = set()
-        for key in sub_keys:
-            more |= self._rdeps.get(key, set())
+        if sub_keys:
+            rdeps = self._reverse_deps()
+            for key in sub_keys:
+                more |= rdeps.get(key, set())
         for rel in sorted(dirty | more):
             facts = self._facts.get(rel)
             if facts is None:
                 continue
             if facts.lang == "python":
-                py.deps = set()
-                edges = py.reference_edges(rel)
-                deps = frozenset(py.deps)
-                py.deps = None
+                py.begin()
+                edges = py.import_edges(rel) | py.call_edges(rel)
+                deps = py.end()
             elif facts.lang == "text":
                 edges, deps = set(), frozenset()
             else:
-                gen.deps = set()
+                gen.begin()
                 edges = gen.edges(rel)
-                deps = frozenset(gen.deps)
-                gen.deps = None
+                deps = gen.end()
             old = self._ref_edges.get(rel, set())
             if edges != old:
                 self._remove_edges(old - edges)
