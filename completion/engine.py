@@ -66,7 +66,7 @@ class EngineStats:
 class CompletionEngine:
     def __init__(self, load: ModelLoader, generation: GenerationOptions = GenerationOptions(),
                  debounce_ms: float = 75.0, state_budget_mb: float = 512.0,
-                 policy: CheckpointPolicy = CheckpointPolicy()) -> None:
+                 policy: CheckpointPolicy = CheckpointPolicy(), torch_threads: int | None = 1) -> None:
         self.generation = generation
         self.debouncer = Debouncer(debounce_ms)
         self.cache = TypeThroughCache()
@@ -79,7 +79,7 @@ class CompletionEngine:
             lm, codec = load()
             return Sessions(lambda text: DocumentSession(lm, codec, text, policy), budget)
 
-        self.worker = ModelWorker(make_sessions)
+        self.worker = ModelWorker(make_sessions, torch_threads=torch_threads)
 
     # ------------------------------------------------------------------------------------------ settings
     def configure(self, generation: GenerationOptions | None = None, debounce_ms: float | None = None,

@@ -32,8 +32,10 @@ class ModelUnavailable(RuntimeError):
 
 
 class ModelWorker:
-    def __init__(self, make_sessions: SessionsFactory, name: str = "rodimus-model") -> None:
+    def __init__(self, make_sessions: SessionsFactory, name: str = "rodimus-model",
+                 torch_threads: int | None = 1) -> None:
         self._make_sessions = make_sessions
+        self._torch_threads = torch_threads
         self._updates: deque[Callable[[Sessions], None]] = deque()
         self._requests: deque[tuple[Callable[[Sessions], Any], Future[Any]]] = deque()
         self._dirty: list[str] = []  # uris whose state lags their text, most recent last
@@ -76,6 +78,10 @@ class ModelWorker:
 
     # ---------------------------------------------------------------------------------- worker thread
     def _run(self) -> None:
+        if self._torch_threads is not None:
+            # Process-wide. A small model's per-token matmuls gain nothing from a second thread, and on a
+            # busy 2-core machine OpenMP's spinning threads made them up to 75x slower (bench/completion.py).
+            torch.set_num_threads(self._torch_threads)
         try:
             self.sessions = self._make_sessions()
         except BaseException as exc:  # noqa: BLE001 - reported to every request

@@ -1,0 +1,144 @@
+"""AI completions: `textDocument/inlineCompletion` and the first item of `textDocument/completion`.
+
+Handlers translate LSP positions into a `CompletionContext` (UTF-8 byte columns, bounded text windows from
+the document store) and await the completion engine, which owns the model worker, the per-document
+sessions, latest-wins per (document, surface), the debounce and the type-through cache. The engine is
+created on first use (after `initialize`, so the model options are known) and follows the store's edits
+through a listener, in the order they were applied.
+"""
+from __future__ import annotations
+
+import logging
+import weakref
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from completion.context import CompletionContext, Trigger
+from completion.engine import CompletionEngine, LineEdit
+from completion.lm import RecurrentLM
+from completion.loader import load_completion_model
+from completion.options import GenerationOptions
+from completion.tokens import TokenCodec
+from lsp_server.convert import to_pos
+from lsp_server.documents import DocumentEvent, uri_key
+from lsp_server.positions import char_to_client_col
+
+if TYPE_CHECKING:
+    from lsp_server.server import RodimusServer
+
+logger = logging.getLogger(__name__)
+
+INLINE, POPUP = "inline", "completion"
+LABEL_CHARS = 60
+
+
+class CompletionService:
+    """The completion engine of one server, created lazily, kept in step with the document store."""
+
+    def __init__(self, ls: RodimusServer) -> None:
+        self._ls = ls
+        self._engine: CompletionEngine | None = None
+        self._settings: tuple[object, ...] | None = None
+
+    def engine(self) -> CompletionEngine:
+        if self._engine is None:
+            model = self._ls.options.model
+
+            def load() -> tuple[RecurrentLM, TokenCodec]:  # runs on the model worker thread
+                return load_completion_model(model.path, model.device, model.dtype)
+
+            self._engine = CompletionEngine(load)
+        self._configure(self._engine)
+        return self._engine
+
+    def _configure(self, engine: CompletionEngine) -> None:
+        options = self._ls.options
+        settings = (options.completion, options.state_budget_mb)
+        if settings != self._settings:
+            self._settings = settings
+            c = options.completion
+            engine.configure(
+                GenerationOptions(max_tokens=c.max_tokens, multiline=c.multiline, fim=c.fim),
+                debounce_ms=c.debounce_ms,
+                state_budget_mb=options.state_budget_mb,
+            )
+
+    def on_document(self, event: DocumentEvent) -> None:
+        """DocumentStore listener (on the event loop): queue the event for the model worker."""
+        uri = uri_key(event.document.uri)
+        if event.kind == "open":
+            self.engine().open(uri, event.document.text)
+        elif self._engine is None:
+            return
+        elif event.kind == "change":
+            self._engine.edit(uri, [LineEdit((e.start.line, e.start.col), (e.end.line, e.end.col), e.new_text)
+                                    for e in event.edits])
+        else:
+            self._engine.close(uri)
+
+
+_services: weakref.WeakKeyDictionary[RodimusServer, CompletionService] = weakref.WeakKeyDictionary()
+
+
+def attach(ls: RodimusServer) -> None:
+    """Give the server a completion service and subscribe it to the document store."""
+    service = _services[ls] = CompletionService(ls)
+    ls.documents.listeners.append(service.on_document)
+
+
+def _context(ls: RodimusServer, uri: str, position: types.Position, trigger: Trigger) -> CompletionContext | None:
+    document = ls.documents.get(uri)
+    if document is None:
+        return None
+    lines = document.lines
+    pos = to_pos(lines, position, ls.position_encoding)
+    if pos is None:
+        return None
+    return CompletionContext.around(lines.content, len(lines), pos.line, pos.col, uri=uri_key(uri),
+                                    language_id=document.language_id, trigger=trigger)
+
+
+async def inline_completion(ls: RodimusServer, params: types.InlineCompletionParams) -> types.InlineCompletionList:
+    automatic = params.context.trigger_kind == types.InlineCompletionTriggerKind.Automatic
+    ctx = _context(ls, params.text_document.uri, params.position, Trigger.AUTOMATIC if automatic else Trigger.INVOKED)
+    if ctx is None:
+        return types.InlineCompletionList(items=[])
+    result = await _services[ls].engine().complete(ctx, INLINE)
+    if not result.text:
+        return types.InlineCompletionList(items=[])
+    # the range is the cursor itself: it begins and ends on one line, whatever the text spans
+    at = types.Range(params.position, params.position)
+    return types.InlineCompletionList(items=[types.InlineCompletionItem(insert_text=result.text, range=at)])
+
+
+async def completion(ls: RodimusServer, params: types.CompletionParams) -> types.CompletionList:
+    """The AI suggestion as the first item, replacing the word before the cursor (so popups filter on it)."""
+    ctx = _context(ls, params.text_document.uri, params.position, Trigger.INVOKED)
+    if ctx is None:
+        return types.CompletionList(is_incomplete=True, items=[])
+    result = await _services[ls].engine().complete(ctx, POPUP)
+    if not result.text:
+        return types.CompletionList(is_incomplete=True, items=[])
+    line_prefix = ctx.line_prefix
+    word = len(line_prefix)
+    while word > 0 and (line_prefix[word - 1].isalnum() or line_prefix[word - 1] == "_"):
+        word -= 1
+    start = types.Position(params.position.line, params.position.character
+                           - char_to_client_col(line_prefix[word:], len(line_prefix) - word, ls.position_encoding))
+    new_text = line_prefix[word:] + result.text
+    first_line = new_text.split("\n", 1)[0]
+    label = first_line if len(first_line) <= LABEL_CHARS else first_line[: LABEL_CHARS - 1] + "…"
+    item = types.CompletionItem(
+        label=label or new_text.strip()[:LABEL_CHARS],
+        kind=types.CompletionItemKind.Snippet,
+        detail="Rodimus",
+        documentation=types.MarkupContent(kind=types.MarkupKind.Markdown,
+                                          value=f"```{ctx.language_id}\n{new_text}\n```"),
+        sort_text="\u0000",
+        filter_text=new_text,
+        preselect=True,
+        insert_text_format=types.InsertTextFormat.PlainText,
+        text_edit=types.TextEdit(range=types.Range(start, params.position), new_text=new_text),
+    )
+    return types.CompletionList(is_incomplete=True, items=[item])
