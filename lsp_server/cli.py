@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "serve": "lsp_server.commands.serve",
     "index": "lsp_server.commands.index",
     "graph": "lsp_server.commands.graph",
+    "complete": "lsp_server.commands.complete",
     "localize": "lsp_server.commands.localize",
     "fix": "lsp_server.commands.fix",
     "serve-model": "lsp_server.commands.serve_model",
@@ -35,6 +36,7 @@ EPILOG = """examples:
   rodimus-lsp serve --tcp --port 2087    language server on a TCP port
   rodimus-lsp index . --json             build or refresh the code graph of the current folder
   rodimus-lsp graph . -o graph.json      export the code graph in CGM's JSON format
+  rodimus-lsp complete app.py --line 3 --column 5 --json   one completion at line 3, column 5
 
 Lines and columns are 1-based; paths in JSON are relative to ROOT with "/" separators."""
 

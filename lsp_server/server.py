@@ -19,6 +19,7 @@ from pygls.lsp.server import LanguageServer
 from lsp_server import __version__
 from lsp_server.convert import TextSource
 from lsp_server.documents import DocumentStore
+from lsp_server.features import ai_completion
 from lsp_server.features import configuration, hover, indexing, lifecycle, navigation, sync
 from lsp_server.options import Options
 from lsp_server.positions import Encoding
@@ -105,6 +106,8 @@ FEATURES: tuple[tuple[str, Handler, Any], ...] = (
     (types.TEXT_DOCUMENT_DID_SAVE, sync.did_save, types.SaveOptions(include_text=False)),
     (types.TEXT_DOCUMENT_DID_CLOSE, sync.did_close, None),
     (types.WORKSPACE_DID_CHANGE_WATCHED_FILES, sync.did_change_watched_files, None),
+    (types.TEXT_DOCUMENT_INLINE_COMPLETION, ai_completion.inline_completion, types.InlineCompletionOptions()),
+    (types.TEXT_DOCUMENT_COMPLETION, ai_completion.completion, types.CompletionOptions()),
     (types.TEXT_DOCUMENT_DEFINITION, navigation.definition, None),
     (types.TEXT_DOCUMENT_REFERENCES, navigation.references, None),
     (types.TEXT_DOCUMENT_DOCUMENT_SYMBOL, navigation.document_symbol, None),
@@ -125,4 +128,5 @@ def build_server() -> RodimusServer:
         server.feature(method, options)(handler)
     for name, handler in COMMANDS:
         server.command(name)(handler)
+    ai_completion.attach(server)
     return server
