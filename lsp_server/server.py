@@ -20,7 +20,7 @@ from lsp_server import __version__
 from lsp_server.convert import TextSource
 from lsp_server.documents import DocumentStore
 from lsp_server.features import ai_completion
-from lsp_server.features import configuration, hover, indexing, lifecycle, navigation, sync
+from lsp_server.features import configuration, fix_issue, hover, indexing, lifecycle, navigation, sync
 from lsp_server.options import Options
 from lsp_server.positions import Encoding
 from lsp_server.protocol import RodimusProtocol, make_converter
@@ -116,9 +116,15 @@ FEATURES: tuple[tuple[str, Handler, Any], ...] = (
     (types.CALL_HIERARCHY_INCOMING_CALLS, navigation.incoming_calls, None),
     (types.CALL_HIERARCHY_OUTGOING_CALLS, navigation.outgoing_calls, None),
     (types.TEXT_DOCUMENT_HOVER, hover.hover, None),
+    (types.TEXT_DOCUMENT_CODE_ACTION, fix_issue.code_action, fix_issue.OPTIONS),
+    (types.CODE_ACTION_RESOLVE, fix_issue.resolve_code_action, None),
 )
 
-COMMANDS: tuple[tuple[str, Handler], ...] = ((indexing.REINDEX, indexing.reindex),)
+COMMANDS: tuple[tuple[str, Handler], ...] = (
+    (indexing.REINDEX, indexing.reindex),
+    (fix_issue.LOCALIZE, fix_issue.localize_command),
+    (fix_issue.FIX_ISSUE, fix_issue.fix_issue_command),
+)
 
 
 def build_server() -> RodimusServer:
