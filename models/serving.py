@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socketserver
 import threading
 import time
 import uuid
@@ -230,6 +231,12 @@ class OpenAIServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.generator = generator
         self.config = config
+
+    def server_bind(self) -> None:
+        """Bind without `HTTPServer.server_bind`'s reverse DNS lookup (`getfqdn`), which can stall for seconds."""
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
 
     @property
     def url(self) -> str:

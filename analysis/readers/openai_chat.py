@@ -29,7 +29,8 @@ def chat_url(endpoint: str) -> str:
 
 @dataclass(frozen=True)
 class OpenAIChat:
-    """`ChatModel` over HTTP. `api_key_env` names the environment variable holding the key (read per request)."""
+    """`ChatModel` over HTTP. `api_key_env` names the environment variable holding the key, read per request;
+    when it is unset no key is sent."""
 
     endpoint: str
     model: str
@@ -62,18 +63,21 @@ class OpenAIChat:
                 return _message_content(json.loads(response.read().decode("utf-8")))
         except urllib.error.HTTPError as error:
             detail = error.read().decode("utf-8", "replace")[:300]
-            raise ReaderError(f"{chat_url(self.endpoint)} answered HTTP {error.code}: {detail}") from error
+            hint = ""
+            if error.code in (401, 403):
+                variable = self.api_key_env or "cgm.apiKeyEnv"
+                hint = f" (is the API key in {variable} set and valid?)"
+            raise ReaderError(f"{chat_url(self.endpoint)} answered HTTP {error.code}{hint}: {detail}") from error
         except (urllib.error.URLError, OSError) as error:
             raise ReaderError(f"cannot reach {chat_url(self.endpoint)}: {error}") from error
         except (ValueError, KeyError, IndexError, TypeError) as error:
             raise ReaderError(f"malformed reply from {chat_url(self.endpoint)}: {error}") from error
 
     def _headers(self) -> dict[str, str]:
+        """JSON headers, with the key when its variable is set (local servers usually need none)."""
         headers = {"Content-Type": "application/json", "Accept": "text/event-stream, application/json"}
-        if self.api_key_env:
-            key = os.environ.get(self.api_key_env)
-            if not key:
-                raise ReaderError(f"the API key variable {self.api_key_env} is not set")
+        key = os.environ.get(self.api_key_env) if self.api_key_env else None
+        if key:
             headers["Authorization"] = f"Bearer {key}"
         return headers
 
