@@ -4,10 +4,7 @@ the pipeline with progress and, with no reader configured, returns the localizat
 double endpoint here) `rodimus.fixIssue` returns a validated WorkspaceEdit that the server does not write."""
 from __future__ import annotations
 
-import http.server
-import json
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +14,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from tests.localize.conftest import FIXTURE_REPO
+from tests.localize.doubles import canned_chat_endpoint
 from tests.server.harness import SERVER, initialize_result, open_document, start_session, wait_for_index
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -102,35 +100,17 @@ async def test_localize_command_returns_the_cli_json(client) -> None:
     assert {"path", "name", "start_line", "end_line", "score"} == set(result["functions"][0])
 
 
-class CannedReader(http.server.BaseHTTPRequestHandler):
-    """Test double of an OpenAI-compatible chat endpoint: always answers with one valid search/replace block."""
-
-    ANSWER = (
-        "shop/cart.py\n<<<<<<< SEARCH\n        self.lines = [line for line in self.lines if line.sku != sku]\n"
-        "=======\n        self.lines = [line for line in self.lines if line.sku != sku]\n"
-        "        if not self.lines:\n            self.discount_percent = 0.0\n>>>>>>> REPLACE\n"
-    )
-
-    def do_POST(self) -> None:  # noqa: N802
-        self.rfile.read(int(self.headers["Content-Length"]))
-        body = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": self.ANSWER}}]})
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body.encode())
-
-    def log_message(self, *args) -> None:
-        pass
+CART_FIX = (
+    "shop/cart.py\n<<<<<<< SEARCH\n        self.lines = [line for line in self.lines if line.sku != sku]\n"
+    "=======\n        self.lines = [line for line in self.lines if line.sku != sku]\n"
+    "        if not self.lines:\n            self.discount_percent = 0.0\n>>>>>>> REPLACE\n"
+)
 
 
 @pytest.fixture(scope="module")
 def canned_endpoint() -> Iterator[str]:
-    server = http.server.HTTPServer(("127.0.0.1", 0), CannedReader)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-    server.server_close()
+    with canned_chat_endpoint(CART_FIX) as url:
+        yield url
 
 
 async def test_fix_issue_with_a_reader_returns_a_workspace_edit_and_writes_nothing(client, project, canned_endpoint) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +90,33 @@ def test_cli_usage_errors_exit_2(repo: Path, tmp_path: Path) -> None:
     missing = subprocess.run([sys.executable, "-m", "lsp_server", "localize", str(repo), "--issue", str(tmp_path / "nope")],
                              capture_output=True, text=True, timeout=60)  # fmt: skip
     assert missing.returncode == 2 and "is not a file" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_cli_fix_without_a_reader_shows_the_localization_and_with_one_applies_only_on_request(
+    repo: Path, tmp_path: Path
+) -> None:
+    from tests.localize.doubles import canned_chat_endpoint
+
+    root = tmp_path / "repo"
+    shutil.copytree(repo, root)
+    issue = tmp_path / "issue.md"
+    issue.write_text(TRACEBACK_ISSUE)
+    command = [sys.executable, "-m", "lsp_server", "fix", str(root), "--issue", str(issue), "--json",
+               "--cache-dir", str(tmp_path / "cache")]  # fmt: skip
+    before = (root / "shop/pricing.py").read_text()
+    plain = subprocess.run(command + ["--apply"], capture_output=True, text=True, timeout=120)
+    assert plain.returncode == 0, plain.stderr
+    result = json.loads(plain.stdout)
+    assert result["patch"] is None and result["files"] == [] and "cgm.backend" in result["message"]
+    assert result["localization"]["files"][0]["path"] == "shop/pricing.py" and "cgm.endpoint" in plain.stderr
+    assert (root / "shop/pricing.py").read_text() == before
+    answer = "shop/pricing.py\n<<<<<<< SEARCH\nTAX_RATE = 0.2\n=======\nTAX_RATE = 0.25\n>>>>>>> REPLACE\n"
+    with canned_chat_endpoint(answer) as url:
+        reader = ["--cgm-backend", "openai", "--cgm-endpoint", url, "--cgm-model", "canned"]
+        proposed = subprocess.run(command + reader, capture_output=True, text=True, timeout=120)
+        assert proposed.returncode == 0 and json.loads(proposed.stdout)["files"] == ["shop/pricing.py"]
+        assert (root / "shop/pricing.py").read_text() == before
+        applied = subprocess.run(command + reader + ["--apply"], capture_output=True, text=True, timeout=120)
+    assert applied.returncode == 0, applied.stderr
+    assert "-TAX_RATE = 0.2\n+TAX_RATE = 0.25\n" in json.loads(applied.stdout)["patch"]
+    assert "TAX_RATE = 0.25\n" in (root / "shop/pricing.py").read_text()

@@ -5,7 +5,6 @@ not the quality of what a random model writes.
 """
 from __future__ import annotations
 
-import http.server
 import json
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from models.config import RodimusConfig
 from models.rodimus import RodimusForCausalLM
 from models.serving import ServerConfig, make_server
 from models.tokenizer import Tokenizer
+from tests.localize.doubles import canned_chat_endpoint
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "def add(a, b):"}]
 
@@ -140,18 +140,17 @@ def test_unreachable_endpoint_is_a_reader_error() -> None:
 def test_api_key_is_required_when_configured_and_sent_from_the_named_variable(
     model_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from models.checkpoint import load_model
-
-    model, tokenizer = load_model(model_dir)
+    model = RodimusForCausalLM(RodimusConfig.from_json_file(model_dir / "config.json")).eval()
     monkeypatch.setenv("TINY_SERVER_KEY", "s3cret")
-    server = make_server(model, tokenizer, ServerConfig("tiny", api_key_env="TINY_SERVER_KEY"), port=0)
+    server = make_server(model, Tokenizer.from_dir(model_dir), ServerConfig("tiny", api_key_env="TINY_SERVER_KEY"),
+                         port=0)  # fmt: skip
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         with pytest.raises(ReaderError, match="401"):
-            OpenAIChat(server.url, "tiny").complete(MESSAGES, max_tokens=2, temperature=0.0)
+            OpenAIChat(server.url, "tiny").complete(MESSAGES, max_tokens=1, temperature=0.0)
         monkeypatch.setenv("CLIENT_KEY", "s3cret")
-        text = OpenAIChat(server.url, "tiny", api_key_env="CLIENT_KEY").complete(MESSAGES, max_tokens=2,
+        text = OpenAIChat(server.url, "tiny", api_key_env="CLIENT_KEY").complete(MESSAGES, max_tokens=1,
                                                                                  temperature=0.0)  # fmt: skip
         assert isinstance(text, str)
     finally:
@@ -159,34 +158,15 @@ def test_api_key_is_required_when_configured_and_sent_from_the_named_variable(
         server.server_close()
 
 
-class CannedSSE(http.server.BaseHTTPRequestHandler):
-    """Test double of a chat endpoint: streams a fixed answer (CRLF, a fence, a block split across chunks)."""
-
-    ANSWER = "Sure.\r\n```python\r\ncalc.py\r\n<<<<<<< SEARCH\r\n    return a - b\r\n=======\r\n    return a + b\r\n>>>>>>> REPLACE\r\n```\r\n"
-
-    def do_POST(self) -> None:  # noqa: N802
-        self.rfile.read(int(self.headers["Content-Length"]))
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        for start in range(0, len(self.ANSWER), 7):
-            delta = {"choices": [{"index": 0, "delta": {"content": self.ANSWER[start:start + 7]}}]}
-            self.wfile.write(f"data: {json.dumps(delta)}\n\n".encode())
-        self.wfile.write(b"data: [DONE]\n\n")
-
-    def log_message(self, *args) -> None:
-        pass
+SPLIT_ANSWER = (
+    "Sure.\r\n```python\r\ncalc.py\r\n<<<<<<< SEARCH\r\n    return a - b\r\n=======\r\n    return a + b\r\n"
+    ">>>>>>> REPLACE\r\n```\r\n"
+)
 
 
 def test_search_replace_blocks_split_across_stream_chunks_are_parsed() -> None:
-    server = http.server.HTTPServer(("127.0.0.1", 0), CannedSSE)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        reader = ChatReader(OpenAIChat(f"http://127.0.0.1:{server.server_address[1]}/v1", "canned"))
+    with canned_chat_endpoint(SPLIT_ANSWER, stream=True) as url:
+        reader = ChatReader(OpenAIChat(url, "canned"))
         reply = reader.read(ReaderRequest("Fix add.", (SourceFile("calc.py", "def add(a, b):\n    return a - b\n"),), ""))
-    finally:
-        server.shutdown()
-        server.server_close()
     (edit,) = reply.edits
     assert (edit.path, edit.search, edit.replace) == ("calc.py", "    return a - b\n", "    return a + b\n")

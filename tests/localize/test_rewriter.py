@@ -82,3 +82,29 @@ def test_llm_reply_parsing_tolerates_decoration_and_truncation() -> None:
     assert rewrite.keywords == ("discount", "rounding")
     assert rewrite.queries == ("Functions that apply discounts", "where totals are rounded")
     assert parse_llm_reply("no tags at all").entities == ()
+
+
+class ScriptedChat:
+    """Test double at the ChatModel seam: answers every conversation with a fixed text (or fails)."""
+
+    def __init__(self, answer: str | None) -> None:
+        self.answer = answer
+
+    def complete(self, messages, *, max_tokens, temperature, cancelled=None) -> str:
+        from analysis.readers.base import ReaderError
+
+        if self.answer is None:
+            raise ReaderError("endpoint down")
+        return self.answer
+
+
+def test_the_llm_rewriter_adds_its_entities_and_a_failing_backend_falls_back() -> None:
+    from analysis.localize.rewriter import rewrite
+
+    issue = "Totals are wrong after removing the last item."
+    answer = "[start_of_related_code_entities]\nshop/cart.py\nCart.remove_item\n[end_of_related_code_entities]"
+    merged = rewrite(issue, ScriptedChat(answer))
+    assert {("shop/cart.py", "path", "llm"), ("Cart.remove_item", "dotted", "llm")} <= {
+        (e.text, e.kind, e.source) for e in merged.entities
+    }
+    assert rewrite(issue, ScriptedChat(None)) == extract(issue)
