@@ -1,0 +1,372 @@
+"""Inline completion cost against document length: Rodimus sessions vs a same-size Transformer, and over LSP.
+
+Usage:
+    .venv/bin/python bench/completion.py [--model DIR] [--sizes 1024,8192,32768,65536] [--chars 200]
+        [--lsp-chars 30] [--kv-keys 40] [--nocache-keys 8] [--window 4096]
+        [--png bench/out/completion.png] [--json bench/out/completion.json]
+
+Documents are real Python (the standard library's files, in sorted order) cut to N tokens. A 200-character
+snippet is typed one character at a time at the end of the document and then after a line in its middle.
+
+- ours: a `DocumentSession` of the model (default: the bundled starter checkpoint); a keystroke is the edit
+  (re-tokenize around it) plus `sync` (roll back to a checkpoint, feed the changed tokens). The first keystroke
+  after the jump to the middle is reported apart ("jump"): it re-feeds from the nearest checkpoint.
+  Memory: the session's model state (live state, request copy, checkpoints).
+- tf-kv (baseline a): a Llama/Qwen2-style Transformer of the same width and depth (models/transformer.py,
+  random weights) keeping a KV cache of the prefix; a keystroke truncates the cache at the first changed
+  token and feeds the tokens from there to the cursor. Its cache is filled with random keys and values (the
+  contents do not change the cost; a real quadratic 64K-token prefill would dominate the run).
+- tf-nocache (baseline b): the same Transformer re-encoding its context window (the last --window tokens
+  before the cursor) on every keystroke.
+- lsp: `rodimus-lsp serve` over stdio with the same model; after each typed character (and a 60 ms pause,
+  less than the 75 ms debounce an Automatic trigger would wait) an Invoked inlineCompletion request, with
+  maxTokens 1 ("first token") and then 16 ("16-token line"), timed from send to answer.
+
+Sample output (2 shared CPU cores while other jobs ran; numbers vary from run to run): see the report in
+the issue; the script prints the table and the three checks of the issue at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import sysconfig
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from completion.lm import RecurrentLM  # noqa: E402
+from completion.loader import default_model_dir, load_completion_model  # noqa: E402
+from completion.retokenize import retokenize  # noqa: E402
+from completion.session import DocumentSession  # noqa: E402
+from completion.token_log import TokenLog  # noqa: E402
+from completion.tokens import TokenCodec  # noqa: E402
+from models.transformer import KVCache, TransformerConfig, TransformerForCausalLM  # noqa: E402
+
+SNIPPET = (
+    "\n    def distance(self, other):\n"
+    "        dx = self.x - other.x\n"
+    "        dy = self.y - other.y\n"
+    "        return math.sqrt(dx * dx + dy * dy)\n"
+    "\n    def scaled(self, factor):\n"
+    "        return Point(self.x * factor, self.y * fa"
+)
+
+
+@dataclass
+class Row:
+    tokens: int
+    ours_end: list[float] = field(default_factory=list)
+    ours_middle: list[float] = field(default_factory=list)
+    ours_jump_ms: float = 0.0
+    ours_open_s: float = 0.0
+    ours_state_mb: float = 0.0
+    kv_end: list[float] = field(default_factory=list)
+    kv_middle: list[float] = field(default_factory=list)
+    kv_mb: float = 0.0
+    nocache: list[float] = field(default_factory=list)
+    lsp_first: list[float] = field(default_factory=list)
+    lsp_line: list[float] = field(default_factory=list)
+    lsp_line_tokens: list[int] = field(default_factory=list)
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def header(model_dir: Path) -> str:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=Path(__file__).parent).stdout.strip() or "?"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"# {platform.processor() or platform.machine()} | {os.cpu_count()} cpus, torch threads "
+            f"{torch.get_num_threads()} | load avg {load:.1f} | torch {torch.__version__} | device cpu | "
+            f"commit {commit} | model {model_dir}")
+
+
+# ------------------------------------------------------------------------------------------------ documents
+def stdlib_text(codec: TokenCodec, tokens: int) -> str:
+    """Python standard library files, concatenated in sorted order and cut at a line end near `tokens`."""
+    parts: list[str] = []
+    total = 0
+    for path in sorted(Path(sysconfig.get_paths()["stdlib"]).rglob("*.py")):
+        if "test" in path.parts or "site-packages" in path.parts:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        parts.append(text)
+        total += len(codec.encode(text))
+        if total >= tokens:
+            break
+    text = "".join(parts)
+    ids = codec.encode(text)[:tokens]
+    cut = len(b"".join(codec.token_bytes[i] for i in ids).decode("utf-8", "ignore"))
+    return text[: text.rfind("\n", 0, cut) + 1]
+
+
+def middle_line_end(text: str) -> int:
+    """Byte offset of the end of a line near the middle (before its newline)."""
+    at = text.find("\n", len(text) // 2)
+    return len(text[:at].encode("utf-8"))
+
+
+# ------------------------------------------------------------------------------------------------ ours
+def type_into_session(session: DocumentSession, cursor: int, snippet: str) -> list[float]:
+    times = []
+    for ch in snippet:
+        start = time.perf_counter()
+        session.edit(cursor, cursor, ch)
+        session.sync()
+        times.append(1e3 * (time.perf_counter() - start))
+        cursor += len(ch.encode("utf-8"))
+    return times
+
+
+@torch.inference_mode()
+def bench_ours(lm: RecurrentLM, codec: TokenCodec, text: str, snippet: str, row: Row) -> None:
+    start = time.perf_counter()
+    session = DocumentSession(lm, codec, text)
+    session.sync()
+    row.ours_open_s = time.perf_counter() - start
+    row.ours_end = type_into_session(session, len(session.text), snippet)
+    middle = type_into_session(session, middle_line_end(text), snippet)
+    row.ours_jump_ms, row.ours_middle = middle[0], middle[1:]
+    session.prompt(session.cursor, suffix_tokens=64)  # the request copy counts too
+    row.ours_state_mb = session.state_nbytes / 2**20
+
+
+# ------------------------------------------------------------------------------------------------ baselines
+def transformer_like(lm: RecurrentLM, max_positions: int) -> TransformerForCausalLM:
+    cfg = lm.model.config
+    torch.manual_seed(0)
+    config = TransformerConfig(vocab_size=cfg.vocab_size, hidden_size=cfg.d_model, intermediate_size=cfg.ffn_dim,
+                               num_hidden_layers=cfg.n_layer, num_attention_heads=cfg.num_heads,
+                               num_key_value_heads=cfg.num_heads_k, max_position_embeddings=max_positions,
+                               tie_word_embeddings=True)
+    return TransformerForCausalLM(config).eval()
+
+
+class KVTyping:
+    """The Transformer with a KV cache of the prefix: truncate at the first changed token, refeed to the cursor."""
+
+    def __init__(self, model: TransformerForCausalLM, codec: TokenCodec, text: str, extra: int) -> None:
+        self.model, self.codec = model, codec
+        self.text = bytearray(text.encode("utf-8"))
+        ids = codec.encode(text)
+        self.log = TokenLog(ids, codec.token_lengths[np.asarray(ids, dtype=np.int64)])
+        self.cache: KVCache = model.new_cache(1, capacity=len(ids) + extra)
+        for t in (*self.cache.keys, *self.cache.values):
+            t[:, : len(ids)].normal_()
+        self.cache.position = len(ids)
+
+    @torch.inference_mode()
+    def type(self, cursor: int, snippet: str, keys: int) -> list[float]:
+        times = []
+        for ch in snippet[:keys]:
+            start = time.perf_counter()
+            data = ch.encode("utf-8")
+            self.text[cursor:cursor] = data
+            change = retokenize(self.codec, self.log, self.text, cursor, cursor, cursor + len(data))
+            cursor += len(data)
+            target = self.log.tokens_before(cursor)
+            self.cache.position = min(self.cache.position, change.first_changed, target)
+            ids = self.log.ids[self.cache.position : target].tolist()
+            if len(ids) == 1:  # as RecurrentLM.feed does: a single token goes through step
+                self.model.step(torch.tensor(ids), self.cache)
+            elif ids:
+                self.model.hidden_states(torch.tensor([ids]), self.cache)
+            times.append(1e3 * (time.perf_counter() - start))
+        return times
+
+
+@torch.inference_mode()
+def bench_nocache(model: TransformerForCausalLM, codec: TokenCodec, text: str, window: int, keys: int) -> list[float]:
+    ids = codec.encode(text)
+    times = []
+    for k in range(keys):
+        context = torch.tensor([ids[-window:]])
+        start = time.perf_counter()
+        model.hidden_states(context)
+        times.append(1e3 * (time.perf_counter() - start))
+        ids.append(ids[-1 - k % 7])
+    return times
+
+
+# ------------------------------------------------------------------------------------------------ LSP
+def utf16_position(text: str) -> tuple[int, int]:
+    line = text.count("\n")
+    last = text[text.rfind("\n") + 1 :]
+    return line, len(last.encode("utf-16-le")) // 2
+
+
+async def bench_lsp(model_dir: Path, text: str, snippet: str, chars: int, row: Row, codec: TokenCodec) -> None:
+    from lsprotocol import types
+    from pygls.lsp.client import LanguageClient
+
+    client = LanguageClient("bench", "0")
+    await client.start_io(sys.executable, "-m", "lsp_server", "serve",
+                          env={**os.environ, "RODIMUS_LSP_LOG": "warning"})
+    options = {"model": {"path": str(model_dir)}, "completion": {"maxTokens": 1, "multiline": False}}
+    await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities(),
+                                                         initialization_options=options))
+    client.initialized(types.InitializedParams())
+    uri = "file:///bench/doc.py"
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
+    version = 1
+
+    async def request() -> tuple[float, str]:
+        line, col = utf16_position(text)
+        start = time.perf_counter()
+        result = await client.text_document_inline_completion_async(types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line, col),
+            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked)))
+        ms = 1e3 * (time.perf_counter() - start)
+        return ms, (result.items[0].insert_text if result and result.items else "")
+
+    await request()  # the first request waits for the document's whole prefill
+    for phase, max_tokens in (("first", 1), ("line", 16)):
+        options["completion"]["maxTokens"] = max_tokens
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"rodimus": options}))
+        for ch in snippet[:chars] if phase == "first" else snippet[chars : 2 * chars]:
+            line, col = utf16_position(text)
+            text += ch
+            version += 1
+            client.text_document_did_change(types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[types.TextDocumentContentChangePartial(
+                    range=types.Range(types.Position(line, col), types.Position(line, col)), text=ch)]))
+            await asyncio.sleep(0.06)
+            ms, suggestion = await request()
+            if phase == "first":
+                row.lsp_first.append(ms)
+            else:
+                row.lsp_line.append(ms)
+                row.lsp_line_tokens.append(len(codec.encode(suggestion)))
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+
+
+# ------------------------------------------------------------------------------------------------ report
+def plot(rows: list[Row], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = [r.tokens for r in rows]
+    fig, axes = plt.subplots(1, 3, figsize=(17, 4.8))
+    for label, values, style in (
+        ("ours, end", [pct(r.ours_end, 50) for r in rows], "o-"),
+        ("ours, middle", [pct(r.ours_middle, 50) for r in rows], "o--"),
+        ("tf-kv, end", [pct(r.kv_end, 50) for r in rows], "s-"),
+        ("tf-kv, middle", [pct(r.kv_middle, 50) for r in rows], "s--"),
+        ("tf-nocache (window)", [pct(r.nocache, 50) for r in rows], "^-"),
+    ):
+        axes[0].plot(n, values, style, label=label)
+    axes[0].set(xscale="log", yscale="log", xlabel="document tokens", ylabel="ms per keystroke (p50)",
+                title="state update per keystroke")
+    axes[1].plot(n, [r.ours_state_mb for r in rows], "o-", label="ours: state + checkpoints")
+    axes[1].plot(n, [r.kv_mb for r in rows], "s-", label="tf-kv: KV cache")
+    axes[1].set(xscale="log", yscale="log", xlabel="document tokens", ylabel="MiB per session",
+                title="memory per document")
+    axes[2].plot(n, [pct(r.lsp_first, 95) for r in rows], "o-", label="first token p95")
+    axes[2].plot(n, [pct(r.lsp_line, 95) for r in rows], "o--", label="16-token line p95")
+    axes[2].axhline(30, color="grey", lw=0.8, ls=":")
+    axes[2].axhline(200, color="grey", lw=0.8, ls=":")
+    axes[2].set(xscale="log", yscale="log", xlabel="document tokens", ylabel="ms, send to answer",
+                title="inlineCompletion over LSP (ours)")
+    for ax in axes:
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+
+
+def report(rows: list[Row]) -> None:
+    print("\nper-keystroke state update, ms (p50 / p90); memory per session, MiB")
+    print(f"{'tokens':>7} | {'ours end':>13} | {'ours middle':>13} | {'jump':>7} | {'ours MiB':>8} | "
+          f"{'tf-kv end':>13} | {'tf-kv middle':>13} | {'tf-kv MiB':>9} | {'tf-nocache':>10} | "
+          f"{'tf-kv/ours':>10}")
+    for r in rows:
+        print(f"{r.tokens:>7} | {pct(r.ours_end, 50):>6.2f}/{pct(r.ours_end, 90):>6.2f} | "
+              f"{pct(r.ours_middle, 50):>6.2f}/{pct(r.ours_middle, 90):>6.2f} | {r.ours_jump_ms:>7.1f} | "
+              f"{r.ours_state_mb:>8.1f} | {pct(r.kv_end, 50):>6.2f}/{pct(r.kv_end, 90):>6.2f} | "
+              f"{pct(r.kv_middle, 50):>6.2f}/{pct(r.kv_middle, 90):>6.2f} | {r.kv_mb:>9.1f} | "
+              f"{pct(r.nocache, 50):>10.1f} | {pct(r.kv_end, 50) / pct(r.ours_end, 50):>9.1f}x")
+    print("\ninlineCompletion over LSP (ours), ms from send to answer (p50 / p95)")
+    print(f"{'tokens':>7} | {'first token':>13} | {'16-token line':>13} | {'tokens generated (mean)':>23} | "
+          f"{'open + prefill s':>16}")
+    for r in rows:
+        mean_tokens = statistics.mean(r.lsp_line_tokens) if r.lsp_line_tokens else float("nan")
+        print(f"{r.tokens:>7} | {pct(r.lsp_first, 50):>6.1f}/{pct(r.lsp_first, 95):>6.1f} | "
+              f"{pct(r.lsp_line, 50):>6.1f}/{pct(r.lsp_line, 95):>6.1f} | {mean_tokens:>23.1f} | "
+              f"{r.ours_open_s:>16.1f}")
+    small, large = rows[0], rows[-1]
+    ratio = pct(large.ours_end, 50) / pct(small.ours_end, 50)
+    print(f"\ncheck: keystroke p50 at {large.tokens} / at {small.tokens} tokens = {ratio:.2f} (target <= 1.2)")
+    print(f"check: memory per session {small.ours_state_mb:.1f} .. {large.ours_state_mb:.1f} MiB "
+          f"(tf-kv {small.kv_mb:.1f} .. {large.kv_mb:.1f} MiB)")
+    worst_first = max(pct(r.lsp_first, 95) for r in rows)
+    worst_line = max(pct(r.lsp_line, 95) for r in rows)
+    print(f"check: first token p95 (worst size) {worst_first:.1f} ms (target <= 30); "
+          f"16-token line p95 {worst_line:.1f} ms (target <= 200)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=default_model_dir(), help="model folder")
+    parser.add_argument("--sizes", default="1024,8192,32768,65536", help="document sizes in tokens")
+    parser.add_argument("--chars", type=int, default=200, help="characters typed per position (ours)")
+    parser.add_argument("--kv-keys", type=int, default=40, help="keystrokes timed for tf-kv per position")
+    parser.add_argument("--nocache-keys", type=int, default=6, help="keystrokes timed for tf-nocache")
+    parser.add_argument("--window", type=int, default=4096, help="tf-nocache context window (tokens)")
+    parser.add_argument("--lsp-chars", type=int, default=30, help="requests per phase over LSP (0: skip)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (the server's worker uses 1)")
+    parser.add_argument("--png", type=Path, default=Path(__file__).parent / "out" / "completion.png")
+    parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    lm, codec = load_completion_model(args.model)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    snippet = (SNIPPET * (args.chars // len(SNIPPET) + 1))[: args.chars]
+    print(header(args.model))
+    transformer = transformer_like(lm, max(sizes) + 2 * len(snippet) + 64)
+    rows = []
+    for size in sizes:
+        row = Row(size)
+        text = stdlib_text(codec, size)
+        bench_ours(lm, codec, text, snippet, row)
+        kv = KVTyping(transformer, codec, text, extra=4 * len(snippet))
+        row.kv_end = kv.type(len(kv.text), snippet, args.kv_keys)[1:]
+        row.kv_middle = kv.type(middle_line_end(text), snippet, args.kv_keys + 1)[1:]
+        row.kv_mb = kv.cache.nbytes / 2**20
+        row.nocache = bench_nocache(transformer, codec, text, args.window, args.nocache_keys)[1:]
+        if args.lsp_chars:
+            asyncio.run(bench_lsp(args.model, text, snippet, args.lsp_chars, row, codec))
+        print(f"  {size} tokens done: ours p50 {pct(row.ours_end, 50):.2f} ms, tf-kv p50 {pct(row.kv_end, 50):.2f} ms,"
+              f" lsp first p95 {pct(row.lsp_first, 95):.1f} ms", flush=True)
+        rows.append(row)
+    report(rows)
+    plot(rows, args.png)
+    print(f"\nplot: {args.png}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps([asdict(r) for r in rows]))
+
+
+if __name__ == "__main__":
+    main()
