@@ -38,7 +38,7 @@ class ModelOptions:
 @dataclass(frozen=True)
 class CompletionOptions:
     max_tokens: int = field(default=64, metadata=_rule(lambda v: 1 <= v <= 4096, "an integer from 1 to 4096"))
-    debounce_ms: int = field(default=100, metadata=_rule(lambda v: 0 <= v <= 10_000, "an integer from 0 to 10000"))
+    debounce_ms: int = field(default=75, metadata=_rule(lambda v: 0 <= v <= 10_000, "an integer from 0 to 10000"))
     multiline: bool = True
     fim: bool = True
 
