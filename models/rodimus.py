@@ -225,20 +225,26 @@ class SlideWindowSharedKeyAttention(nn.Module):
         state.values.index_copy_(1, slots, v[:, -keep:].to(state.values.dtype))
 
     def step(self, x: torch.Tensor, state: LayerState, position: int) -> torch.Tensor:
-        """x: [B, d] for the token at ``position`` -> [B, d]."""
+        """x: [B, d] for the token at ``position`` -> [B, d].
+
+        Attends to the ring buffer in place (no copy of the window) plus the current token, whose key and value
+        then replace the oldest slot.
+        """
         assert state.keys is not None and state.values is not None
-        positions = torch.tensor([position], device=x.device)
-        q, k, v = self._project(x[:, None], positions)  # [B, 1, ., hd]
-        W = self.left_window
-        keys = torch.cat([state.keys, k], dim=1)  # [B, W + 1, H_k, hd]
-        values = torch.cat([state.values, v], dim=1)
-        filled = torch.arange(W + 1, device=x.device) < position
-        filled[W] = True
-        out = self._attend(q, keys, values, filled[None, :], naive=False)
+        B, W, Hk, G = x.shape[0], self.left_window, self.num_heads_k, self.num_heads // self.num_heads_k
+        q, k, v = self._project(x[:, None], torch.tensor([position], device=x.device))  # [B, 1, ., hd]
+        q = q[:, 0].view(B, Hk, G, self.head_dim)
+        past = q @ state.keys.permute(0, 2, 3, 1)  # [B, Hk, G, W]
+        current = (q * k[:, 0, :, None]).sum(-1, keepdim=True)  # [B, Hk, G, 1]
+        scores = torch.cat([past, current], dim=-1).float().view(B, self.num_heads, W + 1) * self.scale
+        if position < W:  # slots not written yet
+            scores[:, :, position:W] = float("-inf")
+        probs = scores.softmax(-1).to(v.dtype)  # [B, H, W + 1]
+        out = (probs[:, :, None, :W] @ state.values.transpose(1, 2)).squeeze(2) + probs[:, :, W:] * v[:, 0]
         slot = position % W
         state.keys[:, slot] = k[:, 0]
         state.values[:, slot] = v[:, 0]
-        return self.out_proj(out.reshape(x.shape[0], -1))
+        return self.out_proj(out.reshape(B, -1))
 
 
 class GLU(nn.Module):
