@@ -18,9 +18,10 @@ snippet is typed one character at a time at the end of the document and then aft
   contents do not change the cost; a real quadratic 64K-token prefill would dominate the run).
 - tf-nocache (baseline b): the same Transformer re-encoding its context window (the last --window tokens
   before the cursor) on every keystroke.
-- lsp: `rodimus-lsp serve` over stdio with the same model; after each typed character (and a 60 ms pause,
-  less than the 75 ms debounce an Automatic trigger would wait) an Invoked inlineCompletion request, with
-  maxTokens 1 ("first token") and then 16 ("16-token line"), timed from send to answer.
+- lsp: `rodimus-lsp serve` over stdio with the same model; typing at the end, then in the middle (the FIM
+  suffix window is then full); after each typed character (and a 60 ms pause, less than the 75 ms debounce
+  an Automatic trigger would wait) an Invoked inlineCompletion request, with maxTokens 1 ("first token") and
+  then 16 ("16-token line"), timed from send to answer.
 
 Sample output (2 shared CPU cores while other jobs ran; numbers vary from run to run): see the report in
 the issue; the script prints the table and the three checks of the issue at the end.
@@ -76,6 +77,8 @@ class Row:
     kv_mb: float = 0.0
     nocache: list[float] = field(default_factory=list)
     lsp_first: list[float] = field(default_factory=list)
+    lsp_first_end: list[float] = field(default_factory=list)
+    lsp_first_middle: list[float] = field(default_factory=list)
     lsp_line: list[float] = field(default_factory=list)
     lsp_line_tokens: list[int] = field(default_factory=list)
 
@@ -204,13 +207,14 @@ def bench_nocache(model: TransformerForCausalLM, codec: TokenCodec, text: str, w
 
 
 # ------------------------------------------------------------------------------------------------ LSP
-def utf16_position(text: str) -> tuple[int, int]:
-    line = text.count("\n")
-    last = text[text.rfind("\n") + 1 :]
-    return line, len(last.encode("utf-16-le")) // 2
+def utf16_position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset)
+    line_start = text.rfind("\n", 0, offset) + 1
+    return line, len(text[line_start:offset].encode("utf-16-le")) // 2
 
 
 async def bench_lsp(model_dir: Path, text: str, snippet: str, chars: int, row: Row, codec: TokenCodec) -> None:
+    """Type at the end, then in the middle; after each character one Invoked request (maxTokens 1, then 16)."""
     from lsprotocol import types
     from pygls.lsp.client import LanguageClient
 
@@ -226,8 +230,8 @@ async def bench_lsp(model_dir: Path, text: str, snippet: str, chars: int, row: R
         types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
     version = 1
 
-    async def request() -> tuple[float, str]:
-        line, col = utf16_position(text)
+    async def request(offset: int) -> tuple[float, str]:
+        line, col = utf16_position(text, offset)
         start = time.perf_counter()
         result = await client.text_document_inline_completion_async(types.InlineCompletionParams(
             text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line, col),
@@ -235,25 +239,31 @@ async def bench_lsp(model_dir: Path, text: str, snippet: str, chars: int, row: R
         ms = 1e3 * (time.perf_counter() - start)
         return ms, (result.items[0].insert_text if result and result.items else "")
 
-    await request()  # the first request waits for the document's whole prefill
-    for phase, max_tokens in (("first", 1), ("line", 16)):
-        options["completion"]["maxTokens"] = max_tokens
-        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"rodimus": options}))
-        for ch in snippet[:chars] if phase == "first" else snippet[chars : 2 * chars]:
-            line, col = utf16_position(text)
-            text += ch
-            version += 1
-            client.text_document_did_change(types.DidChangeTextDocumentParams(
-                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                content_changes=[types.TextDocumentContentChangePartial(
-                    range=types.Range(types.Position(line, col), types.Position(line, col)), text=ch)]))
-            await asyncio.sleep(0.06)
-            ms, suggestion = await request()
-            if phase == "first":
-                row.lsp_first.append(ms)
-            else:
-                row.lsp_line.append(ms)
-                row.lsp_line_tokens.append(len(codec.encode(suggestion)))
+    middle = text.find("\n", len(text) // 2)
+    for where, cursor in (("end", len(text)), ("middle", middle)):
+        await request(cursor)  # the first request waits for the state at this cursor (whole prefill / jump)
+        for phase, max_tokens in (("first", 1), ("line", 16)):
+            options["completion"]["maxTokens"] = max_tokens
+            client.workspace_did_change_configuration(
+                types.DidChangeConfigurationParams(settings={"rodimus": options}))
+            typed = snippet[:chars] if phase == "first" else snippet[chars : 2 * chars]
+            for ch in typed:
+                line, col = utf16_position(text, cursor)
+                text = text[:cursor] + ch + text[cursor:]
+                cursor += 1
+                version += 1
+                client.text_document_did_change(types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    content_changes=[types.TextDocumentContentChangePartial(
+                        range=types.Range(types.Position(line, col), types.Position(line, col)), text=ch)]))
+                await asyncio.sleep(0.06)
+                ms, suggestion = await request(cursor)
+                if phase == "first":
+                    row.lsp_first.append(ms)
+                    (row.lsp_first_end if where == "end" else row.lsp_first_middle).append(ms)
+                else:
+                    row.lsp_line.append(ms)
+                    row.lsp_line_tokens.append(len(codec.encode(suggestion)))
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
@@ -308,11 +318,12 @@ def report(rows: list[Row]) -> None:
               f"{pct(r.kv_middle, 50):>6.2f}/{pct(r.kv_middle, 90):>6.2f} | {r.kv_mb:>9.1f} | "
               f"{pct(r.nocache, 50):>10.1f} | {pct(r.kv_end, 50) / pct(r.ours_end, 50):>9.1f}x")
     print("\ninlineCompletion over LSP (ours), ms from send to answer (p50 / p95)")
-    print(f"{'tokens':>7} | {'first token':>13} | {'16-token line':>13} | {'tokens generated (mean)':>23} | "
-          f"{'open + prefill s':>16}")
+    print(f"{'tokens':>7} | {'first, end':>13} | {'first, middle':>13} | {'16-token line':>13} | "
+          f"{'tokens generated (mean)':>23} | {'open + prefill s':>16}")
     for r in rows:
         mean_tokens = statistics.mean(r.lsp_line_tokens) if r.lsp_line_tokens else float("nan")
-        print(f"{r.tokens:>7} | {pct(r.lsp_first, 50):>6.1f}/{pct(r.lsp_first, 95):>6.1f} | "
+        print(f"{r.tokens:>7} | {pct(r.lsp_first_end, 50):>6.1f}/{pct(r.lsp_first_end, 95):>6.1f} | "
+              f"{pct(r.lsp_first_middle, 50):>6.1f}/{pct(r.lsp_first_middle, 95):>6.1f} | "
               f"{pct(r.lsp_line, 50):>6.1f}/{pct(r.lsp_line, 95):>6.1f} | {mean_tokens:>23.1f} | "
               f"{r.ours_open_s:>16.1f}")
     small, large = rows[0], rows[-1]
@@ -334,7 +345,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--kv-keys", type=int, default=40, help="keystrokes timed for tf-kv per position")
     parser.add_argument("--nocache-keys", type=int, default=6, help="keystrokes timed for tf-nocache")
     parser.add_argument("--window", type=int, default=4096, help="tf-nocache context window (tokens)")
-    parser.add_argument("--lsp-chars", type=int, default=30, help="requests per phase over LSP (0: skip)")
+    parser.add_argument("--lsp-chars", type=int, default=20,
+                        help="requests per (position, maxTokens) over LSP (0: skip)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (the server's worker uses 1)")
     parser.add_argument("--png", type=Path, default=Path(__file__).parent / "out" / "completion.png")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")

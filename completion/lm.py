@@ -49,13 +49,18 @@ class RecurrentLM:
 
     @torch.inference_mode()
     def feed_logits(self, ids: Sequence[int], state: RodimusState) -> torch.Tensor:
-        """Advance `state` over `ids` (at least one) and return the logits after the last one, [V] float32."""
+        """Advance `state` over `ids` (at least one) and return the logits after the last one, [V] float32.
+
+        One forward call for the last chunk, projecting only its last position onto the vocabulary.
+        """
         if not ids:
             raise ValueError("feed_logits needs at least one token")
         if len(ids) == 1:
             return self.model.step(self._ids(ids), state)[0]
-        self.feed(ids[:-1], state)
-        return self.model.step(self._ids(ids[-1:]), state)[0]
+        last = (len(ids) - 1) // self.chunk * self.chunk
+        self.feed(ids[:last], state)
+        hidden = self.model.hidden_states(self._ids(ids[last:])[None], state)  # [1, T, d] after the final norm
+        return self.model.lm_head(hidden[0, -1]).float()
 
     @torch.inference_mode()
     def step(self, token: int, state: RodimusState) -> torch.Tensor:
