@@ -24,12 +24,18 @@ class Capture:
         pass
 
 
+def decode(message: dict[str, Any], server: Any = None) -> Any:
+    """`message` as the server's reader decodes it (pygls structures while parsing the JSON)."""
+    server = server or build_server()
+    return json.loads(json.dumps(message), object_hook=server.protocol.structure_message)
+
+
 def receive(message: dict[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
-    """Decode `message` as pygls' reader does, hand it to the protocol, return it and the replies."""
+    """Decode a malformed `message`, hand it to the protocol, return it and the replies."""
     server = build_server()
     capture = Capture()
     server.protocol.set_writer(capture, include_headers=False)
-    decoded = json.loads(json.dumps(message), object_hook=server.protocol.structure_message)
+    decoded = decode(message, server)
     server.protocol.handle_message(decoded)
     return decoded, capture.sent
 
@@ -38,7 +44,7 @@ HOVER = {"textDocument": {"uri": "file:///a.py"}, "position": {"line": 0, "chara
 
 
 def test_well_formed_params_structure_as_usual() -> None:
-    decoded, _ = receive({"jsonrpc": "2.0", "id": 1, "method": "textDocument/hover", "params": HOVER})
+    decoded = decode({"jsonrpc": "2.0", "id": 1, "method": "textDocument/hover", "params": HOVER})
     assert isinstance(decoded, types.HoverRequest) and decoded.params.position == types.Position(0, 0)
 
 
