@@ -22,6 +22,7 @@ from completion.options import GenerationOptions
 from completion.tokens import TokenCodec
 from lsp_server.convert import to_pos
 from lsp_server.documents import DocumentEvent, uri_key
+from lsp_server.options import ModelOptions
 from lsp_server.positions import char_to_client_col
 
 if TYPE_CHECKING:
@@ -34,23 +35,39 @@ LABEL_CHARS = 60
 
 
 class CompletionService:
-    """The completion engine of one server, created lazily, kept in step with the document store."""
+    """The completion engine of one server, created lazily, kept in step with the document store.
+
+    A change of the `model` options replaces the engine (the new one reads every open document again).
+    """
 
     def __init__(self, ls: RodimusServer) -> None:
         self._ls = ls
         self._engine: CompletionEngine | None = None
+        self._model: ModelOptions | None = None
         self._settings: tuple[object, ...] | None = None
 
     def engine(self) -> CompletionEngine:
-        if self._engine is None:
-            model = self._ls.options.model
+        engine, _ = self._current()
+        return engine
+
+    def _current(self) -> tuple[CompletionEngine, bool]:
+        """The engine for the current options, and whether it was just created (and fed every document)."""
+        model = self._ls.options.model
+        fresh = self._engine is None or model != self._model
+        if fresh:
+            if self._engine is not None:
+                logger.info("model options changed: loading the completion model again")
+                self._engine.shutdown()
 
             def load() -> tuple[RecurrentLM, TokenCodec]:  # runs on the model worker thread
                 return load_completion_model(model.path, model.device, model.dtype)
 
-            self._engine = CompletionEngine(load)
+            self._engine, self._model, self._settings = CompletionEngine(load), model, None
+            for document in self._ls.documents:
+                self._engine.open(uri_key(document.uri), document.text)
+        assert self._engine is not None
         self._configure(self._engine)
-        return self._engine
+        return self._engine, fresh
 
     def _configure(self, engine: CompletionEngine) -> None:
         options = self._ls.options
@@ -68,7 +85,9 @@ class CompletionService:
         """DocumentStore listener (on the event loop): queue the event for the model worker."""
         uri = uri_key(event.document.uri)
         if event.kind == "open":
-            self.engine().open(uri, event.document.text)
+            engine, fresh = self._current()
+            if not fresh:  # a fresh engine has just read every open document, this one included
+                engine.open(uri, event.document.text)
         elif self._engine is None:
             return
         elif event.kind == "change":
