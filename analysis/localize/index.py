@@ -4,12 +4,11 @@
 `contains`/`imports`/`extends`/`calls` edges) and holds: the retrievable units (files, classes, functions) with
 paths relative to the root and 1-based lines, BM25 over whole files and over definitions, name and path lookup
 tables, and file skeletons. Tokenized texts are reused from a previous index when a node's text is unchanged, so
-rebuilding after an edit costs about the changed files.
+rebuilding after an edit costs about the changed files (see tokenstore.py, which also persists them).
 """
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -30,6 +29,7 @@ from analysis.localize.graphview import (
     relative_path,
 )
 from analysis.localize.tokens import count_tokens
+from analysis.localize.tokenstore import FileTokens, TermCounts, TokenStore
 
 NodeId = Hashable
 
@@ -64,15 +64,6 @@ class Unit:
     file: NodeId  # the FILE node that contains it (itself for files)
 
 
-@dataclass(frozen=True)
-class _FileTokens:
-    """Token counts of one file: the whole file, and each definition's own lines (nested definitions excluded,
-    like CGM's `clean_text`), in the order of the file's definitions."""
-
-    file: Counter[str]
-    definitions: list[Counter[str]]
-
-
 @dataclass
 class LocalizationIndex:
     graph: nx.MultiDiGraph
@@ -86,22 +77,24 @@ class LocalizationIndex:
     by_lower_name: dict[str, list[NodeId]]
     by_path: dict[str, NodeId]  # relative path -> FILE node
     children: dict[NodeId, list[NodeId]]  # FILE -> contained definitions (transitively)
-    token_counts: dict[tuple[NodeId, str], _FileTokens] = field(repr=False)
+    tokens: TokenStore = field(repr=False)
     _embeddings: dict[str, tuple[list[NodeId], np.ndarray]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
-        cls, graph: nx.MultiDiGraph, root: str | Path, previous: LocalizationIndex | None = None
+        cls, graph: nx.MultiDiGraph, root: str | Path, previous: LocalizationIndex | TokenStore | None = None
     ) -> LocalizationIndex:
+        """Index `graph`; token counts of unchanged files come from `previous` (an index or a loaded store)."""
         root = Path(root).resolve()
-        old_counts = previous.token_counts if previous is not None else {}
-        counts: dict[tuple[NodeId, str], _FileTokens] = {}
+        store = previous.tokens if isinstance(previous, LocalizationIndex) else previous or TokenStore()
         units: dict[NodeId, Unit] = {}
         children: dict[NodeId, list[NodeId]] = {}
         files: list[NodeId] = []
-        file_docs: list[Counter[str]] = []
+        file_docs: list[TermCounts] = []
         definitions: list[NodeId] = []
-        definition_docs: list[Counter[str]] = []
+        definition_docs: list[TermCounts] = []
+        used: set[str] = set()
+        grouped = _definitions_by_file(graph)
         for node, data in graph.nodes(data=True):
             if node_type(data) != FILE:
                 continue
@@ -112,7 +105,7 @@ class LocalizationIndex:
             units[node] = Unit(node, FILE, path, PurePosixPath(path).name, path, start, end, node)
             files.append(node)
             kids: list[NodeId] = []
-            for child, qualname in _definitions_under(graph, node):
+            for child, qualname in grouped.get(node, []):
                 child_data = graph.nodes[child]
                 c_start, c_end = node_lines(child_data)
                 name = str(child_data.get("name") or qualname.rsplit(".", 1)[-1])
@@ -120,12 +113,17 @@ class LocalizationIndex:
                 kids.append(child)
             children[node] = kids
             text = node_text(data)
-            key = (node, _digest(path + "\0" + text + "\0" + "\0".join(units[k].qualname for k in kids)))
-            tokens = old_counts.get(key) or _tokenize_file(graph, path, text, [units[k] for k in kids])
-            counts[key] = tokens
+            layout = "\0".join(f"{units[k].qualname}:{units[k].start_line}:{units[k].end_line}" for k in kids)
+            key = _digest(f"{path}\0{text}\0{layout}")
+            tokens = store.entries.get(key)
+            if tokens is None:
+                tokens = _tokenize_file(graph, store, path, text, [units[k] for k in kids])
+                store.put(key, tokens)
+            used.add(key)
             file_docs.append(tokens.file)
             definitions.extend(kids)
             definition_docs.extend(tokens.definitions)
+        store.keep_only(used)
         by_name: dict[str, list[NodeId]] = {}
         by_lower: dict[str, list[NodeId]] = {}
         for node in definitions:
@@ -138,13 +136,13 @@ class LocalizationIndex:
             units=units,
             files=files,
             definitions=definitions,
-            file_bm25=BM25(file_docs),
-            definition_bm25=BM25(definition_docs),
+            file_bm25=BM25(file_docs, store.vocabulary),
+            definition_bm25=BM25(definition_docs, store.vocabulary),
             by_name=by_name,
             by_lower_name=by_lower,
             by_path={units[f].path: f for f in files},
             children=children,
-            token_counts=counts,
+            tokens=store,
         )
 
     def file_text(self, file: NodeId) -> str:
@@ -199,31 +197,51 @@ class LocalizationIndex:
         return cached
 
 
-def _definitions_under(graph: nx.MultiDiGraph, file: NodeId) -> list[tuple[NodeId, str]]:
-    """Definitions contained (transitively) in `file`, in source order, with their qualified names."""
-    out: list[tuple[NodeId, str]] = []
-    stack: list[tuple[NodeId, str]] = [(file, "")]
-    while stack:
-        parent, prefix = stack.pop()
-        for child, keyed in graph.succ[parent].items():
-            child_data = graph.nodes[child]
-            if node_type(child_data) not in DEFINITION_TYPES:
+def _definitions_by_file(graph: nx.MultiDiGraph) -> dict[NodeId, list[tuple[NodeId, str]]]:
+    """FILE -> the definitions it contains (transitively) with qualified names, in source order.
+
+    Definitions carrying `path` and `qualname` (the CGM schema of analysis/graph.py) are grouped in one pass
+    over the nodes; others are placed by walking `contains` edges up to their file.
+    """
+    node_data = graph.nodes
+    file_of_path = {data.get("path"): node for node, data in node_data(data=True) if node_type(data) == FILE}
+    out: dict[NodeId, list[tuple[NodeId, str]]] = {}
+    for node, data in node_data(data=True):
+        if node_type(data) not in DEFINITION_TYPES:
+            continue
+        qualname = data.get("qualname")
+        file = file_of_path.get(data.get("path")) if qualname else None
+        if file is None:
+            file, qualname = _walk_to_file(graph, node)
+            if file is None:
                 continue
-            if not any(edge_type(data) == CONTAINS for data in keyed.values()):
-                continue
-            name = str(child_data.get("name") or "")
-            qualname = f"{prefix}.{name}" if prefix else name
-            out.append((child, qualname))
-            stack.append((child, qualname))
-    out.sort(key=lambda item: node_lines(graph.nodes[item[0]]))
+        out.setdefault(file, []).append((node, str(qualname)))
+    for members in out.values():
+        members.sort(key=lambda item: node_lines(node_data[item[0]]))
     return out
+
+
+def _walk_to_file(graph: nx.MultiDiGraph, node: NodeId) -> tuple[NodeId | None, str]:
+    """The FILE above `node` along `contains` edges, and the dotted names of the definitions on the way."""
+    names = [str(graph.nodes[node].get("name") or "")]
+    current, seen = node, {node}
+    while True:
+        parents = [p for p, keyed in graph.pred[current].items() if any(edge_type(e) == CONTAINS for e in keyed.values())]
+        if not parents or parents[0] in seen:
+            return None, ""
+        current = parents[0]
+        seen.add(current)
+        data = graph.nodes[current]
+        if node_type(data) == FILE:
+            return current, ".".join(reversed(names))
+        names.append(str(data.get("name") or ""))
 
 
 def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
-def _tokenize_file(graph: nx.MultiDiGraph, path: str, text: str, definitions: list[Unit]) -> _FileTokens:
+def _tokenize_file(graph: nx.MultiDiGraph, store: TokenStore, path: str, text: str, definitions: list[Unit]) -> FileTokens:
     """Tokenize a file once: each line belongs to the innermost definition covering it (or to the module)."""
     lines = text.split("\n")
     owner = [-1] * len(lines)
@@ -235,15 +253,20 @@ def _tokenize_file(graph: nx.MultiDiGraph, path: str, text: str, definitions: li
     segments: list[list[str]] = [[] for _ in range(len(definitions) + 1)]  # the last one is the module's
     for line, who in zip(lines, owner):
         segments[who].append(line)
-    whole: Counter[str] = count_tokens(path.replace("/", " "))
-    own: list[Counter[str]] = []
+    own: list[TermCounts] = []
     for i, unit in enumerate(definitions):
         body = "\n".join(segments[i]) or _definition_text(graph.nodes[unit.node])
-        counter = count_tokens(unit.qualname + "\n" + body)
-        own.append(counter)
-        whole.update(counter)
-    whole.update(count_tokens("\n".join(segments[-1])))
-    return _FileTokens(whole, own)
+        own.append(store.term_counts(count_tokens(unit.qualname + "\n" + body)))
+    module = store.term_counts(count_tokens(path.replace("/", " ") + "\n" + "\n".join(segments[-1])))
+    return FileTokens(_sum_counts([module, *own]), tuple(own))
+
+
+def _sum_counts(parts: list[TermCounts]) -> TermCounts:
+    """The counts of the concatenated documents."""
+    ids = np.concatenate([p[0] for p in parts])
+    unique, inverse = np.unique(ids, return_inverse=True)
+    counts = np.bincount(inverse, weights=np.concatenate([p[1] for p in parts]), minlength=len(unique))
+    return unique.astype(np.int32), counts.astype(np.float32)
 
 
 def _definition_text(data: dict) -> str:

@@ -52,10 +52,17 @@ def reader_config(args: argparse.Namespace) -> ReaderConfig:
 
 
 def localization_index(args: argparse.Namespace) -> tuple[Workspace, LocalizationIndex]:
-    """Check the arguments, then index ROOT (warm from the graph cache) and build its localization index."""
+    """Check the arguments, then index ROOT (warm from the graph cache) and build its localization index, with
+    the token counts kept beside the graph cache (unless --no-cache)."""
     if args.k < 1:
         raise UsageError(f"-k must be >= 1, got {args.k}")
     from analysis.localize import LocalizationIndex
+    from analysis.localize.tokenstore import STORE_FILE, TokenStore
 
     project, _ = index_root(args)
-    return project, LocalizationIndex.build(project.graph, project.root)
+    store_path = project.cache_path.with_name(STORE_FILE)
+    store = TokenStore() if args.no_cache else TokenStore.load(store_path)
+    index = LocalizationIndex.build(project.graph, project.root, store)
+    if store.dirty and not args.no_cache:
+        store.save(store_path)
+    return project, index

@@ -219,14 +219,19 @@ async def _run(ls: RodimusServer, issue: str, want_patch: bool) -> FixResult:
 def _prepare(ls, project: Workspace, issue: str, config: ReaderConfig, want_patch: bool, cancelled, report) -> PreparedFix | None:
     """Writer thread: refresh the index and localize (the graph cannot change meanwhile)."""
     from analysis.localize import Cancelled, LocalizationIndex
+    from analysis.localize.tokenstore import STORE_FILE, TokenStore
     from analysis.patch.pipeline import prepare_fix
     from analysis.readers.config import build_chat, build_reader, missing_reader_hint
 
     cached = _indexes.get(ls)
     if cached is None or cached.project is not project or cached.version != project.version:
         report("indexing the code graph for localization")
-        previous = cached.index if cached is not None and cached.project is project else None
+        store_path = project.cache_path.with_name(STORE_FILE)
+        fresh = cached is None or cached.project is not project
+        previous = TokenStore.load(store_path) if fresh else cached.index
         index = LocalizationIndex.build(project.graph, project.root, previous)
+        if fresh and index.tokens.dirty:
+            index.tokens.save(store_path)  # the next session starts warm
         _indexes[ls] = cached = _IndexCache(project.version, project, index)
     reader = build_reader(config) if want_patch else None
     try:

@@ -1,0 +1,106 @@
+"""Token counts of files, as arrays over one vocabulary, kept across index builds and persisted in msgpack.
+
+Tokenizing a repository is most of what building a localization index costs (about 30 MB of source for the
+standard library). A file's counts depend only on its path, text and definition layout, so they are stored under
+a digest of those: an index rebuilt after an edit, or in a new process with the store loaded from disk,
+tokenizes only the files that changed.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgpack
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+STORE_FILE = "localize-tokens.msgpack"
+
+TermCounts = tuple[np.ndarray, np.ndarray]  # (term ids int32, counts float32), one entry per distinct term
+
+
+@dataclass(frozen=True)
+class FileTokens:
+    """Counts of a whole file and of each definition's own lines, in the order of the file's definitions."""
+
+    file: TermCounts
+    definitions: tuple[TermCounts, ...]
+
+
+class TokenStore:
+    def __init__(self) -> None:
+        self.vocabulary: dict[str, int] = {}
+        self.entries: dict[str, FileTokens] = {}
+        self.dirty = False
+
+    def term_counts(self, counts: Counter[str]) -> TermCounts:
+        """Counts as arrays over this store's vocabulary (new terms get new ids)."""
+        vocabulary = self.vocabulary
+        ids = np.fromiter(
+            (vocabulary.setdefault(term, len(vocabulary)) for term in counts), dtype=np.int32, count=len(counts)
+        )
+        return ids, np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+
+    def put(self, key: str, tokens: FileTokens) -> None:
+        self.entries[key] = tokens
+        self.dirty = True
+
+    def keep_only(self, keys: set[str]) -> None:
+        """Forget the entries of files that are gone or changed."""
+        stale = self.entries.keys() - keys
+        for key in stale:
+            del self.entries[key]
+        self.dirty |= bool(stale)
+
+    def save(self, path: Path) -> None:
+        """Write atomically; a failure is logged, never raised (the store is only a cache)."""
+
+        def arrays(counts: TermCounts) -> list[bytes]:
+            return [counts[0].tobytes(), counts[1].tobytes()]
+
+        payload = {
+            "format": FORMAT_VERSION,
+            "vocabulary": list(self.vocabulary),
+            "entries": {
+                key: [arrays(t.file), [arrays(d) for d in t.definitions]] for key, t in self.entries.items()
+            },
+        }
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+            with os.fdopen(handle, "wb") as out:
+                out.write(msgpack.packb(payload, use_bin_type=True))
+            os.replace(temporary, path)
+            self.dirty = False
+        except OSError as error:
+            log.warning("cannot write the localization token store %s: %s", path, error)
+
+    @classmethod
+    def load(cls, path: Path) -> TokenStore:
+        """The store saved at `path`; an empty one when it is missing, unreadable or of another format."""
+        store = cls()
+        try:
+            payload = msgpack.unpackb(path.read_bytes(), raw=False)
+            if payload.get("format") != FORMAT_VERSION:
+                return store
+            store.vocabulary = {term: i for i, term in enumerate(payload["vocabulary"])}
+
+            def arrays(pair: list[bytes]) -> TermCounts:
+                return np.frombuffer(pair[0], dtype=np.int32), np.frombuffer(pair[1], dtype=np.float32)
+
+            store.entries = {
+                key: FileTokens(arrays(file), tuple(arrays(d) for d in definitions))
+                for key, (file, definitions) in payload["entries"].items()
+            }
+        except FileNotFoundError:
+            return store
+        except (OSError, ValueError, KeyError, TypeError, msgpack.UnpackException) as error:
+            log.warning("ignoring the unreadable localization token store %s: %s", path, error)
+            return cls()
+        return store
