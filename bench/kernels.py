@@ -15,9 +15,16 @@ the Transformer's KV cache is filled with random keys/values up to that position
 how many tokens are cached; a real 16K-token quadratic prefill would dominate the run). Steps at the different
 positions are interleaved and the median is reported, which damps the noise of a shared machine.
 
-Sample output (2 shared CPU cores, other jobs running; numbers vary from run to run):
-    T | chunked prefill ms | per-token ms | speedup
-    ...
+Sample output (`--threads 1`, 2 CPU cores shared with ~5 other jobs, load average 5-7: absolute times are
+inflated and noisy, the ratios are what to read):
+     T |  chunked ms | per-token ms | speedup
+   512 |       925.2 |      16528.5 |   17.9x
+  4096 |      9343.6 |     148008.0 |   15.8x
+       model | position |  step ms | ratio | state MiB
+rodimus_plus |      256 |    19.09 |  1.00 |      3.56
+rodimus_plus |    16384 |    18.19 |  0.95 |      3.56
+ transformer |      256 |    14.89 |  1.00 |      4.64
+ transformer |    16384 |    89.16 |  5.99 |    256.64
 """
 
 from __future__ import annotations
