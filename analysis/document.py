@@ -93,6 +93,11 @@ class Document:
             self.tree = self._parser.parse(self.data, self.tree)
             self._dirty = False
 
+    @property
+    def changed_scopes(self) -> set[int] | None:
+        """The scopes whose calls the last `facts` call re-extracted (None: all of them)."""
+        return self._extractor.changed_scopes if self._extractor is not None else None
+
     def facts(self) -> FileFacts:
         """The document's facts (re-extracting only what changed since the last call)."""
         self.reparse()

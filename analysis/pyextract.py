@@ -368,6 +368,9 @@ class ChunkedPythonExtractor:
 
     def __init__(self) -> None:
         self._memo: dict[MemoKey, Region] = {}
+        # The scopes (def indices, -1 for the module) whose calls the last `extract` re-extracted: calls in
+        # other scopes come from reused chunks, unchanged but for their line numbers.
+        self.changed_scopes: set[int] = set()
 
     def extract(self, tree: Tree, src: bytes) -> FileFacts:
         root = tree.root_node
@@ -400,7 +403,8 @@ class ChunkedPythonExtractor:
                 if key is not None:
                     new_memo[key] = found
         self._memo = new_memo
-        return _assemble(root, src, plan, regions)
+        self.changed_scopes = set()
+        return _assemble(root, src, plan, regions, {i for i, _ in missing}, self.changed_scopes)
 
 
 def _plan(nodes: list[Node], container: int, in_class: bool, plan: list[tuple]) -> None:
@@ -411,7 +415,8 @@ def _plan(nodes: list[Node], container: int, in_class: bool, plan: list[tuple]) 
             continue
         inner = node.child_by_field_name("definition") if node.type == "decorated_definition" else node
         body = inner.child_by_field_name("body") if inner is not None and inner.type == "class_definition" else None
-        if body is not None:
+        # A class with a syntax error stays one chunk: its statements need not all sit in its body block.
+        if body is not None and not node.has_error:
             plan.append(("k", node, inner, body, container))
             _plan(body.children, len(plan) - 1, True, plan)
         else:
@@ -445,7 +450,9 @@ def _append_region(region: Region, container: int, row0: int, byte0: int, defs: 
         calls.append((container if c[0] < 0 else base + c[0], c[1], c[2] + row0, c[3]))
 
 
-def _assemble(root: Node, src: bytes, plan: list[tuple], regions: dict[int, Region]) -> FileFacts:
+def _assemble(root: Node, src: bytes, plan: list[tuple], regions: dict[int, Region], fresh: set[int],
+              changed_scopes: set[int]) -> FileFacts:
+    """The file's facts from its chunks' regions; adds to `changed_scopes` the scopes of the `fresh` chunks."""
     defs: list[tuple] = []
     binds: list[tuple] = []
     calls: list[tuple] = []
@@ -474,8 +481,11 @@ def _assemble(root: Node, src: bytes, plan: list[tuple], regions: dict[int, Regi
             continue
         _, node, container_entry, _in_class = entry
         region = regions[i]
-        _append_region(region, class_index[container_entry] if container_entry >= 0 else -1,
-                       node.start_point[0], node.start_byte, defs, binds, calls)
+        container = class_index[container_entry] if container_entry >= 0 else -1
+        if i in fresh:
+            changed_scopes.add(container)
+            changed_scopes.update(range(len(defs), len(defs) + len(region[0])))
+        _append_region(region, container, node.start_point[0], node.start_byte, defs, binds, calls)
         if region[3] is not None:
             all_names = region[3]
     return _finish(root, src, defs, binds, calls, all_names)

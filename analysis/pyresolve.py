@@ -96,6 +96,7 @@ class PythonResolver:
         # Cached answers; every key is (kind, rel, ...) and `_keys_of[rel]` lists the keys about file `rel`.
         self._cache: dict[tuple, tuple[Any, frozenset[str]]] = {}
         self._keys_of: dict[str, list[tuple]] = {}
+        self.cycle_cuts = 0  # how many times a lookup met itself (counted to keep such answers out of the cache)
 
     # ---- bookkeeping ------------------------------------------------------------------------------------------
 
@@ -153,14 +154,22 @@ class PythonResolver:
         if hit is None:
             outer = self.deps
             self.deps = set()
+            cuts = self.cycle_cuts
             self._cache[key] = _PENDING
-            self._keys_of.setdefault(key[1], []).append(key)
             try:
                 result = compute()
             finally:
                 collected, self.deps = self.deps, outer
+            if self.cycle_cuts != cuts:
+                # A cycle was cut below: the answer depends on where the cycle was entered, so it is not kept
+                # (keeping it would make answers depend on the order of earlier questions).
+                del self._cache[key]
+                outer |= collected
+                return result
             hit = self._cache[key] = (result, self._expand(collected))
+            self._keys_of.setdefault(key[1], []).append(key)
         elif hit is _PENDING:
+            self.cycle_cuts += 1
             return empty  # a cycle (mutual imports, recursive aliases): no answer on this path
         self.deps.add(key)
         return hit[0]

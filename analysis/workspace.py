@@ -28,7 +28,7 @@ from analysis.document import Document
 from analysis.extract import extract_source
 from analysis.facts import FileFacts
 from analysis.genresolve import GenericResolver
-from analysis.graph import CONTAINS, EXTENDS, REPO_ID, bulk_add, file_nodes, parent_dir
+from analysis.graph import CALLS, CONTAINS, EXTENDS, REPO_ID, bulk_add, file_nodes, parent_dir
 from analysis.indexer import extract_all
 from analysis.languages import language_for_path
 from analysis.modules import module_names, module_table
@@ -387,8 +387,10 @@ class Workspace:
                 keys.update(self._gen.names_of(facts))
         return keys
 
-    def _update(self, changes: dict[str, FileFacts | None]) -> None:
-        """Apply new content (None: the file is gone) for some files and re-resolve what depends on them."""
+    def _update(self, changes: dict[str, FileFacts | None], scopes: dict[str, set[int] | None] | None = None
+                ) -> None:
+        """Apply new content (None: the file is gone) for some files and re-resolve what depends on them.
+        `scopes` may tell, per file, the only scopes whose calls changed (see `Document.changed_scopes`)."""
         keys: set[str] = set()
         structure = False
         observable = False
@@ -439,7 +441,10 @@ class Workspace:
         rdeps = self._reverse_deps()
         for key in keys:
             dirty |= rdeps.get(key, set())
-        self._resolve(dirty)
+        # Nothing other files see changed: only the calls of the re-extracted scopes need resolving again.
+        partial = {rel: s for rel, s in (scopes or {}).items() if s is not None} if not (observable or structure) \
+            else {}
+        self._resolve(dirty, partial)
         self.version += 1
 
     def _reverse_deps(self) -> dict[str, set[str]]:
@@ -470,8 +475,10 @@ class Workspace:
             self._rdeps.setdefault(key, set()).add(rel)
         self._ext_deps[rel], self._ref_deps[rel] = ext, ref
 
-    def _resolve(self, dirty: set[str]) -> None:
-        """Re-resolve files: class bases first (the subclass index feeds call resolution), then references."""
+    def _resolve(self, dirty: set[str], partial: dict[str, set[int]] | None = None) -> None:
+        """Re-resolve files: class bases first (the subclass index feeds call resolution), then references.
+        For a file in `partial`, only the calls of the given scopes are resolved again."""
+        partial = partial or {}
         py, gen = self._py, self._gen
         sub_keys: set[str] = set()
         for rel in sorted(dirty):
@@ -498,7 +505,15 @@ class Workspace:
             facts = self._facts.get(rel)
             if facts is None:
                 continue
-            if facts.lang == "python":
+            if facts.lang == "python" and rel in partial:
+                py.begin()
+                scopes = partial[rel]
+                def_ids = py.index(rel).def_ids
+                sources = {def_ids[scope] if scope >= 0 else rel for scope in scopes}
+                kept = {e for e in self._ref_edges.get(rel, ()) if e[2] == CALLS and e[0] not in sources}
+                edges = kept | py.import_edges(rel) | py.call_edges(rel, scopes)
+                deps = py.end() | self._ref_deps.get(rel, frozenset())
+            elif facts.lang == "python":
                 py.begin()
                 edges = py.import_edges(rel) | py.call_edges(rel)
                 deps = py.end()
@@ -570,7 +585,8 @@ class Workspace:
             for edit in edits:
                 doc.apply(edit)
             if not os.path.isabs(key) and self._covered(key):
-                self._update({key: doc.facts()})
+                facts = doc.facts()
+                self._update({key: facts}, {key: doc.changed_scopes})
 
     def close(self, path: str) -> None:
         """Stop tracking a buffer; the file's content is the disk's again."""

@@ -1,0 +1,88 @@
+"""Property: after any sequence of edits applied through `Workspace.change`, the graph equals the graph built
+from scratch on the final text (nodes with all attributes, edges with their types)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import networkx as nx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis import Workspace
+from analysis.types import Pos, TextEdit
+
+FIXTURES = Path(__file__).with_name("fixtures")
+FILES = ("app/models.py", "app/util.py", "main.py")
+
+# Pieces of text an edit inserts: code fragments that make and break definitions, and awkward characters.
+INSERTS = st.sampled_from([
+    "", "x", "_", "self.", "def f(self):\n        ", "class K(Model):\n    ", "\n", "\n    ", "    ", "(", ")",
+    ":", "return ", "import os\n", "from .util import clamp\n", "render", "Registry()", "# note", '"""doc"""',
+    "😀", "漢字", "\r\n", "self.size = 3\n        ", "super().", ".render(1)", "global g\n", "lambda: 0", "@",
+])
+
+
+def _pos(text: str, offset: int) -> Pos:
+    """Line and UTF-8 byte column of a character offset."""
+    line = text.count("\n", 0, offset)
+    start = text.rfind("\n", 0, offset) + 1
+    return Pos(line, len(text[start:offset].encode("utf-8")))
+
+
+@st.composite
+def edit_batches(draw: st.DrawFn) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """A list of (file, edits); each edit is (start fraction, deleted characters, inserted text)."""
+    batches = []
+    for _ in range(draw(st.integers(1, 6))):
+        path = draw(st.sampled_from(FILES))
+        edits = [(draw(st.integers(0, 10_000)), draw(st.integers(0, 12)), draw(INSERTS))
+                 for _ in range(draw(st.integers(1, 3)))]
+        batches.append((path, edits))
+    return batches
+
+
+def graph_content(graph: nx.MultiDiGraph) -> tuple[dict, set]:
+    return dict(graph.nodes(data=True)), {(u, v, k, tuple(sorted(d.items()))) for u, v, k, d in
+                                           graph.edges(keys=True, data=True)}
+
+
+def assert_same_graph(live: nx.MultiDiGraph, fresh: nx.MultiDiGraph) -> None:
+    live_nodes, live_edges = graph_content(live)
+    fresh_nodes, fresh_edges = graph_content(fresh)
+    assert live_nodes.keys() == fresh_nodes.keys()
+    for node_id, data in fresh_nodes.items():
+        assert live_nodes[node_id] == data, node_id
+    assert live_edges == fresh_edges
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches=edit_batches())
+def test_edits_through_change_equal_a_fresh_build(tmp_path_factory, batches) -> None:
+    base = tmp_path_factory.mktemp("edit")
+    live_root = base / "live" / "proj"
+    shutil.copytree(FIXTURES / "editproj", live_root)
+    ws = Workspace(live_root, cache_dir=base / "cache-live")
+    ws.index(use_cache=False)
+    texts = {rel: (live_root / rel).read_text(encoding="utf-8") for rel in FILES}
+    for rel in FILES:
+        ws.open(str(live_root / rel), texts[rel])
+    for rel, edits in batches:
+        text = texts[rel]
+        lsp_edits = []
+        for where, length, insert in edits:
+            start = where % (len(text) + 1)
+            end = min(len(text), start + length)
+            lsp_edits.append(TextEdit(_pos(text, start), _pos(text, end), insert))
+            text = text[:start] + insert + text[end:]
+        texts[rel] = text
+        ws.change(str(live_root / rel), lsp_edits)
+        assert ws.text(str(live_root / rel)) == text
+
+    fresh_root = base / "fresh" / "proj"
+    shutil.copytree(FIXTURES / "editproj", fresh_root)
+    for rel, text in texts.items():
+        (fresh_root / rel).write_bytes(text.encode("utf-8"))
+    fresh = Workspace(fresh_root, cache_dir=base / "cache-fresh")
+    fresh.index(use_cache=False)
+    assert_same_graph(ws.graph, fresh.graph)
