@@ -1,7 +1,9 @@
 """Generate a completion token by token from a prepared prompt (gpt-fast's prefill/decode split).
 
 The prompt's logits give the first token; each further token is one O(1) `step` on the prompt's private
-state. Before every token the cancel flag is checked; the stop rule sees the text decoded so far.
+state. Before every token the cancel flag is checked; the stop rule sees the text decoded so far. The first
+token is never a special token (as `min_new_tokens=1` does elsewhere): a request asked for a completion, and
+an end-of-text straight after `<|fim_end|>` is the commonest failure of a small model.
 """
 from __future__ import annotations
 
@@ -36,8 +38,9 @@ def generate(lm: RecurrentLM, codec: TokenCodec, prompt: Prompt, rule: StopRule,
     text = ""
     count = 0
     first_token_ms = 0.0
-    logits = prompt.logits
     reason = "max_tokens"
+    logits = prompt.logits.clone()
+    logits[sorted(codec.special_ids)] = float("-inf")
     while True:
         if cancelled():
             reason = "cancelled"
