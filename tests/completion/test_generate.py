@@ -56,3 +56,12 @@ def test_top_p_keeps_the_nucleus() -> None:
     sampler = Sampler(GenerationOptions(temperature=1.0, top_p=0.8, seed=0))
     assert {sampler.pick(logits) for _ in range(200)} == {0, 1}
     assert Sampler(GenerationOptions()).pick(logits) == 0
+
+
+def test_first_token_is_never_special(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    session = DocumentSession(plus_lm, codec, BASE)
+    prompt = session.prompt(len(BASE.encode("utf-8")), suffix_tokens=0)
+    assert prompt is not None
+    prompt.logits[codec.special.eos] = 1e4  # the model is sure the middle is empty
+    result = generate(plus_lm, codec, prompt, NO_STOP, GenerationOptions(max_tokens=1), lambda: False)
+    assert (result.tokens, result.reason) == (1, "max_tokens")
