@@ -62,6 +62,7 @@ def test_first_token_is_never_special(plus_lm: RecurrentLM, codec: TokenCodec) -
     session = DocumentSession(plus_lm, codec, BASE)
     prompt = session.prompt(len(BASE.encode("utf-8")), suffix_tokens=0)
     assert prompt is not None
+    prompt.logits = prompt.logits.clone()
     prompt.logits[codec.special.eos] = 1e4  # the model is sure the middle is empty
     result = generate(plus_lm, codec, prompt, NO_STOP, GenerationOptions(max_tokens=1), lambda: False)
     assert (result.tokens, result.reason) == (1, "max_tokens")
