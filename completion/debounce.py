@@ -26,7 +26,8 @@ class Debouncer:
         self._arrivals.append(now)
         delay = self.delay_ms
         if len(self._arrivals) >= 3:
-            gaps = sorted(b - a for a, b in zip(self._arrivals, list(self._arrivals)[1:]))
+            times = list(self._arrivals)
+            gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
             typical_ms = 1000 * gaps[len(gaps) // 2]
             if typical_ms < 2 * self.delay_ms:
                 delay = min(2 * self.delay_ms, max(delay, 1.2 * typical_ms))

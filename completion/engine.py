@@ -22,7 +22,7 @@ from completion.context import CompletionContext
 from completion.debounce import Debouncer
 from completion.latest import LatestWins, Ticket
 from completion.lm import RecurrentLM
-from completion.options import CheckpointPolicy, GenerationOptions
+from completion.options import DEFAULT_GENERATION, DEFAULT_POLICY, CheckpointPolicy, GenerationOptions
 from completion.pipeline import Outcome, run_request
 from completion.policy import Mode
 from completion.session import DocumentSession
@@ -64,9 +64,9 @@ class EngineStats:
 
 
 class CompletionEngine:
-    def __init__(self, load: ModelLoader, generation: GenerationOptions = GenerationOptions(),
+    def __init__(self, load: ModelLoader, generation: GenerationOptions = DEFAULT_GENERATION,
                  debounce_ms: float = 75.0, state_budget_mb: float = 512.0,
-                 policy: CheckpointPolicy = CheckpointPolicy(), torch_threads: int | None = 1) -> None:
+                 policy: CheckpointPolicy = DEFAULT_POLICY, torch_threads: int | None = 1) -> None:
         self.generation = generation
         self.debouncer = Debouncer(debounce_ms)
         self.cache = TypeThroughCache()

@@ -56,3 +56,7 @@ class CheckpointPolicy:
     def __post_init__(self) -> None:
         if self.every < 1 or self.chunk < 1 or self.max_count < 1 or self.ratio < 0:
             raise ValueError("checkpoint policy needs every, chunk, max_count >= 1 and ratio >= 0")
+
+
+DEFAULT_GENERATION = GenerationOptions()
+DEFAULT_POLICY = CheckpointPolicy()

@@ -12,15 +12,12 @@ the context's prefix), so the decision costs the same in any document size.
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 
 import tree_sitter
 
 from completion.context import CompletionContext, Trigger
 from completion.languages import LanguageFacts, facts_for, parser_for
-
-_TOP_LEVEL_LINE = re.compile(r"\n(?=[^\s])")
 
 
 class Mode(enum.Enum):
@@ -107,7 +104,9 @@ def _next_line_not_deeper(ctx: CompletionContext, opener_line: str) -> bool:
 
 def _window_start(prefix: str) -> int:
     """Start of the last top-level line in the prefix window, so the parse sees a whole statement."""
-    last = None
-    for last in _TOP_LEVEL_LINE.finditer(prefix):
-        pass
-    return last.start() + 1 if last is not None else 0
+    newline = prefix.rfind("\n")
+    while newline >= 0:
+        if newline + 1 < len(prefix) and not prefix[newline + 1].isspace():
+            return newline + 1
+        newline = prefix.rfind("\n", 0, newline)
+    return 0

@@ -24,7 +24,7 @@ import torch
 from completion.checkpoints import CheckpointStore, keep_set
 from completion.line_index import LineIndex
 from completion.lm import RecurrentLM
-from completion.options import CheckpointPolicy
+from completion.options import DEFAULT_POLICY, CheckpointPolicy
 from completion.retokenize import TokenEdit, boundary_at_or_after, boundary_at_or_before, retokenize
 from completion.token_log import TokenLog
 from completion.tokens import TokenCodec
@@ -45,7 +45,7 @@ class Prompt:
 
 class DocumentSession:
     def __init__(self, lm: RecurrentLM, codec: TokenCodec, text: str,
-                 policy: CheckpointPolicy = CheckpointPolicy()) -> None:
+                 policy: CheckpointPolicy = DEFAULT_POLICY) -> None:
         self.lm = lm
         self.codec = codec
         self.policy = policy
