@@ -11,7 +11,6 @@ cancel flag checked before every token.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -48,7 +47,7 @@ class LineEdit:
 class CompletionResult:
     request_id: int
     text: str  # "" for no suggestion
-    source: str  # "model", "cache", "skip", "cancelled", "closed", "unavailable"
+    source: str  # "model", "cache", "skip", "cancelled", "closed", "unavailable", "error"
     mode: Mode | None = None
     tokens: int = 0
     first_token_ms: float = 0.0
@@ -72,7 +71,7 @@ class CompletionEngine:
         self.cache = TypeThroughCache()
         self.latest = LatestWins()
         self.stats = EngineStats()
-        self._ids = itertools.count(1)
+        self._lost: set[str] = set()  # uris whose session a failed update dropped (set on the worker thread)
         budget = int(state_budget_mb * 2**20)
 
         def make_sessions() -> Sessions:
@@ -99,6 +98,7 @@ class CompletionEngine:
 
     # ------------------------------------------------------------------------------------------ documents
     def open(self, uri: str, text: str) -> None:
+        self._lost.discard(uri)
         self.cache.forget(uri)
         self.worker.update(lambda sessions: (sessions.open(uri, text), uri)[1])
 
@@ -109,13 +109,25 @@ class CompletionEngine:
             session = sessions.get(uri)
             if session is None:
                 return None
-            for edit in edits:
-                session.edit_lines(edit.start, edit.end, edit.new_text)
+            try:
+                for edit in edits:
+                    session.edit_lines(edit.start, edit.end, edit.new_text)
+            except Exception:
+                # The session no longer matches the editor's text: drop it; the next request reads it again.
+                logger.exception("edit of %s failed; its session is dropped", uri)
+                sessions.close(uri)
+                self._lost.add(uri)
+                return None
             return uri
 
         self.worker.update(apply)
 
+    def needs_text(self, uri: str) -> bool:
+        """Whether the document's session was dropped after a failed update (call `open` again)."""
+        return uri in self._lost
+
     def close(self, uri: str) -> None:
+        self._lost.discard(uri)
         self.latest.revoke_document(uri)
         self.cache.forget(uri)
         self.worker.update(lambda sessions: sessions.close(uri))
@@ -148,6 +160,9 @@ class CompletionEngine:
             except ModelUnavailable as exc:
                 logger.warning("completion %d (%s): %s", ticket.id, ctx.uri, exc)
                 return CompletionResult(ticket.id, "", "unavailable", ms=self._ms(started))
+            except Exception:
+                logger.exception("completion %d (%s) failed", ticket.id, ctx.uri)
+                return CompletionResult(ticket.id, "", "error", ms=self._ms(started))
             if outcome is None:
                 return CompletionResult(ticket.id, "", "closed", ms=self._ms(started))
             if outcome.reason == "cancelled" or ticket.cancelled:

@@ -46,8 +46,11 @@ class CompletionService:
         self._model: ModelOptions | None = None
         self._settings: tuple[object, ...] | None = None
 
-    def engine(self) -> CompletionEngine:
+    def engine(self, uri: str | None = None) -> CompletionEngine:
+        """The engine; given the uri of a request, first re-reads that document if a failed update lost it."""
         engine, _ = self._current()
+        if uri is not None and engine.needs_text(uri) and (document := self._ls.documents.get(uri)) is not None:
+            engine.open(uri, document.text)
         return engine
 
     def _current(self) -> tuple[CompletionEngine, bool]:
@@ -123,7 +126,7 @@ async def inline_completion(ls: RodimusServer, params: types.InlineCompletionPar
     ctx = _context(ls, params.text_document.uri, params.position, Trigger.AUTOMATIC if automatic else Trigger.INVOKED)
     if ctx is None:
         return types.InlineCompletionList(items=[])
-    result = await _services[ls].engine().complete(ctx, INLINE)
+    result = await _services[ls].engine(ctx.uri).complete(ctx, INLINE)
     if not result.text:
         return types.InlineCompletionList(items=[])
     # the range is the cursor itself: it begins and ends on one line, whatever the text spans
@@ -136,7 +139,7 @@ async def completion(ls: RodimusServer, params: types.CompletionParams) -> types
     ctx = _context(ls, params.text_document.uri, params.position, Trigger.INVOKED)
     if ctx is None:
         return types.CompletionList(is_incomplete=True, items=[])
-    result = await _services[ls].engine().complete(ctx, POPUP)
+    result = await _services[ls].engine(ctx.uri).complete(ctx, POPUP)
     if not result.text:
         return types.CompletionList(is_incomplete=True, items=[])
     line_prefix = ctx.line_prefix

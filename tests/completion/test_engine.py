@@ -77,3 +77,12 @@ def test_least_recently_used_states_are_evicted(plus_lm: RecurrentLM, codec: Tok
     assert sessions.get("a") is first  # rebuilt on demand, text and token log kept
     sessions.close("b")
     assert "b" not in sessions and second.state_nbytes == 0
+
+
+async def test_a_failed_update_drops_the_session_until_it_is_read_again(engine: CompletionEngine) -> None:
+    engine.edit(URI, [LineEdit((3, 0), (1, 0), "x")])  # an end before the start cannot be applied
+    result = await engine.complete(context_at(BASE + "║", trigger=Trigger.INVOKED))
+    assert result.source == "closed" and engine.needs_text(URI)
+    engine.open(URI, BASE)
+    assert not engine.needs_text(URI)
+    assert (await engine.complete(context_at(BASE + "║", trigger=Trigger.INVOKED))).source == "model"
