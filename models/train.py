@@ -16,7 +16,6 @@ import argparse
 import json
 import math
 import os
-import random
 import shutil
 import sys
 import time
@@ -136,7 +135,6 @@ def save_run(
         "optimizer": optimizer.state_dict(),
         "state": vars(state),
         "torch_rng": torch.get_rng_state(),
-        "python_rng": repr(random.getstate()),
     }
     torch.save(payload, out / "train_state.pt.tmp")
     os.replace(out / "train_state.pt.tmp", out / "train_state.pt")
@@ -192,7 +190,9 @@ def run(args: argparse.Namespace) -> int:
         load_texts(args.corpus / "heldout.jsonl"), text_tok, args.seq_len, args.eval_tokens
     )
     n_params = sum(p.numel() for p in model.parameters())
-    (args.out / "args.json").write_text(json.dumps({**vars(args), "params": n_params}, default=str, indent=1))
+    with (args.out / "runs.jsonl").open("a", encoding="utf-8") as runs:  # one line per start or resume
+        runs.write(json.dumps({**vars(args), "config": model.config.to_dict(), "params": n_params,
+                               "start_step": state.step}, default=str) + "\n")
     print(f"params {n_params:,}  device {device}  threads {torch.get_num_threads()}  "
           f"eval {len(eval_chunks)} chunks / {eval_bytes:,} bytes", file=sys.stderr, flush=True)
 
