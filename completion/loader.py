@@ -6,19 +6,14 @@ from pathlib import Path
 
 import torch
 
-import models
 from completion.lm import RecurrentLM
 from completion.tokens import TokenCodec
 from models.checkpoint import load_model
+from models.starter import default_model_dir
 
 logger = logging.getLogger(__name__)
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
-
-
-def default_model_dir() -> Path:
-    """The starter checkpoint that ships inside the `models` package."""
-    return Path(models.__file__).resolve().parent / "starter"
 
 
 def resolve_device(device: str) -> torch.device:
