@@ -51,7 +51,7 @@ class FileFacts:
     lists when extracted and tuples when loaded."""
 
     __slots__ = ("lang", "text", "defs", "attrs", "doc", "line_count", "_binds", "_calls", "_imports",
-                 "_all_names", "_blob")
+                 "_all_names", "_blob", "derived")
 
     def __init__(self, lang: str, text: str, defs: Sequence[tuple] = (), binds: Sequence[tuple] = (),
                  calls: Sequence[tuple] = (), attrs: Sequence[tuple] = (), imports: Sequence[tuple] = (),
@@ -67,6 +67,7 @@ class FileFacts:
         self._imports = imports
         self._all_names = all_names  # a literal module `__all__`, if any
         self._blob: bytes | None = None  # the resolution part, still encoded
+        self.derived: dict[str, Any] = {}  # values computed from these facts once (signature, ...)
 
     def _decode(self) -> None:
         blob, self._blob = self._blob, None

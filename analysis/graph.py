@@ -127,7 +127,7 @@ def edge_counts(graph: nx.MultiDiGraph) -> dict[str, int]:
     return counts
 
 
-def _slicer(text: str) -> Callable[[int, int], str]:
+def text_slicer(text: str) -> Callable[[int, int], str]:
     """Text between two UTF-8 byte offsets of `text` (byte offsets are character offsets in ASCII text)."""
     if text.isascii():
         return lambda start, end: text[start:end]
@@ -135,37 +135,50 @@ def _slicer(text: str) -> Callable[[int, int], str]:
     return lambda start, end: data[start:end].decode("utf-8", "replace")
 
 
+def def_node(rel: str, qualname: str, d: tuple, text: Callable[[int, int], str]) -> dict[str, Any]:
+    """The attributes of a CLASS or FUNCTION node, from its def record."""
+    attrs = {
+        "type": DEF_KIND_NAMES[d[D_KIND]], "name": d[D_NAME], "qualname": qualname, "path": rel,
+        "start_line": d[D_LINE] + 1, "end_line": d[D_END_LINE] + 1, "start_col": d[D_COL],
+        "end_col": d[D_END_COL], "name_line": d[D_NAME_LINE] + 1, "name_col": d[D_NAME_COL],
+        "header": d[D_HEADER], "comment": d[D_DOC], "text": text(d[D_START_BYTE], d[D_END_BYTE]),
+    }
+    if d[D_KIND] == 0:
+        attrs["bases"] = list(d[D_EXTRA])
+    return attrs
+
+
+def attribute_node(rel: str, qualname: str, a: tuple) -> dict[str, Any]:
+    """The attributes of an ATTRIBUTE node, from its attribute record."""
+    return {
+        "type": "ATTRIBUTE", "name": a[A_NAME], "qualname": qualname, "path": rel,
+        "start_line": a[A_LINE] + 1, "end_line": a[A_END_LINE] + 1, "start_col": a[A_COL],
+        "end_col": a[A_END_COL], "name_line": a[A_LINE] + 1, "name_col": a[A_COL], "header": "",
+        "comment": "", "text": a[A_TEXT], "attribute_type": a[A_HINT],
+    }
+
+
+def file_node(rel: str, facts: FileFacts, module: str) -> dict[str, Any]:
+    name = rel.rsplit("/", 1)[-1]
+    if facts.lang == "text":
+        return {"type": "TEXTFILE", "name": name, "path": rel, "text": facts.text}
+    return {"type": "FILE", "name": name, "path": rel, "text": facts.text, "lang": facts.lang, "module": module}
+
+
 def file_nodes(rel: str, facts: FileFacts, module: str) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str]]]:
     """The nodes a file contributes (its FILE or TEXTFILE node and everything defined in it) and the `contains`
     edges among them (the directory -> file edge belongs to the directory structure, not to the file)."""
-    name = rel.rsplit("/", 1)[-1]
+    nodes: dict[str, dict[str, Any]] = {rel: file_node(rel, facts, module)}
     if facts.lang == "text":
-        return {rel: {"type": "TEXTFILE", "name": name, "path": rel, "text": facts.text}}, []
-    nodes: dict[str, dict[str, Any]] = {
-        rel: {"type": "FILE", "name": name, "path": rel, "text": facts.text, "lang": facts.lang, "module": module}
-    }
+        return nodes, []
     contains: list[tuple[str, str]] = []
     names = qualnames(facts)
     def_ids, attr_ids = member_ids(rel, facts, names)
-    text = _slicer(facts.text)
+    text = text_slicer(facts.text)
     for node_id, qualname, d in zip(def_ids, names[0], facts.defs):
-        attrs = {
-            "type": DEF_KIND_NAMES[d[D_KIND]], "name": d[D_NAME], "qualname": qualname, "path": rel,
-            "start_line": d[D_LINE] + 1, "end_line": d[D_END_LINE] + 1, "start_col": d[D_COL],
-            "end_col": d[D_END_COL], "name_line": d[D_NAME_LINE] + 1, "name_col": d[D_NAME_COL],
-            "header": d[D_HEADER], "comment": d[D_DOC],
-            "text": text(d[D_START_BYTE], d[D_END_BYTE]),
-        }
-        if d[D_KIND] == 0:
-            attrs["bases"] = list(d[D_EXTRA])
-        nodes[node_id] = attrs
+        nodes[node_id] = def_node(rel, qualname, d, text)
         contains.append((rel if d[D_PARENT] < 0 else def_ids[d[D_PARENT]], node_id))
     for node_id, qualname, a in zip(attr_ids, names[1], facts.attrs):
-        nodes[node_id] = {
-            "type": "ATTRIBUTE", "name": a[A_NAME], "qualname": qualname, "path": rel,
-            "start_line": a[A_LINE] + 1, "end_line": a[A_END_LINE] + 1, "start_col": a[A_COL],
-            "end_col": a[A_END_COL], "name_line": a[A_LINE] + 1, "name_col": a[A_COL], "header": "",
-            "comment": "", "text": a[A_TEXT], "attribute_type": a[A_HINT],
-        }
+        nodes[node_id] = attribute_node(rel, qualname, a)
         contains.append((rel if a[A_SCOPE] < 0 else def_ids[a[A_SCOPE]], node_id))
     return nodes, contains

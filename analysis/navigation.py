@@ -416,15 +416,13 @@ class Navigator:
             return []
         def_ids = member_ids(rel, facts)[0]
         scope = def_ids.index(caller) if caller != rel else -1
-        callee_rel = callee.split("::", 1)[0]
         callee_name = self.ws.graph.nodes[callee].get("name", "") if callee in self.ws.graph else ""
         spans: list[Span] = []
         for call in facts.calls:
             if call[C_SCOPE] != scope:
                 continue
             if facts.lang == "python":
-                hits = self.ws._py.call_targets(rel, scope, call[C_CALLEE], (call[C_LINE], call[C_COL]))
-                if not any(self.ws._py.node_id(t) == callee for t in hits if t[0] == callee_rel):
+                if callee not in self.ws._py.call_ids(rel, scope, call[C_CALLEE], (call[C_LINE], call[C_COL])):
                     continue
                 last = call[C_CALLEE].rsplit(".", 1)[-1]
             else:

@@ -16,8 +16,8 @@ from typing import Any
 from tree_sitter import Node, QueryCursor, Tree
 
 from analysis.facts import (
-    ASSIGN, B_COL, B_END_COL, B_END_LINE, B_HINT, B_KIND, B_LINE, B_NAME, B_SCOPE, B_TEXT, CLASS, D_KIND, D_NAME, D_PARENT, DEF, FUNCTION, GLOBAL, IMPORT, NONLOCAL,
-    OTHER, PARAM, SELF_ATTR, STAR, FileFacts,
+    ASSIGN, B_COL, B_END_COL, B_END_LINE, B_HINT, B_KIND, B_LINE, B_NAME, B_SCOPE, B_TEXT, CLASS, D_KIND, D_NAME,
+    D_PARENT, DEF, FUNCTION, GLOBAL, IMPORT, NONLOCAL, OTHER, PARAM, SELF_ATTR, STAR, FileFacts,
 )
 from analysis.languages import query
 
@@ -332,15 +332,16 @@ def _module_doc(root: Node, src: bytes) -> str:
 
 
 def exported_first(defs: list[tuple], binds: list[tuple]) -> list[tuple]:
-    """The bindings other files can observe (module and class scopes, parameters, `self.<name>` attributes and
-    the scopes that assign them), then the others, each part in document order. Edits to the locals of a plain
-    function then leave the indices of the observable bindings alone, so what other files resolved stays valid."""
+    """The bindings other scopes can observe (module and class scopes, `self.<name>` attributes and the methods
+    that assign them), then the others, each part in document order. Edits to the locals or parameters of a plain
+    function then leave the indices of the observable bindings alone, so what was resolved through them stays
+    valid."""
     self_scopes = {b[B_SCOPE] for b in binds if b[B_KIND] == SELF_ATTR}
     head: list[tuple] = []
     tail: list[tuple] = []
     for b in binds:
         scope = b[B_SCOPE]
-        if scope < 0 or defs[scope][D_KIND] == CLASS or b[B_KIND] == PARAM or scope in self_scopes:
+        if scope < 0 or defs[scope][D_KIND] == CLASS or scope in self_scopes:
             head.append(b)
         else:
             tail.append(b)
@@ -368,6 +369,7 @@ class ChunkedPythonExtractor:
 
     def __init__(self) -> None:
         self._memo: dict[MemoKey, Region] = {}
+        self._placed = _Placed()
         # The scopes (def indices, -1 for the module) whose calls the last `extract` re-extracted: calls in
         # other scopes come from reused chunks, unchanged but for their line numbers.
         self.changed_scopes: set[int] = set()
@@ -404,7 +406,9 @@ class ChunkedPythonExtractor:
                     new_memo[key] = found
         self._memo = new_memo
         self.changed_scopes = set()
-        return _assemble(root, src, plan, regions, {i for i, _ in missing}, self.changed_scopes)
+        facts = _assemble(root, src, plan, regions, {i for i, _ in missing}, self.changed_scopes, self._placed)
+        self._placed.turn()
+        return facts
 
 
 def _plan(nodes: list[Node], container: int, in_class: bool, plan: list[tuple]) -> None:
@@ -438,20 +442,41 @@ def _captures_by_chunk(tree: Tree, chunks: list[Node]) -> list[dict[str, list[No
 
 
 def _append_region(region: Region, container: int, row0: int, byte0: int, defs: list[tuple], binds: list[tuple],
-                   calls: list[tuple]) -> None:
+                   calls: list[tuple], placed: _Placed | None = None) -> None:
+    """Append a region's records, shifted to its place in the file (bindings and calls are reused from the last
+    extraction when the region sits at the same line, in the same container, after as many defs)."""
     base = len(defs)
     for d in region[0]:
         defs.append((d[0], d[1], container if d[2] < 0 else base + d[2], d[3] + row0, d[4], d[5] + row0, d[6],
                      d[7] + row0, d[8], d[9], d[10], d[11], d[12], d[13] + byte0, d[14] + byte0))
-    for b in region[1]:
-        binds.append((container if b[0] < 0 else base + b[0], b[1], b[2] + row0, b[3], b[4],
-                      base + b[5] if b[4] == DEF else b[5], b[6] + row0 if b[6] >= 0 else -1, b[7], b[8]))
-    for c in region[2]:
-        calls.append((container if c[0] < 0 else base + c[0], c[1], c[2] + row0, c[3]))
+    key = (id(region), row0, container, base)
+    hit = placed.before.get(key) if placed is not None else None
+    if hit is None:
+        region_binds = [(container if b[0] < 0 else base + b[0], b[1], b[2] + row0, b[3], b[4],
+                         base + b[5] if b[4] == DEF else b[5], b[6] + row0 if b[6] >= 0 else -1, b[7], b[8])
+                        for b in region[1]]
+        region_calls = [(container if c[0] < 0 else base + c[0], c[1], c[2] + row0, c[3]) for c in region[2]]
+        hit = (region, region_binds, region_calls)
+    if placed is not None:
+        placed.now[key] = hit
+    binds.extend(hit[1])
+    calls.extend(hit[2])
+
+
+class _Placed:
+    """Shifted records of the last extraction's regions, by (region, line, container, def base); the region is
+    kept in the value so that its id is not reused while the entry lives."""
+
+    def __init__(self) -> None:
+        self.before: dict[tuple, tuple] = {}
+        self.now: dict[tuple, tuple] = {}
+
+    def turn(self) -> None:
+        self.before, self.now = self.now, {}
 
 
 def _assemble(root: Node, src: bytes, plan: list[tuple], regions: dict[int, Region], fresh: set[int],
-              changed_scopes: set[int]) -> FileFacts:
+              changed_scopes: set[int], placed: _Placed) -> FileFacts:
     """The file's facts from its chunks' regions; adds to `changed_scopes` the scopes of the `fresh` chunks."""
     defs: list[tuple] = []
     binds: list[tuple] = []
@@ -485,7 +510,7 @@ def _assemble(root: Node, src: bytes, plan: list[tuple], regions: dict[int, Regi
         if i in fresh:
             changed_scopes.add(container)
             changed_scopes.update(range(len(defs), len(defs) + len(region[0])))
-        _append_region(region, container, node.start_point[0], node.start_byte, defs, binds, calls)
+        _append_region(region, container, node.start_point[0], node.start_byte, defs, binds, calls, placed)
         if region[3] is not None:
             all_names = region[3]
     return _finish(root, src, defs, binds, calls, all_names)

@@ -6,8 +6,9 @@ Imports are always followed to what they import, as go-to-definition does. A *va
 to when an attribute chain continues from it: `("mod", rel, 0)`, `("ns", dotted, 0)`, `("cls", rel, i)`,
 `("inst", rel, i)` (an instance of class i), `("func", rel, i)`, `("super", rel, i)`.
 
-Every lookup records what it read in `deps` (file paths, `mod:<dotted>` module-name lookups, `sub:<class id>`
-subclass lookups), so that the workspace can re-resolve exactly the files whose answers may have changed.
+Every lookup records what it read in `deps` (file paths, `mod:<dotted>` module-name lookups, and for class
+hierarchy analysis `subtree:<class id>` and `override:<class id>.<method>`), so that the workspace can
+re-resolve exactly the files whose answers may have changed.
 Cached answers carry their own dependencies, which are replayed into the caller's set on a hit.
 """
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 
 from analysis.facts import (
     B_COL, B_HINT, B_KIND, B_LINE, B_NAME, B_SCOPE, CLASS, D_COL, D_END_COL, D_END_LINE, D_EXTRA, D_HEADER,
-    D_DECORATORS, D_KIND, D_LINE, D_PARENT, DEF, FUNCTION, GLOBAL, IMPORT, NONLOCAL, PARAM, SELF_ATTR, STAR, FileFacts,
+    D_DECORATORS, D_KIND, D_LINE, D_NAME, D_PARENT, DEF, FUNCTION, GLOBAL, IMPORT, NONLOCAL, PARAM, SELF_ATTR, STAR,
+    FileFacts,
 )
 from analysis.graph import CALLS, EXTENDS, IMPORTS, member_ids
 
@@ -29,44 +31,77 @@ _IN_PROGRESS = object()
 _PENDING = (_IN_PROGRESS, frozenset())
 
 
-class PyFileIndex:
-    """Lookup tables of one Python file, derived from its facts."""
+class _ScopeTables:
+    """Per-scope lookup tables built from a range of a file's bindings."""
 
-    __slots__ = ("facts", "def_ids", "attr_ids", "id_to_def", "scopes", "stars", "globals", "self_attrs",
-                 "attr_of", "first_params")
+    __slots__ = ("scopes", "stars", "globals", "self_attrs", "first_params")
 
-    def __init__(self, rel: str, facts: FileFacts) -> None:
-        self.facts = facts
-        self.def_ids, self.attr_ids = member_ids(rel, facts)
-        self.id_to_def = {node_id: i for i, node_id in enumerate(self.def_ids)}
-        defs = facts.defs
-        scopes: dict[int, dict[str, list[int]]] = {}
-        stars: dict[int, list[int]] = {}
-        global_names: dict[int, set[str]] = {}
-        self_attrs: dict[int, dict[str, list[int]]] = {}
-        first_params: dict[int, int] = {}
-        for i, b in enumerate(facts.binds):
+    def __init__(self, facts: FileFacts, start: int, stop: int) -> None:
+        defs, binds = facts.defs, facts.binds
+        self.scopes: dict[int, dict[str, list[int]]] = {}
+        self.stars: dict[int, list[int]] = {}
+        self.globals: dict[int, set[str]] = {}
+        self.self_attrs: dict[int, dict[str, list[int]]] = {}
+        self.first_params: dict[int, int] = {}
+        scopes, first_params = self.scopes, self.first_params
+        for i in range(start, stop):
+            b = binds[i]
             kind = b[B_KIND]
             scope = b[B_SCOPE]
             if kind == SELF_ATTR:
-                self_attrs.setdefault(defs[scope][D_PARENT], {}).setdefault(b[B_NAME], []).append(i)
-                continue
-            if kind == STAR:
-                stars.setdefault(scope, []).append(i)
-                continue
-            if kind == GLOBAL or kind == NONLOCAL:
-                if kind == GLOBAL:
-                    global_names.setdefault(scope, set()).add(b[B_NAME])
-                continue
-            if kind == PARAM and scope not in first_params:
-                first_params[scope] = i
-            scopes.setdefault(scope, {}).setdefault(b[B_NAME], []).append(i)
-        self.scopes = scopes
-        self.stars = stars
-        self.globals = global_names
-        self.self_attrs = self_attrs
-        self.first_params = first_params
-        self.attr_of = {(a[0], a[1]): self.attr_ids[k] for k, a in enumerate(facts.attrs)}
+                self.self_attrs.setdefault(defs[scope][D_PARENT], {}).setdefault(b[B_NAME], []).append(i)
+            elif kind == STAR:
+                self.stars.setdefault(scope, []).append(i)
+            elif kind == GLOBAL:
+                self.globals.setdefault(scope, set()).add(b[B_NAME])
+            elif kind != NONLOCAL:
+                if kind == PARAM and scope not in first_params:
+                    first_params[scope] = i
+                names = scopes.get(scope)
+                if names is None:
+                    names = scopes[scope] = {}
+                found = names.get(b[B_NAME])
+                if found is None:
+                    names[b[B_NAME]] = [i]
+                else:
+                    found.append(i)
+
+
+class PyFileIndex:
+    """Lookup tables of one Python file, derived from its facts. The tables of the observable bindings (which
+    come first, in scopes of their own) are kept apart, so that an edit that leaves the file's signature alone
+    can reuse them and rebuild only the tables of the other bindings."""
+
+    __slots__ = ("rel", "facts", "def_ids", "attr_ids", "id_to_def", "scopes", "stars", "globals", "self_attrs",
+                 "attr_of", "first_params", "_methods", "_head")
+
+    def __init__(self, rel: str, facts: FileFacts, previous: PyFileIndex | None = None) -> None:
+        self.rel = rel
+        self.facts = facts
+        boundary = observable_count(facts)
+        if previous is not None:
+            self._methods = previous._methods
+            self.def_ids, self.attr_ids = previous.def_ids, previous.attr_ids
+            self.id_to_def, self.attr_of = previous.id_to_def, previous.attr_of
+            head = previous._head
+        else:
+            self._methods = None
+            self.def_ids, self.attr_ids = member_ids(rel, facts)
+            self.id_to_def = {node_id: i for i, node_id in enumerate(self.def_ids)}
+            self.attr_of = {(a[0], a[1]): self.attr_ids[k] for k, a in enumerate(facts.attrs)}
+            head = _ScopeTables(facts, 0, boundary)
+        self._head = head
+        tail = _ScopeTables(facts, boundary, len(facts.binds))
+        self.scopes = {**head.scopes, **tail.scopes}
+        self.stars = {**head.stars, **tail.stars}
+        self.globals = {**head.globals, **tail.globals}
+        self.self_attrs = head.self_attrs
+        self.first_params = {**head.first_params, **tail.first_params}
+
+    def methods(self) -> dict[str, dict[str, str]]:
+        if self._methods is None:
+            self._methods = methods_by_class(self.rel, self.facts, self.def_ids)
+        return self._methods
 
     def scope_at(self, line: int, col: int) -> int:
         """The innermost def whose span holds the position (-1: module level)."""
@@ -90,34 +125,74 @@ class PythonResolver:
         self.module_of = module_of
         self.prefixes = prefixes
         self.subclasses_of = subclasses
-        # What lookups read since `begin`: file paths, `mod:` / `sub:` keys, and keys of cached answers.
+        # What lookups read since `begin`: file paths, `mod:` / `subtree:` / `override:` keys, and the keys of
+        # cached answers.
         self.deps: set = set()
         self._index: dict[str, PyFileIndex] = {}
         # Cached answers; every key is (kind, rel, ...) and `_keys_of[rel]` lists the keys about file `rel`.
         self._cache: dict[tuple, tuple[Any, frozenset[str]]] = {}
         self._keys_of: dict[str, list[tuple]] = {}
+        self._dependents: dict[str, list[tuple]] = {}  # dependency key -> keys of the answers that read it
+        self._filed = 0  # entries in the two key tables (they are compacted when mostly stale)
+        self._live = 0  # of which still refer to cached answers
         self.cycle_cuts = 0  # how many times a lookup met itself (counted to keep such answers out of the cache)
 
     # ---- bookkeeping ------------------------------------------------------------------------------------------
 
-    def forget(self, rel: str) -> None:
+    def forget(self, rel: str, observable_unchanged: bool = False) -> None:
         """Drop what was derived from a file's facts and the answers about it (its content changed). Answers
-        about other files stay: they can only have read what `signature` covers."""
-        self._index.pop(rel, None)
-        for key in self._keys_of.pop(rel, ()):
-            self._cache.pop(key, None)
+        about other files stay: they can only have read what `signature` covers. When the file's signature is
+        unchanged, only the answers about its unobservable bindings go (the others keep their indices, see
+        `pyextract.exported_first`), and the tables of its observable bindings are kept."""
+        previous = self._index.pop(rel, None)
+        if observable_unchanged and previous is not None and rel in self.facts:
+            self._index[rel] = PyFileIndex(rel, self.facts[rel], previous)
+        keys = self._keys_of.pop(rel, ())
+        if observable_unchanged:
+            facts = self.facts.get(rel)
+            boundary = observable_count(facts) if facts is not None else 0
+            kept = [k for k in keys if not (k[0] in ("val", "imp") and k[2] >= boundary)]
+            if kept:
+                self._keys_of[rel] = kept
+            keys = [k for k in keys if k[0] in ("val", "imp") and k[2] >= boundary]
+        for key in keys:
+            dropped = self._cache.pop(key, None)
+            if dropped is not None:
+                self._live -= 1 + len(dropped[1])
 
-    def clear_cache(self) -> None:
-        """Forget every cached answer (something other files can see has changed)."""
-        self._cache.clear()
-        self._keys_of.clear()
+    def invalidate(self, keys: Iterable[str]) -> None:
+        """Forget the cached answers that read any of these dependency keys."""
+        cache, dependents = self._cache, self._dependents
+        for key in keys:
+            for cached in dependents.pop(key, ()):
+                dropped = cache.pop(cached, None)
+                if dropped is not None:
+                    self._live -= 1 + len(dropped[1])
+        if self._filed > 3 * self._live + 200_000:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Rebuild the key lists from the live cache (they keep the keys of dropped answers)."""
+        self._keys_of = {}
+        self._dependents = {}
+        self._filed = self._live = 0
+        for key, (_result, deps) in self._cache.items():
+            self._file(key, deps)
+
+    def _file(self, key: tuple, deps: frozenset[str]) -> None:
+        self._keys_of.setdefault(key[1], []).append(key)
+        dependents = self._dependents
+        for dep in deps:
+            dependents.setdefault(dep, []).append(key)
+        self._filed += 1 + len(deps)
+        self._live += 1 + len(deps)
 
     def begin(self) -> None:
         """Start recording what the coming lookups read."""
         self.deps = set()
 
     def end(self) -> frozenset[str]:
-        """What the lookups since `begin` read: file paths and `mod:` / `sub:` keys."""
+        """What the lookups since `begin` read (cached answers replaced by what they read)."""
         deps = self._expand(self.deps)
         self.deps = set()
         return deps
@@ -167,7 +242,7 @@ class PythonResolver:
                 outer |= collected
                 return result
             hit = self._cache[key] = (result, self._expand(collected))
-            self._keys_of.setdefault(key[1], []).append(key)
+            self._file(key, hit[1])
         elif hit is _PENDING:
             self.cycle_cuts += 1
             return empty  # a cycle (mutual imports, recursive aliases): no answer on this path
@@ -352,32 +427,39 @@ class PythonResolver:
                 return [(crel, "b", i) for i in found]
         return []
 
-    def overrides(self, rel: str, cls: int, name: str) -> list[Target]:
-        """Methods named `name` defined in subclasses of class `cls` (at any depth)."""
+    def overrides(self, rel: str, cls: int, name: str) -> list[str]:
+        """Node ids of the methods named `name` defined in subclasses of class `cls` (at any depth)."""
         return self._cached(("over", rel, cls, name), lambda: self._overrides(rel, cls, name))
 
-    def _overrides(self, rel: str, cls: int, name: str) -> list[Target]:
-        out: list[Target] = []
+    def _overrides(self, rel: str, cls: int, name: str) -> list[str]:
+        # Depends on the class's subtree (`subtree:<id>`) and on which classes in it define `name`
+        # (`override:<id>.<name>`): the workspace emits those keys for the ancestors of a class whose bases or
+        # method names change, so an edit inside some subclass's method leaves this answer alone.
+        root = self.index(rel).def_ids[cls]
+        self.deps.add("subtree:" + root)
+        self.deps.add(f"override:{root}.{name}")
+        out: list[str] = []
         seen: set[str] = set()
-        todo = [self.index(rel).def_ids[cls]]
+        todo = [root]
         while todo:
-            class_id = todo.pop()
-            self.deps.add("sub:" + class_id)
-            for sub_id in sorted(self.subclasses_of(class_id)):
+            for sub_id in sorted(self.subclasses_of(todo.pop())):
                 if sub_id in seen:
                     continue
                 seen.add(sub_id)
                 todo.append(sub_id)
-                sub_rel = sub_id.split("::", 1)[0]
-                idx = self.index(sub_rel)
-                sub = idx.id_to_def.get(sub_id) if idx is not None else None
-                if sub is None:
-                    continue
-                for i in idx.scopes.get(sub, {}).get(name, ()):
-                    b = idx.facts.binds[i]
-                    if b[B_KIND] == DEF and idx.facts.defs[b[B_HINT]][D_KIND] == FUNCTION:
-                        out.append((sub_rel, "d", b[B_HINT]))
+                idx = self._quiet_index(sub_id.split("::", 1)[0])
+                method = idx.methods().get(sub_id, {}).get(name) if idx is not None else None
+                if method is not None:
+                    out.append(method)
         return out
+
+    def _quiet_index(self, rel: str) -> PyFileIndex | None:
+        """`index` without recording a dependency on the whole file (the caller records a finer one)."""
+        deps, self.deps = self.deps, set()
+        try:
+            return self.index(rel)
+        finally:
+            self.deps = deps
 
     # ---- values -----------------------------------------------------------------------------------------------
 
@@ -531,7 +613,7 @@ class PythonResolver:
             key = (scope, callee)
             callees = same.get(key)
             if callees is None:
-                callees = [self.node_id(t) for t in self.call_targets(rel, scope, callee, (line, col))]
+                callees = self.call_ids(rel, scope, callee, (line, col))
                 first = callee.split(".", 1)[0]
                 if len(scope_names.get(scope, {}).get(first, ())) < 2:
                     same[key] = callees
@@ -540,12 +622,12 @@ class PythonResolver:
                 out.add((caller, node_id, CALLS))
         return out
 
-    def call_targets(self, rel: str, scope: int, callee: str, pos: tuple[int, int]) -> list[Target]:
-        """The defs a call may reach: what the callee resolves to, plus overrides of a method in subclasses of
-        the receiver's class (class hierarchy analysis, as CGM does)."""
+    def call_ids(self, rel: str, scope: int, callee: str, pos: tuple[int, int]) -> list[str]:
+        """Node ids of the defs a call may reach: what the callee resolves to, plus the overrides of a method in
+        the subclasses of the receiver's class (class hierarchy analysis, as CGM does)."""
         parts = callee.split(".")
         targets, receivers = self.resolve_chain(rel, scope, parts, pos)
-        out = [t for t in targets if t[1] == "d"]
+        out = [self.index(t[0]).def_ids[t[2]] for t in targets if t[1] == "d"]
         if len(parts) > 1 and any(t[1] == "d" and self._is_function(t) for t in targets):
             for value in receivers:
                 if value[0] in ("cls", "inst"):
@@ -554,6 +636,19 @@ class PythonResolver:
 
     def _is_function(self, target: Target) -> bool:
         return self.index(target[0]).facts.defs[target[2]][D_KIND] == FUNCTION
+
+
+def methods_by_class(rel: str, facts: FileFacts, def_ids: list[str] | None = None) -> dict[str, dict[str, str]]:
+    """Class id -> method name -> node id of the functions defined directly in each class of a file (the first
+    of each name): what class hierarchy analysis reads of a subclass."""
+    ids = def_ids if def_ids is not None else member_ids(rel, facts)[0]
+    defs = facts.defs
+    out: dict[str, dict[str, str]] = {}
+    for i, d in enumerate(defs):
+        parent = d[D_PARENT]
+        if d[D_KIND] == FUNCTION and parent >= 0 and defs[parent][D_KIND] == CLASS:
+            out.setdefault(ids[parent], {}).setdefault(d[D_NAME], ids[i])
+    return out
 
 
 def _unique(items: list) -> list:
@@ -577,16 +672,42 @@ def scope_contains(d: tuple, line: int, col: int) -> bool:
 
 
 
-def signature(facts: FileFacts) -> int:
-    """A digest of everything in a Python file that other files' resolution can read: its defs (names, nesting,
-    bases, headers) and its observable bindings (`pyextract.exported_first`), without their positions."""
+def observable_count(facts: FileFacts) -> int:
+    """How many of a file's bindings are observable: they come first (see `pyextract.exported_first`)."""
+    found = facts.derived.get("observable")
+    if found is None:
+        found = facts.derived["observable"] = _observable_count(facts)
+    return found
+
+
+def _observable_count(facts: FileFacts) -> int:
     defs = facts.defs
-    self_scopes = {b[B_SCOPE] for b in facts.binds if b[B_KIND] == SELF_ATTR}
+    binds = facts.binds
+    self_scopes = {b[B_SCOPE] for b in binds if b[B_KIND] == SELF_ATTR}
+    for i, b in enumerate(binds):
+        scope = b[B_SCOPE]
+        if not (scope < 0 or defs[scope][D_KIND] == CLASS or scope in self_scopes):
+            return i
+    return len(binds)
+
+
+def signature(facts: FileFacts) -> int:
+    """A digest of everything in a Python file that other scopes' resolution can read: its defs (names, nesting,
+    bases, return annotations, decorators) and its observable bindings (`pyextract.exported_first`), without
+    their positions."""
+    found = facts.derived.get("signature")
+    if found is None:
+        found = facts.derived["signature"] = _signature(facts)
+    return found
+
+
+def _signature(facts: FileFacts) -> int:
+    defs = facts.defs
     observable = tuple(
-        (b[B_SCOPE], b[B_NAME], b[B_KIND], b[B_HINT]) for b in facts.binds
-        if b[B_SCOPE] < 0 or defs[b[B_SCOPE]][D_KIND] == CLASS or b[B_KIND] == PARAM or b[B_SCOPE] in self_scopes
+        (b[B_SCOPE], b[B_NAME], b[B_KIND], b[B_HINT]) for b in facts.binds[:observable_count(facts)]
     )
     return hash((
-        tuple((d[D_KIND], d[1], d[D_PARENT], tuple(d[D_EXTRA]), d[D_HEADER], tuple(d[D_DECORATORS])) for d in defs),
+        tuple((d[D_KIND], d[1], d[D_PARENT], tuple(d[D_EXTRA]), _return_annotation(d), tuple(d[D_DECORATORS]))
+              for d in defs),
         observable, tuple(facts.all_names) if facts.all_names is not None else None,
     ))

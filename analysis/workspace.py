@@ -26,14 +26,17 @@ import networkx as nx
 from analysis import persist
 from analysis.document import Document
 from analysis.extract import extract_source
-from analysis.facts import FileFacts
+from analysis.facts import D_PARENT, D_START_BYTE, FileFacts
 from analysis.genresolve import GenericResolver
-from analysis.graph import CALLS, CONTAINS, EXTENDS, REPO_ID, bulk_add, file_nodes, parent_dir
+from analysis.graph import (
+    CALLS, CONTAINS, EXTENDS, REPO_ID, attribute_node, bulk_add, def_node, file_nodes, parent_dir, qualnames,
+    text_slicer,
+)
 from analysis.indexer import extract_all
 from analysis.languages import language_for_path
 from analysis.modules import module_names, module_table
 from analysis.navigation import Navigator
-from analysis.pyresolve import PythonResolver, signature
+from analysis.pyresolve import PythonResolver, methods_by_class, signature
 from analysis.scan import Scanner, read_source
 from analysis.types import HoverFacts, IndexReport, Location, Pos, Span, SymbolInfo, TextEdit
 
@@ -54,6 +57,26 @@ def _gc_paused() -> Iterator[None]:
         if enabled:
             gc.enable()
         gc.freeze()
+
+
+def _parents(extends: Iterable[Edge]) -> dict[str, set[str]]:
+    """Class id -> the ids of the classes it extends, from `extends` edges."""
+    out: dict[str, set[str]] = {}
+    for u, v, _kind in extends:
+        out.setdefault(u, set()).add(v)
+    return out
+
+
+def _ancestors_in(bases: dict[str, set[str]], classes: Iterable[str]) -> set[str]:
+    """The given classes and all the classes they extend, directly or not."""
+    out: set[str] = set()
+    todo = list(classes)
+    while todo:
+        class_id = todo.pop()
+        if class_id not in out:
+            out.add(class_id)
+            todo.extend(bases.get(class_id, ()))
+    return out
 
 
 def _package_node(directory: str) -> dict[str, str]:
@@ -99,6 +122,8 @@ class Workspace:
         self._rdeps: dict[str, set[str]] = {}
         self._rdeps_stale = False
         self._subclass_index: dict[str, set[str]] = {}  # class id -> ids of the classes that extend it
+        self._bases: dict[str, set[str]] = {}  # class id -> ids of the classes it extends
+        self._changed_methods: dict[str, dict[str, set[str]]] = {}  # see `_method_changes`, until resolved
         self._py = PythonResolver(self._facts, self._modules, self._module_of, self._prefixes, self._subclasses)
         self._gen = GenericResolver(self._facts)
         self._nav = Navigator(self)
@@ -205,12 +230,19 @@ class Workspace:
             for rel in reusable:
                 for key in cached.deps.get(rel, ()):
                     rdeps.setdefault(key, set()).add(rel)
+            cached_bases = _parents(e for edges in cached.edges.values() for e in edges if e[2] == EXTENDS)
             for rel in changed | gone:
                 old = cached.files.get(rel)
-                keys |= self._change_keys(rel, old.facts if old is not None else None, self._facts.get(rel))
-                for u, v, kind in cached.edges.get(rel, ()):
-                    if kind == EXTENDS:
-                        keys.add("sub:" + v)
+                old_facts, new_facts = old.facts if old is not None else None, self._facts.get(rel)
+                keys |= self._change_keys(rel, old_facts, new_facts)
+                methods = self._method_changes(rel, old_facts, new_facts)
+                if new_facts is not None:
+                    self._changed_methods[rel] = methods  # for the new hierarchy, when the file is resolved
+                # The cached edges give the old hierarchy; whether a class's bases changed is not known yet.
+                old_classes = _parents(e for e in cached.edges.get(rel, ()) if e[2] == EXTENDS)
+                for class_id in set(old_classes) | set(methods):
+                    ancestors = _ancestors_in(cached_bases, cached_bases.get(class_id, ()))
+                    keys |= self._hierarchy_keys(ancestors, methods.get(class_id, ()), class_id in old_classes)
             old_modules = {rel: m for rel, m in module_names(
                 r for r, f in cached.files.items() if f.lang == "python").items()}
             for rel in set(old_modules) | set(self._module_of):
@@ -313,6 +345,33 @@ class Workspace:
             return 0
         return _generic_signature(facts)
 
+    def _refresh_file_nodes(self, rel: str, old: FileFacts, facts: FileFacts, touched: set[int]) -> None:
+        """`_put_file_nodes` for an edit that kept the file's signature (so its node ids and `contains` edges):
+        only the FILE node, the defs whose records changed or that hold the re-extracted scopes `touched`, and
+        the attributes whose records changed get new attributes."""
+        node_data = self.graph._node
+        node_data[rel]["text"] = facts.text
+        defs, old_defs = facts.defs, old.defs
+        stale = set()
+        for i in touched:
+            while 0 <= i and i not in stale:  # a def's text holds its nested defs' text
+                stale.add(i)
+                i = defs[i][D_PARENT]
+        for i, (d, before) in enumerate(zip(defs, old_defs)):
+            if d[:D_START_BYTE] != before[:D_START_BYTE]:
+                while 0 <= i and i not in stale:
+                    stale.add(i)
+                    i = defs[i][D_PARENT]
+        index = self._py.index(rel)
+        def_ids, attr_ids = index.def_ids, index.attr_ids
+        def_names, attr_names = qualnames(facts)
+        text = text_slicer(facts.text)
+        for i in stale:
+            node_data[def_ids[i]].update(def_node(rel, def_names[i], defs[i], text))
+        for k, (a, before) in enumerate(zip(facts.attrs, old.attrs)):
+            if a != before:
+                node_data[attr_ids[k]].update(attribute_node(rel, attr_names[k], a))
+
     def _put_file_nodes(self, rel: str, facts: FileFacts | None) -> None:
         """Make the graph hold exactly the nodes and `contains` edges of the file's current facts."""
         graph = self.graph
@@ -365,15 +424,16 @@ class Workspace:
         return self._subclass_index.get(class_id, ())
 
     def _index_extends(self, removed: Iterable[Edge], added: Iterable[Edge]) -> None:
-        index = self._subclass_index
-        for u, v, _kind in removed:
-            subs = index.get(v)
-            if subs is not None:
-                subs.discard(u)
-                if not subs:
-                    del index[v]
-        for u, v, _kind in added:
-            index.setdefault(v, set()).add(u)
+        """Keep the subclass and base-class tables in step with the `extends` edges."""
+        for table, (first, second) in ((self._subclass_index, (1, 0)), (self._bases, (0, 1))):
+            for edge in removed:
+                entries = table.get(edge[first])
+                if entries is not None:
+                    entries.discard(edge[second])
+                    if not entries:
+                        del table[edge[first]]
+            for edge in added:
+                table.setdefault(edge[first], set()).add(edge[second])
 
     # ---- incremental updates ----------------------------------------------------------------------------------
 
@@ -387,6 +447,29 @@ class Workspace:
                 keys.update(self._gen.names_of(facts))
         return keys
 
+    def _method_changes(self, rel: str, old: FileFacts | None, new: FileFacts | None) -> dict[str, set[str]]:
+        """Class id -> names of the methods added, removed or renamed in a file's classes."""
+        before = methods_by_class(rel, old) if old is not None and old.lang == "python" else {}
+        after = methods_by_class(rel, new) if new is not None and new.lang == "python" else {}
+        changes: dict[str, set[str]] = {}
+        for class_id in set(before) | set(after):
+            old_methods, new_methods = before.get(class_id, {}), after.get(class_id, {})
+            names = {n for n in set(old_methods) | set(new_methods) if old_methods.get(n) != new_methods.get(n)}
+            if names:
+                changes[class_id] = names
+        return changes
+
+    def _ancestors(self, classes: Iterable[str]) -> set[str]:
+        return _ancestors_in(self._bases, classes)
+
+    def _hierarchy_keys(self, ancestors: set[str], names: Iterable[str], bases_changed: bool) -> set[str]:
+        """Keys of the override lookups that a class with these (strict) ancestors can change: `subtree:` when
+        its bases changed, `override:<ancestor>.<name>` for the method names it added or removed."""
+        keys = {f"override:{a}.{n}" for a in ancestors for n in names}
+        if bases_changed:
+            keys.update("subtree:" + a for a in ancestors)
+        return keys
+
     def _update(self, changes: dict[str, FileFacts | None], scopes: dict[str, set[int] | None] | None = None
                 ) -> None:
         """Apply new content (None: the file is gone) for some files and re-resolve what depends on them.
@@ -394,8 +477,9 @@ class Workspace:
         keys: set[str] = set()
         structure = False
         observable = False
+        previous: dict[str, FileFacts | None] = {}
         for rel, facts in changes.items():
-            old = self._facts.get(rel)
+            old = previous[rel] = self._facts.get(rel)
             if old is None and facts is None:
                 continue
             structure |= (old is None) != (facts is None)
@@ -406,16 +490,23 @@ class Workspace:
             if new_signature != old_signature or old is None or facts is None:
                 observable = True
                 keys |= self._change_keys(rel, old, facts)
+                changed_methods = self._method_changes(rel, old, facts)
+                if changed_methods:
+                    self._changed_methods[rel] = changed_methods
             if old is not None:
                 self._gen.remove_file(rel, old)
-            self._py.forget(rel)
+            if facts is not None:
+                self._facts[rel] = facts  # forget() reads the new facts
+            self._py.forget(rel, observable_unchanged=new_signature == old_signature)
             if facts is None:
                 self._facts.pop(rel, None)
                 self._signatures.pop(rel, None)
                 gone = self._ext_edges.pop(rel, set())
+                for class_id, bases in _parents(gone).items():
+                    keys |= self._hierarchy_keys(self._ancestors(bases), self._changed_methods.get(rel, {}).get(
+                        class_id, ()), True)
+                self._changed_methods.pop(rel, None)
                 self._index_extends(gone, ())
-                for _u, v, _k in gone:
-                    keys.add("sub:" + v)
                 self._ref_edges.pop(rel, None)
                 self._set_deps(rel, frozenset(), frozenset())
                 self._ext_deps.pop(rel, None)
@@ -433,17 +524,19 @@ class Workspace:
                 keys.add(rel)
                 keys.update("mod:" + m for m in (old_module_of.get(rel), self._module_of.get(rel)) if m)
             keys.update("mod:" + p for p in old_prefixes ^ self._prefixes)
-        if observable or structure:
-            self._py.clear_cache()
+        self._py.invalidate(keys)
+        # Nothing other scopes see changed: only the calls of the re-extracted scopes need resolving again.
+        partial = {rel: s for rel, s in (scopes or {}).items() if s is not None} if not (observable or structure) \
+            else {}
         for rel in set(changes) | refreshed:
-            self._put_file_nodes(rel, self._facts.get(rel))
+            if rel in partial and previous.get(rel) is not None:
+                self._refresh_file_nodes(rel, previous[rel], self._facts[rel], partial[rel])
+            else:
+                self._put_file_nodes(rel, self._facts.get(rel))
         dirty = {rel for rel in set(changes) | refreshed if rel in self._facts}
         rdeps = self._reverse_deps()
         for key in keys:
             dirty |= rdeps.get(key, set())
-        # Nothing other files see changed: only the calls of the re-extracted scopes need resolving again.
-        partial = {rel: s for rel, s in (scopes or {}).items() if s is not None} if not (observable or structure) \
-            else {}
         self._resolve(dirty, partial)
         self.version += 1
 
@@ -460,6 +553,8 @@ class Workspace:
         return self._rdeps
 
     def _set_deps(self, rel: str, ext: frozenset[str], ref: frozenset[str]) -> None:
+        if self._ext_deps.get(rel) == ext and self._ref_deps.get(rel) == ref:
+            return
         if self._rdeps_stale:
             self._ext_deps[rel], self._ref_deps[rel] = ext, ref
             return
@@ -475,12 +570,13 @@ class Workspace:
             self._rdeps.setdefault(key, set()).add(rel)
         self._ext_deps[rel], self._ref_deps[rel] = ext, ref
 
-    def _resolve(self, dirty: set[str], partial: dict[str, set[int]] | None = None) -> None:
+    def _resolve(self, dirty: set[str], partial: dict[str, set[int]] | None = None,
+                 hierarchy_keys: set[str] | None = None) -> None:
         """Re-resolve files: class bases first (the subclass index feeds call resolution), then references.
         For a file in `partial`, only the calls of the given scopes are resolved again."""
         partial = partial or {}
         py, gen = self._py, self._gen
-        sub_keys: set[str] = set()
+        hierarchy_keys = set(hierarchy_keys or ())
         for rel in sorted(dirty):
             facts = self._facts.get(rel)
             if facts is None or facts.lang != "python":
@@ -489,17 +585,26 @@ class Workspace:
             edges = py.extends_edges(rel)
             deps = py.end()
             old = self._ext_edges.get(rel, set())
-            if edges != old:
+            changed_methods = self._changed_methods.pop(rel, {})
+            if edges != old or changed_methods:
+                old_parents, new_parents = _parents(old), _parents(edges)
+                classes = set(old_parents) | set(new_parents) | set(changed_methods)
+                before = {c: self._ancestors(old_parents.get(c, ())) for c in classes}
                 self._remove_edges(old - edges)
                 self._add_edges(edges - old)
                 self._index_extends(old - edges, edges - old)
-                sub_keys.update("sub:" + v for _u, v, _k in old ^ edges)
                 self._ext_edges[rel] = edges
+                for class_id in classes:
+                    ancestors = before[class_id] | self._ancestors(new_parents.get(class_id, ()))
+                    hierarchy_keys |= self._hierarchy_keys(
+                        ancestors, changed_methods.get(class_id, ()),
+                        old_parents.get(class_id) != new_parents.get(class_id))
             self._set_deps(rel, deps, self._ref_deps.get(rel, frozenset()))
         more: set[str] = set()
-        if sub_keys:
+        if hierarchy_keys:
+            py.invalidate(hierarchy_keys)
             rdeps = self._reverse_deps()
-            for key in sub_keys:
+            for key in hierarchy_keys:
                 more |= rdeps.get(key, set())
         for rel in sorted(dirty | more):
             facts = self._facts.get(rel)
