@@ -28,13 +28,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lsp_server.logs import configure_logging
-    from lsp_server.server import build_server
-
     if not args.tcp and (args.host != "127.0.0.1" or args.port != 2087):
         raise UsageError("--host and --port need --tcp")
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be from 1 to 65535, got {args.port}")
+    from lsp_server.logs import configure_logging
+    from lsp_server.server import build_server  # after the checks: a usage error needs no server stack
+
     try:
         configure_logging(args.log_level)
     except ValueError as exc:
