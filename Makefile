@@ -17,4 +17,5 @@ serve: setup
 	$(BIN)/rodimus-lsp serve
 
 test: setup
+	sh scripts/install-test-deps.sh
 	$(BIN)/python -m pytest -q -p no:cacheprovider
