@@ -15,23 +15,25 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from completion.cache import TypeThroughCache
 from completion.context import CompletionContext
 from completion.debounce import Debouncer
 from completion.latest import LatestWins, Ticket
-from completion.lm import RecurrentLM
 from completion.options import DEFAULT_GENERATION, DEFAULT_POLICY, CheckpointPolicy, GenerationOptions
-from completion.pipeline import Outcome, run_request
 from completion.policy import Mode
-from completion.session import DocumentSession
 from completion.sessions import Sessions
-from completion.tokens import TokenCodec
 from completion.worker import ModelUnavailable, ModelWorker
+
+if TYPE_CHECKING:  # the model stack (torch) is imported on the worker thread only
+    from completion.lm import RecurrentLM
+    from completion.pipeline import Outcome
+    from completion.tokens import TokenCodec
 
 logger = logging.getLogger(__name__)
 
-ModelLoader = Callable[[], tuple[RecurrentLM, TokenCodec]]
+ModelLoader = Callable[[], "tuple[RecurrentLM, TokenCodec]"]
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,9 @@ class CompletionEngine:
         self._lost: set[str] = set()  # uris whose session a failed update dropped (set on the worker thread)
         budget = int(state_budget_mb * 2**20)
 
-        def make_sessions() -> Sessions:
+        def make_sessions() -> Sessions:  # on the worker thread
+            from completion.session import DocumentSession
+
             lm, codec = load()
             return Sessions(lambda text: DocumentSession(lm, codec, text, policy), budget)
 
@@ -182,6 +186,8 @@ class CompletionEngine:
     def _serve(self, sessions: Sessions, ctx: CompletionContext, options: GenerationOptions, ticket: Ticket,
                started: float) -> Outcome | None:
         """Runs on the worker thread."""
+        from completion.pipeline import Outcome, run_request
+
         session = sessions.get(ctx.uri)
         if session is None:
             return None

@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
-from completion.session import DocumentSession
+if TYPE_CHECKING:
+    from completion.session import DocumentSession
 
 logger = logging.getLogger(__name__)
 

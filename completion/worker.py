@@ -16,8 +16,6 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-import torch
-
 from completion.sessions import Sessions
 
 logger = logging.getLogger(__name__)
@@ -78,10 +76,16 @@ class ModelWorker:
 
     # ---------------------------------------------------------------------------------- worker thread
     def _run(self) -> None:
+        import torch  # here, not at import: the event loop that creates the worker never waits for torch
+
         if self._torch_threads is not None:
             # Process-wide. A small model's per-token matmuls gain nothing from a second thread, and on a
             # busy 2-core machine OpenMP's spinning threads made them up to 75x slower (bench/completion.py).
             torch.set_num_threads(self._torch_threads)
+        with torch.inference_mode():  # thread-local: every job below runs without autograd
+            self._loop()
+
+    def _loop(self) -> None:
         try:
             self.sessions = self._make_sessions()
         except BaseException as exc:  # noqa: BLE001 - reported to every request
@@ -108,8 +112,7 @@ class ModelWorker:
         if self.sessions is None:
             return
         try:
-            with torch.inference_mode():
-                update(self.sessions)
+            update(self.sessions)
         except Exception:
             logger.exception("document update failed")
 
@@ -120,8 +123,7 @@ class ModelWorker:
             future.set_exception(ModelUnavailable(f"the completion model is not loaded: {self.load_error}"))
             return
         try:
-            with torch.inference_mode():
-                result = job(self.sessions)
+            result = job(self.sessions)
             self.sessions.enforce_budget()
         except BaseException as exc:  # noqa: BLE001 - handed to the awaiting request
             future.set_exception(exc)
@@ -137,8 +139,7 @@ class ModelWorker:
             self._dirty.remove(uri)
             return
         try:
-            with torch.inference_mode():
-                session.sync(should_stop=self.pending)
+            session.sync(should_stop=self.pending)
         except Exception:
             logger.exception("state update of %s failed", uri)
             self._dirty.remove(uri)

@@ -16,16 +16,15 @@ from lsprotocol import types
 
 from completion.context import CompletionContext, Trigger
 from completion.engine import CompletionEngine, LineEdit
-from completion.lm import RecurrentLM
-from completion.loader import load_completion_model
 from completion.options import GenerationOptions
-from completion.tokens import TokenCodec
 from lsp_server.convert import to_pos
 from lsp_server.documents import DocumentEvent, uri_key
 from lsp_server.options import ModelOptions
 from lsp_server.positions import char_to_client_col
 
 if TYPE_CHECKING:
+    from completion.lm import RecurrentLM
+    from completion.tokens import TokenCodec
     from lsp_server.server import RodimusServer
 
 logger = logging.getLogger(__name__)
@@ -62,7 +61,9 @@ class CompletionService:
                 logger.info("model options changed: loading the completion model again")
                 self._engine.shutdown()
 
-            def load() -> tuple[RecurrentLM, TokenCodec]:  # runs on the model worker thread
+            def load() -> tuple[RecurrentLM, TokenCodec]:  # on the model worker thread, which imports torch
+                from completion.loader import load_completion_model
+
                 return load_completion_model(model.path, model.device, model.dtype)
 
             self._engine, self._model, self._settings = CompletionEngine(load), model, None
