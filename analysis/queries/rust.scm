@@ -1,8 +1,8 @@
 ; Generic extraction query (see analysis/extract.py). An `impl` block is a class named after its type, so its
 ; methods are qualified by it.
 
-(struct_item name: (type_identifier) @name) @definition.class
-(enum_item name: (type_identifier) @name) @definition.class
+(struct_item name: (type_identifier) @name body: (_)? @body) @definition.class
+(enum_item name: (type_identifier) @name body: (_)? @body) @definition.class
 (trait_item name: (type_identifier) @name body: (_) @body) @definition.class
 (impl_item type: (type_identifier) @name body: (_) @body) @definition.class
 (function_item name: (identifier) @name body: (_) @body) @definition.function
