@@ -14,6 +14,7 @@ CLASS = "CLASS"
 FUNCTION = "FUNCTION"
 DEFINITION_TYPES = frozenset({CLASS, FUNCTION})
 CONTAINS = "contains"
+CALLS = "calls"
 
 
 def _label(value: Any) -> str:

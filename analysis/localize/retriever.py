@@ -7,15 +7,16 @@ Anchors come from four sources, each recorded per node so the reranker can weigh
 - `entity` / `fuzzy` / `keyword`: definitions whose name matches an entity exactly, fuzzily (RapidFuzz WRatio,
   as CGM), or a keyword; a name defined in many places counts for less;
 - `bm25`, `embedding`: the best files and definitions by BM25 (identifier-split tokens) and, when an embedder is
-  given, by cosine similarity with the rewritten queries.
+  given, by cosine similarity with the rewritten queries;
+- `tests`: source files that matching tests exercise (by `test_<name>.py` naming and by `calls` edges).
 
 Expansion follows CGM: one hop over any edge in either direction, a second hop from FILE nodes reached, then
-every node's file through `contains` ancestors. Strong anchors also credit the files of their neighbours
-(`neighbour` evidence) so that callers and callees of a named function rank above unrelated files.
+every node's file through `contains` ancestors: the file-level subgraph the reranker ranks first.
 """
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -24,24 +25,23 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from analysis.localize.embedding import Embedder, cosine_top
-from analysis.localize.graphview import CONTAINS, FILE
-from analysis.localize.index import LocalizationIndex, NodeId
+from analysis.localize.graphview import CALLS, CONTAINS, FILE, edge_type
+from analysis.localize.index import LocalizationIndex, NodeId, is_auxiliary
 from analysis.localize.rewriter import Entity, Rewrite
-from analysis.localize.tokens import identifier_tokens, tokenize
+from analysis.localize.tokens import STOPWORDS, identifier_tokens, tokenize
 
 BM25_FILES = 40
 BM25_DEFINITIONS = 80
 EMBEDDING_NEIGHBOURS = 15  # per query, as CGM
 FUZZY_LIMIT = 3
 FUZZY_CUTOFF = 88.0
-STRONG_SOURCES = ("path", "line", "entity")
+_WORD = re.compile(r"(?<![\w.])[A-Za-z]{2,}(?![\w.(])")
 
 
 @dataclass
 class Retrieval:
     anchors: dict[NodeId, dict[str, float]]  # node -> source -> score
     files: list[NodeId]  # FILE nodes of the file-level subgraph
-    neighbour: dict[NodeId, float]  # FILE -> credit from strong anchors next to its definitions
     file_bm25: dict[NodeId, float]  # FILE -> BM25 score / best file score
     definition_bm25: dict[NodeId, float]  # definition -> BM25 score / best definition score
     query_vectors: np.ndarray | None = field(default=None, repr=False)
@@ -64,11 +64,11 @@ def retrieve(
         credit(node, "bm25", score)
     for node, score in definition_bm25.items():
         credit(node, "bm25", score)
+    _test_anchors(index, file_bm25, definition_bm25, credit)
     query_vectors = None
     if embedder is not None:
         query_vectors = _embedding_anchors(index, issue, rewrite, embedder, credit)
-    files, neighbour = _expand(index, anchors)
-    return Retrieval(dict(anchors), files, neighbour, file_bm25, definition_bm25, query_vectors)
+    return Retrieval(dict(anchors), _expand(index, anchors), file_bm25, definition_bm25, query_vectors)
 
 
 # ---- anchors ----
@@ -192,13 +192,20 @@ def _name_anchors(index: LocalizationIndex, entities: list[Entity], keywords: tu
 
 
 def bm25_query(issue: str, rewrite: Rewrite) -> Counter[str]:
-    """The issue's tokens, with the tokens of code entities counted again by their weight."""
+    """The issue's tokens, with the tokens of code entities counted again by their weight, plus each pair of
+    adjacent prose words joined as code would join them ("cache control" -> cache_control, cachecontrol), so a
+    phrase meets the compound identifier the tokenizer keeps whole."""
     query: Counter[str] = Counter(tokenize(issue))
     for entity in rewrite.entities:
         if entity.kind == "path":
             continue
         for token in set(t for part in entity.text.split(".") for t in identifier_tokens(part)):
             query[token] += entity.weight
+    words = [w.lower() for w in _WORD.findall(issue)]
+    for first, second in zip(words, words[1:]):
+        if first not in STOPWORDS and second not in STOPWORDS:
+            query[f"{first}_{second}"] += 0.5
+            query[first + second] += 0.5
     return query
 
 
@@ -214,6 +221,33 @@ def _bm25(
         return {nodes[row]: score / best for row, score in rows}
 
     return normalised(files, index.files), normalised(definitions, index.definitions)
+
+
+def _test_anchors(
+    index: LocalizationIndex, file_bm25: dict[NodeId, float], definition_bm25: dict[NodeId, float], credit
+) -> None:
+    """Tests that match the issue point at the code they test: `test_<name>.py` at `<name>.py`, and test
+    functions at the functions they call (`calls` edges). Credited as `tests` evidence to those source files."""
+    by_stem: dict[str, list[NodeId]] = defaultdict(list)
+    for file in index.files:
+        path = index.units[file].path
+        if not is_auxiliary(path):
+            by_stem[PurePosixPath(path).stem.lstrip("_")].append(file)
+    for file, score in file_bm25.items():
+        path = index.units[file].path
+        stem = PurePosixPath(path).stem
+        tested = stem[5:] if stem.startswith("test_") else stem[:-5] if stem.endswith("_test") else None
+        if tested and is_auxiliary(path):
+            for source in by_stem.get(tested.lstrip("_"), []):
+                credit(source, "tests", score)
+    for definition, score in definition_bm25.items():
+        if not is_auxiliary(index.units[definition].path):
+            continue
+        callees = [v for _, v, data in index.graph.out_edges(definition, data=True) if edge_type(data) == CALLS]
+        for callee in callees:
+            file = index.containing_file(callee)
+            if file is not None and not is_auxiliary(index.units[file].path):
+                credit(file, "tests", score / len(callees))
 
 
 def _embedding_anchors(
@@ -232,25 +266,19 @@ def _embedding_anchors(
 # ---- expansion ----
 
 
-def _expand(index: LocalizationIndex, anchors: dict[NodeId, dict[str, float]]) -> tuple[list[NodeId], dict]:
-    graph = index.graph
+def _expand(index: LocalizationIndex, anchors: dict[NodeId, dict[str, float]]) -> list[NodeId]:
+    """The FILE nodes of the anchors' neighbourhood: one hop over any edge, two from FILE nodes, then the
+    `contains` ancestors' files (CGM's `bfs_expand_file` + `reconstruct_graph`, keeping FILE ids)."""
     reached: set[NodeId] = set(anchors)
     second: set[NodeId] = {n for n in anchors if index.units.get(n) is not None and index.units[n].kind == FILE}
-    neighbour: dict[NodeId, float] = defaultdict(float)
-    for anchor, evidence in anchors.items():
-        if anchor not in graph:
+    for anchor in anchors:
+        if anchor not in index.graph:
             continue
-        strength = sum(evidence.get(source, 0.0) for source in STRONG_SOURCES)
-        anchor_file = index.containing_file(anchor)
-        for other, kind in index.neighbours(anchor):
+        for other, _ in index.neighbours(anchor):
             reached.add(other)
             unit = index.units.get(other)
             if unit is not None and unit.kind == FILE:
                 second.add(other)
-            if strength > 0 and kind != CONTAINS:
-                other_file = index.containing_file(other)
-                if other_file is not None and other_file != anchor_file:
-                    neighbour[other_file] += strength
     for file in second:
         for other, _ in index.neighbours(file):
             reached.add(other)
@@ -259,4 +287,4 @@ def _expand(index: LocalizationIndex, anchors: dict[NodeId, dict[str, float]]) -
         file = index.containing_file(node)
         if file is not None:
             files[file] = None
-    return list(files), dict(neighbour)
+    return list(files)

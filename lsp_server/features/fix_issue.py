@@ -47,6 +47,7 @@ OPTIONS = types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickF
 _MARKER = re.compile(r"(?:#|//|/\*|--|\*|;)\s*(?:TODO|FIXME|BUG)\b.*", re.IGNORECASE)
 _COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|\*|--|;)")
 MAX_ISSUE_CHARS = 20_000
+STAGES = 6
 
 
 # ---- the cheap code action ----
@@ -187,10 +188,11 @@ async def _run(ls: RodimusServer, issue: str, want_patch: bool) -> FixResult:
     cancel = threading.Event()
     loop = asyncio.get_running_loop()
     async with WorkDone(ls, "Fixing issue" if want_patch else "Localizing issue", cancellable=True) as progress:
-        steps = iter(range(1, 100))
+        steps = iter(range(1, STAGES))
 
         def report(message: str) -> None:
-            loop.call_soon_threadsafe(progress.report, next(steps), 5, message)
+            """One stage done (indexing, rewriting, retrieving, reranking, reading); never reaches 100%."""
+            loop.call_soon_threadsafe(progress.report, next(steps, STAGES - 1), STAGES, message)
 
         def cancelled() -> bool:
             return cancel.is_set() or progress.cancelled or ls.stopping.is_set()
