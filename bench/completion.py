@@ -18,6 +18,9 @@ snippet is typed one character at a time at the end of the document and then aft
   contents do not change the cost; a real quadratic 64K-token prefill would dominate the run).
 - tf-nocache (baseline b): the same Transformer re-encoding its context window (the last --window tokens
   before the cursor) on every keystroke.
+- requests in process: after the typing, `--requests` requests at the end and in the middle: the PSM prompt on a
+  copy of the state, then 16 greedy steps with no stop rule (the full cost of a 16-token line); the state is
+  brought to each position by one untimed request first.
 - lsp: `rodimus-lsp serve` over stdio with the same model; typing at the end, then in the middle (the FIM
   suffix window is then full); after each typed character (and a 60 ms pause, less than the 75 ms debounce
   an Automatic trigger would wait) an Invoked inlineCompletion request, with maxTokens 1 ("first token") and
@@ -72,6 +75,8 @@ class Row:
     ours_jump_ms: float = 0.0
     ours_open_s: float = 0.0
     ours_state_mb: float = 0.0
+    gen_first: list[float] = field(default_factory=list)
+    gen_16: list[float] = field(default_factory=list)
     kv_end: list[float] = field(default_factory=list)
     kv_middle: list[float] = field(default_factory=list)
     kv_mb: float = 0.0
@@ -137,7 +142,7 @@ def type_into_session(session: DocumentSession, cursor: int, snippet: str) -> li
 
 
 @torch.inference_mode()
-def bench_ours(lm: RecurrentLM, codec: TokenCodec, text: str, snippet: str, row: Row) -> None:
+def bench_ours(lm: RecurrentLM, codec: TokenCodec, text: str, snippet: str, row: Row, requests: int) -> None:
     start = time.perf_counter()
     session = DocumentSession(lm, codec, text)
     session.sync()
@@ -145,8 +150,25 @@ def bench_ours(lm: RecurrentLM, codec: TokenCodec, text: str, snippet: str, row:
     row.ours_end = type_into_session(session, len(session.text), snippet)
     middle = type_into_session(session, middle_line_end(text), snippet)
     row.ours_jump_ms, row.ours_middle = middle[0], middle[1:]
-    session.prompt(session.cursor, suffix_tokens=64)  # the request copy counts too
+    for cursor in (len(session.text), middle_line_end(session.full_text())):
+        forced_generation(lm, session, cursor, 1)  # brings the state to this cursor (a jump): not timed
+        for _ in range(requests):
+            first, total = forced_generation(lm, session, cursor, 16)
+            row.gen_first.append(first)
+            row.gen_16.append(total)
     row.ours_state_mb = session.state_nbytes / 2**20
+
+
+def forced_generation(lm: RecurrentLM, session: DocumentSession, cursor: int, tokens: int) -> tuple[float, float]:
+    """ms to the first token and to `tokens` tokens of a request (greedy, no stop rule: the cost of a full line)."""
+    start = time.perf_counter()
+    prompt = session.prompt(cursor, suffix_tokens=64)
+    assert prompt is not None
+    token = int(prompt.logits.argmax())
+    first = 1e3 * (time.perf_counter() - start)
+    for _ in range(tokens - 1):
+        token = int(lm.step(token, prompt.state).argmax())
+    return first, 1e3 * (time.perf_counter() - start)
 
 
 # ------------------------------------------------------------------------------------------------ baselines
@@ -292,12 +314,14 @@ def plot(rows: list[Row], path: Path) -> None:
     axes[1].plot(n, [r.kv_mb for r in rows], "s-", label="tf-kv: KV cache")
     axes[1].set(xscale="log", yscale="log", xlabel="document tokens", ylabel="MiB per session",
                 title="memory per document")
-    axes[2].plot(n, [pct(r.lsp_first, 95) for r in rows], "o-", label="first token p95")
-    axes[2].plot(n, [pct(r.lsp_line, 95) for r in rows], "o--", label="16-token line p95")
+    axes[2].plot(n, [pct(r.lsp_first, 95) for r in rows], "o-", label="LSP: first token p95")
+    axes[2].plot(n, [pct(r.lsp_line, 95) for r in rows], "o--", label="LSP: line of up to 16 tokens p95")
+    axes[2].plot(n, [pct(r.gen_first, 95) for r in rows], "^-", label="in-process: first token p95")
+    axes[2].plot(n, [pct(r.gen_16, 95) for r in rows], "^--", label="in-process: 16 tokens p95")
     axes[2].axhline(30, color="grey", lw=0.8, ls=":")
     axes[2].axhline(200, color="grey", lw=0.8, ls=":")
     axes[2].set(xscale="log", yscale="log", xlabel="document tokens", ylabel="ms, send to answer",
-                title="inlineCompletion over LSP (ours)")
+                title="completion latency (ours)")
     for ax in axes:
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
@@ -317,6 +341,11 @@ def report(rows: list[Row]) -> None:
               f"{r.ours_state_mb:>8.1f} | {pct(r.kv_end, 50):>6.2f}/{pct(r.kv_end, 90):>6.2f} | "
               f"{pct(r.kv_middle, 50):>6.2f}/{pct(r.kv_middle, 90):>6.2f} | {r.kv_mb:>9.1f} | "
               f"{pct(r.nocache, 50):>10.1f} | {pct(r.kv_end, 50) / pct(r.ours_end, 50):>9.1f}x")
+    print("\nrequest latency in process (ours: prompt on a copy of the state + greedy steps), ms (p50 / p95)")
+    print(f"{'tokens':>7} | {'first token':>13} | {'16 tokens':>13}")
+    for r in rows:
+        print(f"{r.tokens:>7} | {pct(r.gen_first, 50):>6.1f}/{pct(r.gen_first, 95):>6.1f} | "
+              f"{pct(r.gen_16, 50):>6.1f}/{pct(r.gen_16, 95):>6.1f}")
     print("\ninlineCompletion over LSP (ours), ms from send to answer (p50 / p95)")
     print(f"{'tokens':>7} | {'first, end':>13} | {'first, middle':>13} | {'16-token line':>13} | "
           f"{'tokens generated (mean)':>23} | {'open + prefill s':>16}")
@@ -333,8 +362,10 @@ def report(rows: list[Row]) -> None:
           f"(tf-kv {small.kv_mb:.1f} .. {large.kv_mb:.1f} MiB)")
     worst_first = max(pct(r.lsp_first, 95) for r in rows)
     worst_line = max(pct(r.lsp_line, 95) for r in rows)
-    print(f"check: first token p95 (worst size) {worst_first:.1f} ms (target <= 30); "
-          f"16-token line p95 {worst_line:.1f} ms (target <= 200)")
+    worst_16 = max(pct(r.gen_16, 95) for r in rows)
+    print(f"check: first token p95 over LSP (worst size) {worst_first:.1f} ms (target <= 30); "
+          f"line over LSP p95 {worst_line:.1f} ms, 16 forced tokens in process p95 {worst_16:.1f} ms "
+          f"(target <= 200)")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -345,6 +376,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--kv-keys", type=int, default=40, help="keystrokes timed for tf-kv per position")
     parser.add_argument("--nocache-keys", type=int, default=6, help="keystrokes timed for tf-nocache")
     parser.add_argument("--window", type=int, default=4096, help="tf-nocache context window (tokens)")
+    parser.add_argument("--requests", type=int, default=20, help="in-process requests per position (ours)")
     parser.add_argument("--lsp-chars", type=int, default=20,
                         help="requests per (position, maxTokens) over LSP (0: skip)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (the server's worker uses 1)")
@@ -361,7 +393,7 @@ def main(argv: list[str] | None = None) -> None:
     for size in sizes:
         row = Row(size)
         text = stdlib_text(codec, size)
-        bench_ours(lm, codec, text, snippet, row)
+        bench_ours(lm, codec, text, snippet, row, args.requests)
         kv = KVTyping(transformer, codec, text, extra=4 * len(snippet))
         row.kv_end = kv.type(len(kv.text), snippet, args.kv_keys)[1:]
         row.kv_middle = kv.type(middle_line_end(text), snippet, args.kv_keys + 1)[1:]
