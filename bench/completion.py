@@ -51,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from completion.lm import RecurrentLM  # noqa: E402
 from completion.loader import default_model_dir, load_completion_model  # noqa: E402
+from completion.options import GenerationOptions  # noqa: E402
 from completion.retokenize import retokenize  # noqa: E402
 from completion.session import DocumentSession  # noqa: E402
 from completion.token_log import TokenLog  # noqa: E402
@@ -162,7 +163,7 @@ def bench_ours(lm: RecurrentLM, codec: TokenCodec, text: str, snippet: str, row:
 def forced_generation(lm: RecurrentLM, session: DocumentSession, cursor: int, tokens: int) -> tuple[float, float]:
     """ms to the first token and to `tokens` tokens of a request (greedy, no stop rule: the cost of a full line)."""
     start = time.perf_counter()
-    prompt = session.prompt(cursor, suffix_tokens=64)
+    prompt = session.prompt(cursor, suffix_tokens=GenerationOptions().suffix_tokens)
     assert prompt is not None
     token = int(prompt.logits.argmax())
     first = 1e3 * (time.perf_counter() - start)

@@ -22,7 +22,7 @@ class GenerationOptions:
     time_budget_ms: float = 1000.0
     multiline: bool = True
     fim: bool = True
-    suffix_tokens: int = 64
+    suffix_tokens: int = 32
     max_lines: int = 12
     temperature: float = 0.0
     top_p: float = 1.0
