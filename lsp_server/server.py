@@ -20,7 +20,7 @@ from lsp_server import __version__
 from lsp_server.convert import TextSource
 from lsp_server.documents import DocumentStore
 from lsp_server.features import ai_completion
-from lsp_server.features import configuration, fix_issue, hover, indexing, lifecycle, navigation, sync
+from lsp_server.features import configuration, fix_issue, hover, indexing, lifecycle, navigation, search, sync
 from lsp_server.options import Options
 from lsp_server.positions import Encoding
 from lsp_server.protocol import RodimusProtocol, make_converter
@@ -38,8 +38,8 @@ class RodimusServer(LanguageServer):
     """pygls' server plus the state every feature shares.
 
     Open documents are in `documents` (not in pygls' `workspace`, which stays empty); subscribe to
-    `documents.listeners` to follow edits. `hover_sections` are rendered in order and joined, so later
-    features add a section instead of rewriting hover.
+    `documents.listeners` to follow edits, `index_listeners` to follow (re)indexing. `hover_sections` are rendered
+    in order and joined, so later features add a section instead of rewriting hover.
     """
 
     protocol: RodimusProtocol
@@ -58,6 +58,7 @@ class RodimusServer(LanguageServer):
         self.root: Path | None = None
         self.project: Workspace | None = None
         self.hover_sections: list[hover.HoverSection] = [hover.graph_facts_section]
+        self.index_listeners: list[Callable[[], None]] = []  # called on the loop after each successful index
         self.stopping = threading.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.documents.listeners.append(lambda event: sync.forward_to_project(self, event))
@@ -85,6 +86,24 @@ class RodimusServer(LanguageServer):
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             logger.error("%s failed", task.get_name(), exc_info=task.exception())
+
+    def command(self, command_name: str) -> Callable[[Handler], Handler]:
+        """Register a `workspace/executeCommand` handler called as `handler(ls, *arguments)`.
+
+        pygls evaluates a command handler's type hints to decide how to pass its arguments; feature modules
+        annotate `ls` with `RodimusServer`, imported only for type checking, which would fail there. So every
+        command goes through an adapter whose hints resolve here.
+        """
+        register = super().command(command_name)
+
+        def decorator(handler: Handler) -> Handler:
+            async def run(ls: LanguageServer, *arguments: Any) -> Any:
+                return await handler(ls, *arguments)
+
+            register(run)
+            return handler
+
+        return decorator
 
     def shutdown(self) -> None:
         self.stopping.set()
@@ -135,4 +154,5 @@ def build_server() -> RodimusServer:
     for name, handler in COMMANDS:
         server.command(name)(handler)
     ai_completion.attach(server)
+    search.attach(server)
     return server
