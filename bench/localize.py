@@ -51,7 +51,7 @@ from analysis.localize.graphview import FUNCTION  # noqa: E402
 from analysis.localize.index import NodeId  # noqa: E402
 from analysis.localize.bm25 import BM25  # noqa: E402
 from analysis.localize.tokens import count_tokens  # noqa: E402
-from analysis.localize.tokenstore import TokenStore  # noqa: E402
+from analysis.localize.tokenstore import Documents, TokenStore  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = REPO_ROOT / "data" / "localize"
@@ -145,7 +145,7 @@ def plain_bm25_files(index: LocalizationIndex, issue: str) -> list[str]:
     """The conventional baseline: BM25 over whole files with lower-cased words as tokens (no identifier split)."""
     store = TokenStore()
     docs = [store.term_counts(Counter(PLAIN_WORD.findall(index.file_text(f).lower()))) for f in index.files]
-    scores = BM25(docs, store.vocabulary).scores(Counter(PLAIN_WORD.findall(issue.lower())))
+    scores = BM25(Documents.of(docs), store.vocabulary).scores(Counter(PLAIN_WORD.findall(issue.lower())))
     return [index.units[index.files[i]].path for i in sorted(range(len(scores)), key=lambda i: -scores[i])[:50]]
 
 

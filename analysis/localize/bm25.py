@@ -1,4 +1,4 @@
-"""Okapi BM25 over documents given as term-count arrays (see tokenstore.py).
+"""Okapi BM25 over documents given as back-to-back term-count arrays (tokenstore.Documents).
 
 Postings are built once per index, in CSR form with numpy (term -> document rows and term frequencies), so
 building costs a sort of all (document, term) pairs and a query costs one vectorised update per query term.
@@ -6,24 +6,23 @@ building costs a sort of all (document, term) pairs and a query costs one vector
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 
-from analysis.localize.tokenstore import TermCounts
+from analysis.localize.tokenstore import Documents
 
 
 class BM25:
     """BM25 (Robertson/Sparck Jones IDF with the +1 that keeps it positive; k1 = 1.2, b = 0.75)."""
 
-    def __init__(self, docs: Sequence[TermCounts], vocabulary: Mapping[str, int], k1: float = 1.2, b: float = 0.75):
-        self.size = len(docs)
+    def __init__(self, docs: Documents, vocabulary: Mapping[str, int], k1: float = 1.2, b: float = 0.75):
+        self.size = len(docs.sizes)
         self._vocabulary = vocabulary
         self._k1 = k1
-        sizes = np.fromiter((len(ids) for ids, _ in docs), dtype=np.int64, count=self.size)
-        ids = np.concatenate([d[0] for d in docs]).astype(np.int64) if self.size else np.zeros(0, np.int64)
-        freqs = np.concatenate([d[1] for d in docs]).astype(np.float64) if self.size else np.zeros(0)
-        rows = np.repeat(np.arange(self.size, dtype=np.int64), sizes)
+        ids = docs.ids.astype(np.int64)
+        freqs = docs.counts.astype(np.float64)
+        rows = np.repeat(np.arange(self.size, dtype=np.int64), docs.sizes)
         lengths = np.bincount(rows, weights=freqs, minlength=self.size)
         average = float(lengths.mean()) if self.size and lengths.sum() > 0 else 1.0
         self._norm = k1 * (1.0 - b + b * lengths / average)  # per-document length normalisation

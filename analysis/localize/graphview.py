@@ -22,12 +22,24 @@ def _label(value: Any) -> str:
     return value if type(value) is str else str(getattr(value, "value", value))
 
 
+_NODE_TYPES: dict[Any, str] = {}
+_EDGE_TYPES: dict[Any, str] = {}
+
+
 def node_type(data: dict) -> str:
-    return _label(data.get("type", "")).upper()
+    raw = data.get("type", "")
+    found = _NODE_TYPES.get(raw)
+    if found is None:
+        found = _NODE_TYPES[raw] = _label(raw).upper()
+    return found
 
 
 def edge_type(data: dict) -> str:
-    return _label(data.get("type", "")).lower()
+    raw = data.get("type", "")
+    found = _EDGE_TYPES.get(raw)
+    if found is None:
+        found = _EDGE_TYPES[raw] = _label(raw).lower()
+    return found
 
 
 def node_text(data: dict) -> str:

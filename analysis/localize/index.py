@@ -29,7 +29,7 @@ from analysis.localize.graphview import (
     relative_path,
 )
 from analysis.localize.tokens import count_tokens
-from analysis.localize.tokenstore import FileTokens, TermCounts, TokenStore
+from analysis.localize.tokenstore import Documents, FileTokens, TermCounts, TokenStore
 
 NodeId = Hashable
 
@@ -90,9 +90,9 @@ class LocalizationIndex:
         units: dict[NodeId, Unit] = {}
         children: dict[NodeId, list[NodeId]] = {}
         files: list[NodeId] = []
-        file_docs: list[TermCounts] = []
+        file_docs: list[Documents] = []
         definitions: list[NodeId] = []
-        definition_docs: list[TermCounts] = []
+        definition_docs: list[Documents] = []
         used: set[str] = set()
         grouped = _definitions_by_file(graph)
         for node, data in graph.nodes(data=True):
@@ -122,7 +122,7 @@ class LocalizationIndex:
             used.add(key)
             file_docs.append(tokens.file)
             definitions.extend(kids)
-            definition_docs.extend(tokens.definitions)
+            definition_docs.append(tokens.definitions)
         store.keep_only(used)
         by_name: dict[str, list[NodeId]] = {}
         by_lower: dict[str, list[NodeId]] = {}
@@ -136,8 +136,8 @@ class LocalizationIndex:
             units=units,
             files=files,
             definitions=definitions,
-            file_bm25=BM25(file_docs, store.vocabulary),
-            definition_bm25=BM25(definition_docs, store.vocabulary),
+            file_bm25=BM25(Documents.concatenate(file_docs), store.vocabulary),
+            definition_bm25=BM25(Documents.concatenate(definition_docs), store.vocabulary),
             by_name=by_name,
             by_lower_name=by_lower,
             by_path={units[f].path: f for f in files},
@@ -258,7 +258,7 @@ def _tokenize_file(graph: nx.MultiDiGraph, store: TokenStore, path: str, text: s
         body = "\n".join(segments[i]) or _definition_text(graph.nodes[unit.node])
         own.append(store.term_counts(count_tokens(unit.qualname + "\n" + body)))
     module = store.term_counts(count_tokens(path.replace("/", " ") + "\n" + "\n".join(segments[-1])))
-    return FileTokens(_sum_counts([module, *own]), tuple(own))
+    return FileTokens(Documents.of([_sum_counts([module, *own])]), Documents.of(own))
 
 
 def _sum_counts(parts: list[TermCounts]) -> TermCounts:

@@ -37,7 +37,7 @@ AUXILIARY_PRIOR = 0.3
 F_ENTITY = 1.0
 F_BM25 = 1.0
 F_EMBED = 0.5
-F_FILE = 0.5
+F_FILE = 1.0
 DEFINITION_SOURCES = ("entity", "line", "fuzzy", "keyword")
 FUNCTION_FILES = 10  # functions are ranked inside this many best files
 

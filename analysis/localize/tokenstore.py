@@ -19,18 +19,44 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 STORE_FILE = "localize-tokens.msgpack"
 
 TermCounts = tuple[np.ndarray, np.ndarray]  # (term ids int32, counts float32), one entry per distinct term
 
 
 @dataclass(frozen=True)
-class FileTokens:
-    """Counts of a whole file and of each definition's own lines, in the order of the file's definitions."""
+class Documents:
+    """Several documents' counts back to back: document i owns entries [offset(i), offset(i) + sizes[i])."""
 
-    file: TermCounts
-    definitions: tuple[TermCounts, ...]
+    ids: np.ndarray  # int32
+    counts: np.ndarray  # float32
+    sizes: np.ndarray  # int64, distinct terms per document
+
+    @classmethod
+    def of(cls, parts: list[TermCounts]) -> Documents:
+        if not parts:
+            return cls(np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.int64))
+        return cls(
+            np.concatenate([p[0] for p in parts]),
+            np.concatenate([p[1] for p in parts]),
+            np.fromiter((len(p[0]) for p in parts), dtype=np.int64, count=len(parts)),
+        )
+
+    @classmethod
+    def concatenate(cls, blocks: list[Documents]) -> Documents:
+        if not blocks:
+            return cls.of([])
+        return cls(*(np.concatenate([getattr(b, name) for b in blocks]) for name in ("ids", "counts", "sizes")))
+
+
+@dataclass(frozen=True)
+class FileTokens:
+    """Counts of a whole file (one document) and of each definition's own lines (one document per definition,
+    in the order of the file's definitions)."""
+
+    file: Documents
+    definitions: Documents
 
 
 class TokenStore:
@@ -61,15 +87,13 @@ class TokenStore:
     def save(self, path: Path) -> None:
         """Write atomically; a failure is logged, never raised (the store is only a cache)."""
 
-        def arrays(counts: TermCounts) -> list[bytes]:
-            return [counts[0].tobytes(), counts[1].tobytes()]
+        def arrays(documents: Documents) -> list[bytes]:
+            return [documents.ids.tobytes(), documents.counts.tobytes(), documents.sizes.tobytes()]
 
         payload = {
             "format": FORMAT_VERSION,
             "vocabulary": list(self.vocabulary),
-            "entries": {
-                key: [arrays(t.file), [arrays(d) for d in t.definitions]] for key, t in self.entries.items()
-            },
+            "entries": {key: [arrays(t.file), arrays(t.definitions)] for key, t in self.entries.items()},
         }
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -91,11 +115,14 @@ class TokenStore:
                 return store
             store.vocabulary = {term: i for i, term in enumerate(payload["vocabulary"])}
 
-            def arrays(pair: list[bytes]) -> TermCounts:
-                return np.frombuffer(pair[0], dtype=np.int32), np.frombuffer(pair[1], dtype=np.float32)
+            def arrays(triple: list[bytes]) -> Documents:
+                ids, counts, sizes = triple
+                return Documents(
+                    np.frombuffer(ids, np.int32), np.frombuffer(counts, np.float32), np.frombuffer(sizes, np.int64)
+                )
 
             store.entries = {
-                key: FileTokens(arrays(file), tuple(arrays(d) for d in definitions))
+                key: FileTokens(arrays(file), arrays(definitions))
                 for key, (file, definitions) in payload["entries"].items()
             }
         except FileNotFoundError:
