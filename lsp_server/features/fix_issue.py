@@ -44,7 +44,7 @@ FIX_ISSUE = "rodimus.fixIssue"
 TITLE = "Fix this issue"
 OPTIONS = types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix], resolve_provider=True)
 
-_MARKER = re.compile(r"(?:#|//|/\*|--|\*|;)\s*(?:TODO|FIXME|BUG)\b.*", re.IGNORECASE)
+_MARKER = re.compile(r"(?:#|//|/\*|--|\*|;)\s*(?:TODO|FIXME|BUG)\b.*")  # the conventional upper-case markers
 _COMMENT_LINE = re.compile(r"^\s*(?:#|//|/\*|\*|--|;)")
 MAX_ISSUE_CHARS = 20_000
 STAGES = 6
