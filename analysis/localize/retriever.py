@@ -25,7 +25,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from analysis.localize.embedding import Embedder, cosine_top
-from analysis.localize.graphview import CALLS, CONTAINS, FILE, edge_type
+from analysis.localize.graphview import CALLS, FILE, edge_type
 from analysis.localize.index import LocalizationIndex, NodeId, is_auxiliary
 from analysis.localize.rewriter import Entity, Rewrite
 from analysis.localize.tokens import STOPWORDS, identifier_tokens, tokenize
