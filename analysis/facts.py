@@ -26,14 +26,17 @@ D_HEADER, D_DOC, D_DECORATORS, D_EXTRA, D_START_BYTE, D_END_BYTE = range(9, 15)
 # D_EXTRA: the base-class expressions of a class (dotted text), () for a function. A def's text is not stored:
 # it is the file text between the UTF-8 offsets D_START_BYTE and D_END_BYTE.
 
-# Binding kinds (a bind record's B_KIND): what introduced a name into a scope.
-PARAM, ASSIGN, IMPORT, DEF, GLOBAL, NONLOCAL, OTHER, SELF_ATTR, STAR = range(9)
+# Binding kinds (a bind record's B_KIND): what introduced a name into a scope. RETURN is not a name: it records
+# what a function returns (name "<return>"), for functions without a return annotation.
+PARAM, ASSIGN, IMPORT, DEF, GLOBAL, NONLOCAL, OTHER, SELF_ATTR, STAR, RETURN = range(10)
+RETURN_NAME = "<return>"
+SELF = "<self>"  # first name of a RETURN hint chain that starts at the method's own instance
 
 # Binding record: a name bound in a scope.
 B_SCOPE, B_NAME, B_LINE, B_COL, B_KIND, B_HINT, B_END_LINE, B_END_COL, B_TEXT = range(9)
 # B_SCOPE: def index (-1 = module). B_HINT by kind: DEF -> def index; IMPORT/STAR -> (level, module, name,
-# head_only); ASSIGN/PARAM/SELF_ATTR -> "c:<dotted>" (value of a call), "n:<dotted>" (alias of a name),
-# "t:<dotted>" (annotation) or "". B_END_*/B_TEXT: the whole statement, for module/class attributes only.
+# head_only); ASSIGN/PARAM/SELF_ATTR/OTHER/RETURN -> "c:<dotted>" (value of a call), "n:<dotted>" (alias of a
+# name), "t:<dotted>" (annotation) or "". B_END_*/B_TEXT: the whole statement, for module/class attributes only.
 
 # Call record: a call site whose callee is a dotted name (`f`, `self.m`, `os.path.join`, `super().m`).
 C_SCOPE, C_CALLEE, C_LINE, C_COL = range(4)

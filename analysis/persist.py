@@ -20,11 +20,20 @@ import msgpack
 
 from analysis.facts import FileFacts
 from analysis.indexer import pack_facts, unpack_facts
+from analysis.languages import QUERY_DIR
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 6
 CACHE_FILE = "graph.msgpack"
+
+
+def _schema() -> str:
+    """The format version and a digest of the extraction queries: a cache made under other queries is stale."""
+    digest = hashlib.sha256()
+    for path in sorted(QUERY_DIR.glob("*.scm")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"{FORMAT_VERSION}:{digest.hexdigest()[:16]}"
 
 
 def default_cache_dir(root: Path) -> Path:
@@ -68,7 +77,7 @@ def save(path: Path, root: Path, content: CacheContent) -> None:
             flat.extend((ref(u), ref(v), kinds[kind]))
         edges[rel] = flat
     payload = {
-        "format": FORMAT_VERSION,
+        "format": _schema(),
         "root": str(root),
         "files": {
             rel: [f.lang, f.size, f.mtime_ns, f.digest,
@@ -97,9 +106,9 @@ def load(path: Path, root: Path) -> CacheContent:
     try:
         with path.open("rb") as src:
             payload = msgpack.unpack(src, raw=False, use_list=False, strict_map_key=False)
-        if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION:
+        if not isinstance(payload, dict) or payload.get("format") != _schema():
             found = payload.get("format") if isinstance(payload, dict) else None
-            logger.warning("graph cache %s has format %r, not %r: rebuilding it", path, found, FORMAT_VERSION)
+            logger.warning("graph cache %s has format %r, not %r: rebuilding it", path, found, _schema())
             return CacheContent()
         if payload.get("root") != str(root):
             logger.warning("graph cache %s belongs to %s, not %s: rebuilding it", path, payload.get("root"), root)

@@ -17,7 +17,8 @@ from tree_sitter import Node, QueryCursor, Tree
 
 from analysis.facts import (
     ASSIGN, B_COL, B_END_COL, B_END_LINE, B_HINT, B_KIND, B_LINE, B_NAME, B_SCOPE, B_TEXT, CLASS, D_KIND, D_NAME,
-    D_PARENT, DEF, FUNCTION, GLOBAL, IMPORT, NONLOCAL, OTHER, PARAM, SELF_ATTR, STAR, FileFacts,
+    D_PARENT, DEF, FUNCTION, GLOBAL, IMPORT, NONLOCAL, OTHER, PARAM, RETURN, RETURN_NAME, SELF, SELF_ATTR, STAR,
+    FileFacts,
 )
 from analysis.languages import query
 
@@ -210,6 +211,11 @@ def _region(caps: dict[str, list[Node]], src: bytes, row0: int, byte0: int, in_c
                  _text(src, stmt)))
         else:
             add((scope, _text(src, node), pos[0] - row0, pos[1], ASSIGN, "", -1, -1, None))
+    for node in caps.get("bind.with", ()):
+        pattern = node.parent.parent  # as_pattern_target -> as_pattern
+        pos = node.start_point
+        add((scope_at(node.start_byte), _text(src, node), pos[0] - row0, pos[1], OTHER,
+             _value_hint(src, pattern.named_child(0), None), -1, -1, None))
     for capture, kind in (("bind.other", OTHER), ("bind.global", GLOBAL), ("bind.nonlocal", NONLOCAL)):
         for node in caps.get(capture, ()):
             pos = node.start_point
@@ -239,6 +245,11 @@ def _region(caps: dict[str, list[Node]], src: bytes, row0: int, byte0: int, in_c
     for node in caps.get("import", ()):
         _import_binds(node, src, scope_at(node.start_byte), row0, add)
 
+    returns = [(node, "c:") for node in caps.get("return.call", ())]
+    returns += [(node, "n:") for node in caps.get("return.value", ())]
+    if returns:
+        _return_hints(returns, binds, kinds, parents, scope_at, in_class, src, row0, add)
+
     calls: list[tuple] = []
     add_call = calls.append
     for node in caps.get("call.name", ()):
@@ -256,6 +267,54 @@ def _region(caps: dict[str, list[Node]], src: bytes, row0: int, byte0: int, in_c
     binds.sort(key=lambda b: (b[2], b[3], b[4], b[1]))
     calls.sort(key=lambda c: (c[2], c[3]))
     return defs, binds, calls, all_names
+
+
+def _return_hints(returns: list[tuple[Node, str]], binds: list[tuple], kinds: list[int], parents: list[int],
+                  scope_at: Any, in_class: bool, src: bytes, row0: int, add: Any) -> None:
+    """RETURN records of the functions' `return <name chain>` / `return <name chain>(...)` statements. A chain
+    that starts at a local is replaced by that local's own hint (one step), and one that starts at a method's
+    first parameter by `<self>`, so resolving a RETURN hint never reads a function's locals: what a function
+    returns is then part of the file's signature without its locals being."""
+    first_params = _first_params(binds)
+    locals_of: dict[tuple[int, str], list[tuple]] = {}
+    for b in binds:
+        if b[B_SCOPE] >= 0:
+            locals_of.setdefault((b[B_SCOPE], b[B_NAME]), []).append(b)
+    for node, kind in returns:
+        scope = scope_at(node.start_byte)
+        if scope < 0 or kinds[scope] != FUNCTION:
+            continue
+        chain = dotted_name(_text(src, node))
+        if chain is None or chain.startswith("super()"):
+            continue
+        first, _, rest = chain.partition(".")
+        owner = parents[scope]
+        if first == first_params.get(scope) and (in_class if owner < 0 else kinds[owner] == CLASS):
+            hint = kind + SELF + ("." + rest if rest else "")
+        elif (scope, first) in locals_of:
+            if kind != "n:" or rest:
+                continue
+            hints = []  # what the local is assigned, where that names no other local
+            is_method = in_class if owner < 0 else kinds[owner] == CLASS
+            for b in locals_of[(scope, first)]:
+                local_hint = b[B_HINT]
+                if not isinstance(local_hint, str) or len(local_hint) < 3:
+                    continue
+                head, dot, tail = local_hint[2:].partition(".")
+                if is_method and head == first_params.get(scope):
+                    local_hint = local_hint[:2] + SELF + dot + tail
+                elif (scope, head) in locals_of:
+                    continue
+                if local_hint not in hints:
+                    hints.append(local_hint)
+            pos = node.start_point
+            for hint in hints:
+                add((scope, RETURN_NAME, pos[0] - row0, pos[1], RETURN, hint, -1, -1, None))
+            continue
+        else:
+            hint = kind + chain
+        pos = node.start_point
+        add((scope, RETURN_NAME, pos[0] - row0, pos[1], RETURN, hint, -1, -1, None))
 
 
 def _first_params(binds: list[tuple]) -> dict[int, str]:

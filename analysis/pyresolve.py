@@ -18,8 +18,8 @@ from typing import Any
 
 from analysis.facts import (
     B_COL, B_HINT, B_KIND, B_LINE, B_NAME, B_SCOPE, CLASS, D_COL, D_END_COL, D_END_LINE, D_EXTRA, D_HEADER,
-    D_DECORATORS, D_KIND, D_LINE, D_NAME, D_PARENT, DEF, FUNCTION, GLOBAL, IMPORT, NONLOCAL, PARAM, SELF_ATTR, STAR,
-    FileFacts,
+    D_DECORATORS, D_KIND, D_LINE, D_NAME, D_PARENT, DEF, FUNCTION, GLOBAL, IMPORT, NONLOCAL, PARAM, RETURN, SELF,
+    SELF_ATTR, STAR, FileFacts,
 )
 from analysis.graph import CALLS, EXTENDS, IMPORTS, member_ids
 
@@ -34,7 +34,7 @@ _PENDING = (_IN_PROGRESS, frozenset())
 class _ScopeTables:
     """Per-scope lookup tables built from a range of a file's bindings."""
 
-    __slots__ = ("scopes", "stars", "globals", "self_attrs", "first_params")
+    __slots__ = ("scopes", "stars", "globals", "self_attrs", "first_params", "returns")
 
     def __init__(self, facts: FileFacts, start: int, stop: int) -> None:
         defs, binds = facts.defs, facts.binds
@@ -43,6 +43,7 @@ class _ScopeTables:
         self.globals: dict[int, set[str]] = {}
         self.self_attrs: dict[int, dict[str, list[int]]] = {}
         self.first_params: dict[int, int] = {}
+        self.returns: dict[int, list[int]] = {}
         scopes, first_params = self.scopes, self.first_params
         for i in range(start, stop):
             b = binds[i]
@@ -54,6 +55,8 @@ class _ScopeTables:
                 self.stars.setdefault(scope, []).append(i)
             elif kind == GLOBAL:
                 self.globals.setdefault(scope, set()).add(b[B_NAME])
+            elif kind == RETURN:
+                self.returns.setdefault(scope, []).append(i)
             elif kind != NONLOCAL:
                 if kind == PARAM and scope not in first_params:
                     first_params[scope] = i
@@ -73,7 +76,7 @@ class PyFileIndex:
     can reuse them and rebuild only the tables of the other bindings."""
 
     __slots__ = ("rel", "facts", "def_ids", "attr_ids", "id_to_def", "scopes", "stars", "globals", "self_attrs",
-                 "attr_of", "first_params", "_methods", "_head")
+                 "attr_of", "first_params", "returns", "_methods", "_head")
 
     def __init__(self, rel: str, facts: FileFacts, previous: PyFileIndex | None = None) -> None:
         self.rel = rel
@@ -97,6 +100,7 @@ class PyFileIndex:
         self.globals = {**head.globals, **tail.globals}
         self.self_attrs = head.self_attrs
         self.first_params = {**head.first_params, **tail.first_params}
+        self.returns = {**head.returns, **tail.returns}
 
     def methods(self) -> dict[str, dict[str, str]]:
         if self._methods is None:
@@ -256,11 +260,18 @@ class PythonResolver:
         return self.modules.get(dotted)
 
     def _module_target(self, dotted: str) -> list[Target]:
+        """What a dotted module name names: a file, a namespace package, or, for a name no file provides, the
+        module an import binds under that name in its parent package (`os.path` is `posixpath`)."""
         rel = self.module_file(dotted)
         if rel is not None:
             return [(rel, "m", -1)]
         if dotted in self.prefixes:
             return [(dotted, "n", -1)]
+        parent, _, name = dotted.rpartition(".")
+        if parent:
+            for target in self._module_target(parent):
+                if target[1] == "m":
+                    return [t for t in self.member_targets(("mod", target[0], 0), name) if t[1] == "m"]
         return []
 
     def absolute_module(self, rel: str, level: int, module: str) -> str:
@@ -338,7 +349,14 @@ class PythonResolver:
             return self._module_target(dotted) if dotted else []
         if not dotted:
             return []
-        return self.member_targets(self._module_value(dotted), name) if self._module_value(dotted) else []
+        value = self._module_value(dotted)
+        if value is None:
+            return []
+        if value[1] == rel:  # a package importing from itself: `from . import sub` means its submodule
+            sub = [t for t in self._module_target(dotted + "." + name) if t[1] == "m"]
+            if sub:
+                return sub
+        return self.member_targets(value, name)
 
     def _module_value(self, dotted: str) -> Value | None:
         for target in self._module_target(dotted):
@@ -388,6 +406,24 @@ class PythonResolver:
             found_star = self._star_member(rel, star, name)
             if found_star:
                 return found_star
+        if module and "__getattr__" in idx.scopes.get(-1, {}) and rel.endswith(("__init__.py", "__init__.pyi")):
+            return self._lazy_member(module, name)
+        return []
+
+    def _lazy_member(self, package: str, name: str) -> list[Target]:
+        """A name a package provides through a module `__getattr__` (lazy imports): the definition of that name
+        at the top of one of the package's modules."""
+        self.deps.add("mod:" + package + ".*")
+        prefix = package + "."
+        for dotted in sorted(m for m in self.modules if m.startswith(prefix) and "." not in m[len(prefix):]):
+            rel = self.module_file(dotted)
+            idx = self.index(rel) if rel is not None else None
+            if idx is None:
+                continue
+            for i in idx.scopes.get(-1, {}).get(name, ()):
+                b = idx.facts.binds[i]
+                if b[B_KIND] == DEF:
+                    return [(rel, "d", b[B_HINT])]
         return []
 
     def mro(self, rel: str, cls: int) -> list[tuple[str, int]]:
@@ -501,13 +537,41 @@ class PythonResolver:
         return out
 
     def _returns(self, rel: str, func: int) -> list[Value]:
-        """Instances a function is annotated to return (`-> Name`)."""
-        d = self.index(rel).facts.defs[func]
+        """Instances a function returns: its return annotation, else what its `return` statements return."""
+        return self._cached(("ret", rel, func), lambda: self._return_values(rel, func))
+
+    def _return_values(self, rel: str, func: int) -> list[Value]:
+        idx = self.index(rel)
+        d = idx.facts.defs[func]
         annotation = _return_annotation(d)
-        if not annotation:
-            return []
-        values = self.values(self.resolve_dotted(rel, d[D_PARENT], annotation, (d[D_LINE], d[D_COL])))
-        return [("inst", v[1], v[2]) for v in values if v[0] == "cls"]
+        if annotation:
+            values = self.values(self.resolve_dotted(rel, d[D_PARENT], annotation, (d[D_LINE], d[D_COL])))
+            return [("inst", v[1], v[2]) for v in values if v[0] == "cls"]
+        out: list[Value] = []
+        for i in idx.returns.get(func, ()):
+            b = idx.facts.binds[i]
+            source, chain = b[B_HINT][0], b[B_HINT][2:]
+            first, _, rest = chain.partition(".")
+            if first == SELF:
+                owner = self._enclosing_class(rel, func)
+                if owner is None:
+                    continue
+                found: list[Value] = [("inst", rel, owner)]
+                for part in rest.split(".") if rest else ():
+                    targets: list[Target] = []
+                    for value in found:
+                        targets.extend(self.member_targets(value, part))
+                    found = self.values(targets)
+            else:
+                found = self.values(self.resolve_dotted(rel, func, chain, (b[B_LINE], b[B_COL])))
+            for value in found:
+                if source == "n":
+                    out.append(value)
+                elif value[0] == "cls":
+                    out.append(("inst", value[1], value[2]))
+                elif value[0] == "func" and source == "c":
+                    out.extend(self._returns(value[1], value[2]))
+        return _unique(out)
 
     # ---- chains -----------------------------------------------------------------------------------------------
 
@@ -706,8 +770,9 @@ def _signature(facts: FileFacts) -> int:
     observable = tuple(
         (b[B_SCOPE], b[B_NAME], b[B_KIND], b[B_HINT]) for b in facts.binds[:observable_count(facts)]
     )
+    returns = tuple((b[B_SCOPE], b[B_HINT]) for b in facts.binds if b[B_KIND] == RETURN)
     return hash((
         tuple((d[D_KIND], d[1], d[D_PARENT], tuple(d[D_EXTRA]), _return_annotation(d), tuple(d[D_DECORATORS]))
               for d in defs),
-        observable, tuple(facts.all_names) if facts.all_names is not None else None,
+        observable, returns, tuple(facts.all_names) if facts.all_names is not None else None,
     ))

@@ -247,7 +247,10 @@ class Workspace:
                 r for r, f in cached.files.items() if f.lang == "python").items()}
             for rel in set(old_modules) | set(self._module_of):
                 if old_modules.get(rel) != self._module_of.get(rel):
-                    keys.update(("mod:" + m) for m in (old_modules.get(rel), self._module_of.get(rel)) if m)
+                    for module in (old_modules.get(rel), self._module_of.get(rel)):
+                        if module:
+                            keys.add("mod:" + module)
+                            keys.add("mod:" + module.rpartition(".")[0] + ".*")
                     dirty.add(rel)
             for key in keys:
                 dirty |= rdeps.get(key, set())
@@ -522,7 +525,10 @@ class Workspace:
                 refreshed.add(rel)
                 self._py.forget(rel)
                 keys.add(rel)
-                keys.update("mod:" + m for m in (old_module_of.get(rel), self._module_of.get(rel)) if m)
+                for module in (old_module_of.get(rel), self._module_of.get(rel)):
+                    if module:
+                        keys.add("mod:" + module)
+                        keys.add("mod:" + module.rpartition(".")[0] + ".*")  # the package's list of modules
             keys.update("mod:" + p for p in old_prefixes ^ self._prefixes)
         self._py.invalidate(keys)
         # Nothing other scopes see changed: only the calls of the re-extracted scopes need resolving again.

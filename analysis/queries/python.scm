@@ -5,6 +5,8 @@
 ;   @import              import statements (the extractor reads names, aliases and levels from the node)
 ;   @bind.<kind>         an identifier that binds a name in the enclosing scope
 ;   @bind.attr           an assignment to `<name>.<attr>` (kept when <name> is the method's first parameter)
+;   @bind.with           the target of `with <expr> as <name>` (its value is taken to be <expr>'s)
+;   @return.call / @return.value   what a `return` statement returns: a call to a name chain, or a name chain
 
 (class_definition) @class
 (function_definition) @function
@@ -25,7 +27,9 @@
 (for_statement left: (pattern_list (tuple_pattern (identifier) @bind.other)))
 (for_in_clause left: (identifier) @bind.other)
 (for_in_clause left: [(pattern_list (identifier) @bind.other) (tuple_pattern (identifier) @bind.other)])
-(as_pattern_target (identifier) @bind.other)
+(with_item value: (as_pattern alias: (as_pattern_target (identifier) @bind.with)))
+(except_clause (as_pattern alias: (as_pattern_target (identifier) @bind.other)))
+(case_pattern (as_pattern alias: (as_pattern_target (identifier) @bind.other)))
 (named_expression name: (identifier) @bind.other)
 
 (parameters (identifier) @bind.param)
@@ -39,3 +43,6 @@
 
 (global_statement (identifier) @bind.global)
 (nonlocal_statement (identifier) @bind.nonlocal)
+
+(return_statement (call function: [(identifier) (attribute)] @return.call))
+(return_statement [(identifier) (attribute)] @return.value)

@@ -75,7 +75,7 @@ def test_broken_cache_is_rebuilt_with_a_warning(project: Path, tmp_path: Path, d
     else:
         payload = msgpack.unpackb(data, raw=False, strict_map_key=False)
         if damage == "old-format":
-            payload["format"] = persist.FORMAT_VERSION - 1
+            payload["format"] = f"{persist.FORMAT_VERSION - 1}:{payload['format'].split(':', 1)[1]}"
         else:
             payload["root"] = "/somewhere/else"
         path.write_bytes(msgpack.packb(payload, use_bin_type=True))
