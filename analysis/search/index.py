@@ -1,0 +1,284 @@
+"""The semantic search index over a code graph: units, BM25, vectors, hybrid queries.
+
+`refresh(graph)` brings the index in step with the graph: it walks the FILE nodes and re-reads only the files whose
+text changed (the graph replaces a changed file's text, so an unchanged file costs a pointer comparison).
+Vectors are kept by content digest (vectors.py), so after an edit only the changed units lack one;
+`embed_pending` embeds them in batches and is meant for a background thread, while queries answer with what is
+there (a unit without a vector ranks through BM25 alone). The arrays queries read (BM25 postings, the vector
+matrix) are rebuilt lazily, on the first query after a change.
+
+Every public method takes the index's lock except the embedder calls, which run outside it; `refresh` reads
+the graph, so call it where the graph cannot change meanwhile (the language server's writer thread).
+"""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import networkx as nx
+import numpy as np
+
+from analysis.graph import REPO_ID
+from analysis.localize.bm25 import BM25
+from analysis.localize.embedding import Embedder
+from analysis.localize.graphview import FILE, node_type, relative_path
+from analysis.localize.tokens import count_tokens
+from analysis.localize.tokenstore import Documents, TokenStore
+from analysis.search.fusion import DEFAULT_FUSION, Fusion
+from analysis.search.units import FileUnits, SearchUnit, file_units
+from analysis.search.vectors import VectorStore
+
+_PACKAGE = "PACKAGE"
+_REPO = "REPO"
+
+
+class SearchEmbedder(Embedder, Protocol):
+    """The localization embedder plus a fingerprint that changes whenever its vectors could (for the cache)."""
+
+    @property
+    def fingerprint(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    path: str
+    name: str
+    kind: str
+    start_line: int
+    end_line: int
+    score: float
+    key: str  # the unit's key: its node id, or "<path>#L<line>" for a file chunk
+
+    def to_json(self) -> dict[str, Any]:
+        """The `search --json` row: paths relative to the root, 1-based inclusive lines."""
+        return {"path": self.path, "name": self.name, "kind": self.kind, "start_line": self.start_line,
+                "end_line": self.end_line, "score": round(self.score, 6)}  # fmt: skip
+
+
+@dataclass
+class _File:
+    node: Hashable
+    units: FileUnits
+    counts: Documents  # one BM25 document per unit
+
+
+class _View:
+    """What queries read, built from the files at one moment: units in a fixed order, BM25, vectors."""
+
+    def __init__(self, files: dict[str, _File], vocabulary: dict[str, int], store: VectorStore, dim: int) -> None:
+        self.units: list[SearchUnit] = []
+        self.terms: list[Counter[str]] = []
+        blocks: list[Documents] = []
+        for path in sorted(files):
+            entry = files[path]
+            self.units.extend(entry.units.units)
+            self.terms.extend(entry.units.terms)
+            blocks.append(entry.counts)
+        self.row_of = {unit.key: row for row, unit in enumerate(self.units)}
+        self.bm25 = BM25(Documents.concatenate(blocks), vocabulary)
+        self.rows_of_digest: dict[str, list[int]] = {}
+        for row, unit in enumerate(self.units):
+            self.rows_of_digest.setdefault(unit.digest, []).append(row)
+        self.matrix = np.zeros((len(self.units), dim), dtype=np.float32)
+        self.has_vector = np.zeros(len(self.units), dtype=bool)
+        for digest, rows in self.rows_of_digest.items():
+            vector = store.get(digest)
+            if vector is not None:
+                self.fill(rows, vector)
+
+    def fill(self, rows: list[int], vector: np.ndarray) -> None:
+        if self.matrix.shape[1] == len(vector):
+            self.matrix[rows] = vector
+            self.has_vector[rows] = True
+
+
+class SearchIndex:
+    """Hybrid semantic search over the FUNCTION, CLASS and FILE-chunk units of one code graph."""
+
+    def __init__(self, root: str | Path, embedder: SearchEmbedder | None = None, *,
+                 vectors: VectorStore | None = None, fusion: Fusion = DEFAULT_FUSION) -> None:
+        self.root = Path(root).resolve()
+        self.fusion = fusion
+        self._files: dict[str, _File] = {}
+        self._tokens = TokenStore()  # the BM25 vocabulary
+        self._view: _View | None = None
+        self._dim = 0
+        self._lock = threading.RLock()
+        self.set_embedder(embedder, vectors)
+
+    def set_embedder(self, embedder: SearchEmbedder | None, vectors: VectorStore | None = None) -> None:
+        """Use another embedder (None: BM25 only), with `vectors` if they were made by it."""
+        with self._lock:
+            self.embedder = embedder
+            fingerprint = embedder.fingerprint if embedder is not None else ""
+            usable = vectors is not None and vectors.fingerprint == fingerprint
+            self.vectors = vectors if usable else VectorStore(fingerprint)
+            self._dim = 0
+            self._view = None
+
+    # ---- keeping up with the graph ----
+
+    def refresh(self, graph: nx.MultiDiGraph) -> int:
+        """Re-read the files whose text changed, drop the files that are gone; returns how many changed."""
+        with self._lock:
+            seen: set[str] = set()
+            changed = 0
+            for node, data in _file_nodes(graph):
+                path = relative_path(data, self.root)
+                if path is None or path in seen:
+                    continue
+                seen.add(path)
+                entry = self._files.get(path)
+                text = data.get("text") or ""
+                if entry is not None and entry.node == node and (entry.units.text is text or entry.units.text == text):
+                    continue
+                units = file_units(graph, node, path)
+                counts = Documents.of([self._tokens.term_counts(terms) for terms in units.terms])
+                self._files[path] = _File(node, units, counts)
+                changed += 1
+            for path in self._files.keys() - seen:
+                del self._files[path]
+                changed += 1
+            if changed:
+                self._view = None
+            return changed
+
+    def units(self) -> list[SearchUnit]:
+        """Every unit, in the order queries rank ties (path, then line)."""
+        with self._lock:
+            return list(self._current().units)
+
+    # ---- vectors ----
+
+    def pending(self) -> list[tuple[str, str]]:
+        """(digest, code) of the units without a vector, one per distinct text, in path order."""
+        if self.embedder is None:
+            return []
+        with self._lock:
+            out: dict[str, str] = {}
+            for path in sorted(self._files):
+                for unit in self._files[path].units.units:
+                    if unit.digest not in out and self.vectors.get(unit.digest) is None:
+                        out[unit.digest] = unit.code
+            return list(out.items())
+
+    def embed_pending(self, batch_size: int = 32, cancelled: Callable[[], bool] | None = None,
+                      progress: Callable[[int, int], None] | None = None, limit: int | None = None) -> int:
+        """Embed units without a vector, `batch_size` at a time (at most `limit`); returns how many were embedded.
+
+        The embedder runs outside the lock, so queries keep answering meanwhile; `cancelled` is checked
+        before every batch."""
+        todo = self.pending()[:limit]
+        done = 0
+        for start in range(0, len(todo), batch_size):
+            if cancelled is not None and cancelled():
+                break
+            batch = todo[start:start + batch_size]
+            assert self.embedder is not None
+            vectors = np.asarray(self.embedder.embed([code for _, code in batch], "code"), dtype=np.float32)
+            with self._lock:
+                for (digest, _), vector in zip(batch, vectors):
+                    self.vectors.put(digest, vector)
+                self._set_dim(vectors.shape[1])
+                view = self._view
+                if view is not None:
+                    for digest, _ in batch:
+                        rows = view.rows_of_digest.get(digest)
+                        if rows:
+                            view.fill(rows, self.vectors.vectors[digest])
+            done += len(batch)
+            if progress is not None:
+                progress(done, len(todo))
+        return done
+
+    def save_vectors(self, path: Path) -> None:
+        """Persist the vectors of the current units (older texts' vectors are dropped first)."""
+        with self._lock:
+            self.vectors.keep_only({u.digest for entry in self._files.values() for u in entry.units.units})
+            if self.vectors.dirty:
+                self.vectors.save(path)
+
+    # ---- queries ----
+
+    def search(self, query: str, k: int = 10) -> list[SearchHit]:
+        """The `k` best units for a natural-language (or code) query."""
+        units, bm25, cosine = self.signals(query)
+        return [_hit(units[row], score) for row, score in self.fusion.rank(bm25, cosine, k)]
+
+    def signals(self, query: str) -> tuple[list[SearchUnit], np.ndarray, np.ndarray | None]:
+        """What `search` fuses: the units, their BM25 scores for `query`, and their cosine with its embedding
+        (NaN without a vector; None without an embedder or vectors). For benchmarks and fusion tuning."""
+        with self._lock:
+            view = self._current()
+        bm25 = view.bm25.scores(count_tokens(query))
+        cosine = None
+        if self.embedder is not None and view.has_vector.any():
+            vector = np.asarray(self.embedder.embed([query], "query"), dtype=np.float32)[0]
+            cosine = _cosine(view, vector)
+        return view.units, bm25, cosine
+
+    def similar(self, key: str, k: int = 5) -> list[SearchHit]:
+        """The `k` units most like the unit `key` (a node id), itself excluded; [] when it is not a unit."""
+        with self._lock:
+            view = self._current()
+        row = view.row_of.get(key)
+        if row is None:
+            return []
+        bm25 = view.bm25.scores(view.terms[row])
+        cosine = _cosine(view, view.matrix[row]) if view.has_vector[row] else None
+        return [_hit(view.units[r], score) for r, score in self.fusion.rank(bm25, cosine, k, exclude=row)]
+
+    def state(self) -> list[tuple[SearchUnit, tuple[tuple[str, int], ...], bytes | None]]:
+        """Every unit with its BM25 terms and vector bytes: what must match between two indexes of one graph."""
+        with self._lock:
+            view = self._current()
+            return [
+                (unit, tuple(sorted(terms.items())), view.matrix[row].tobytes() if view.has_vector[row] else None)
+                for row, (unit, terms) in enumerate(zip(view.units, view.terms))
+            ]
+
+    # ---- internals ----
+
+    def _set_dim(self, dim: int) -> None:
+        if dim != self._dim:
+            self._dim = dim
+            self._view = None
+
+    def _current(self) -> _View:
+        if self._view is None:
+            if not self._dim and self.vectors.vectors:
+                self._dim = len(next(iter(self.vectors.vectors.values())))
+            self._view = _View(self._files, self._tokens.vocabulary, self.vectors, self._dim)
+        return self._view
+
+
+def _cosine(view: _View, vector: np.ndarray) -> np.ndarray:
+    scores = view.matrix @ vector  # [N]; rows are unit vectors
+    scores[~view.has_vector] = np.nan
+    return scores
+
+
+def _hit(unit: SearchUnit, score: float) -> SearchHit:
+    return SearchHit(unit.path, unit.name, unit.kind, unit.start_line, unit.end_line, score, unit.key)
+
+
+def _file_nodes(graph: nx.MultiDiGraph) -> Iterator[tuple[Hashable, dict]]:
+    """FILE nodes with their data: down the directory tree from the repository node when there is one (a few
+    thousand nodes instead of every definition), else by scanning all nodes."""
+    nodes = graph.nodes
+    if REPO_ID not in graph or node_type(nodes[REPO_ID]) != _REPO:
+        yield from ((node, data) for node, data in nodes(data=True) if node_type(data) == FILE)
+        return
+    todo = [REPO_ID]
+    while todo:
+        for child in graph.succ[todo.pop()]:
+            data = nodes[child]
+            kind = node_type(data)
+            if kind == FILE:
+                yield child, data
+            elif kind == _PACKAGE:
+                todo.append(child)

@@ -1,0 +1,131 @@
+"""What search indexes: the FUNCTION, CLASS and FILE-chunk units of one file of the code graph.
+
+A definition unit is embedded from its whole source (dedented, decorators included) and scored by BM25 on its
+qualified name plus its *own* lines (those not inside a nested definition, so a class does not match every word
+of its methods). A FILE chunk is a run of module-level lines (outside every definition) of at most
+`CHUNK_LINES` lines; chunks that hold only blank lines, comments and imports are left out.
+"""
+from __future__ import annotations
+
+import hashlib
+import textwrap
+from collections import Counter
+from collections.abc import Hashable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import networkx as nx
+
+from analysis.localize.graphview import CONTAINS, DEFINITION_TYPES, FILE, edge_type, node_lines, node_type
+from analysis.localize.tokens import count_tokens
+
+CHUNK_LINES = 40
+MAX_EMBED_LINES = 80  # the embedder reads a few hundred tokens at most; longer texts are cut before tokenizing
+_NOISE_PREFIXES = ("#", "import ", "from ")
+
+
+@dataclass(frozen=True)
+class SearchUnit:
+    key: str  # the node id of a definition; "<path>#L<start>" for a FILE chunk
+    node: Hashable  # the graph node (the FILE node for a chunk)
+    kind: str  # FUNCTION, CLASS or FILE
+    path: str  # relative to the root, '/' separators
+    name: str  # qualified name inside the file; the file name for a chunk
+    start_line: int  # 1-based
+    end_line: int  # 1-based, inclusive
+    code: str  # the text the embedder reads
+    digest: str  # of kind and code: the key of the unit's vector
+
+
+@dataclass(frozen=True)
+class FileUnits:
+    text: str  # the file text these units were made from
+    units: tuple[SearchUnit, ...]
+    terms: tuple[Counter[str], ...]  # BM25 term counts, one per unit
+
+
+def _digest(kind: str, code: str) -> str:
+    return hashlib.blake2b(f"{kind}\0{code}".encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _definitions(graph: nx.MultiDiGraph, file: Hashable) -> list[Hashable]:
+    """CLASS and FUNCTION nodes inside `file` (following `contains` edges through definitions), in line order."""
+    out: list[Hashable] = []
+    todo = [file]
+    while todo:
+        parent = todo.pop()
+        for child, keyed in graph.succ[parent].items():
+            if any(edge_type(data) == CONTAINS for data in keyed.values()) and \
+                    node_type(graph.nodes[child]) in DEFINITION_TYPES:
+                out.append(child)
+                todo.append(child)
+    out.sort(key=lambda node: (node_lines(graph.nodes[node]), str(node)))
+    return out
+
+
+def _substantive(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith(_NOISE_PREFIXES)
+
+
+def file_units(graph: nx.MultiDiGraph, file: Hashable, path: str) -> FileUnits:
+    """The units of one FILE node and their BM25 term counts."""
+    data = graph.nodes[file]
+    text = str(data.get("text") or "")
+    lines = text.split("\n")
+    owner = [-1] * len(lines)
+    nodes = _definitions(graph, file)
+    spans = [node_lines(graph.nodes[node]) for node in nodes]
+    for i in sorted(range(len(nodes)), key=lambda i: (spans[i][0], -spans[i][1])):  # outer ones first
+        first, last = max(spans[i][0] - 1, 0), min(spans[i][1], len(lines))
+        owner[first:last] = [i] * max(last - first, 0)
+    own: list[list[str]] = [[] for _ in nodes]
+    for line, who in zip(lines, owner):
+        if who >= 0:
+            own[who].append(line)
+    units: list[SearchUnit] = []
+    terms: list[Counter[str]] = []
+    for i, node in enumerate(nodes):
+        node_data = graph.nodes[node]
+        start, end = spans[i]
+        kind = node_type(node_data)
+        qualname = str(node_data.get("qualname") or node_data.get("name") or "")
+        code = textwrap.dedent("\n".join(lines[start - 1:min(end, start - 1 + MAX_EMBED_LINES)])).strip("\n")
+        if not code:  # a graph without file text: fall back on the node's own text
+            code = str(node_data.get("text") or node_data.get("header") or "")
+        units.append(SearchUnit(str(node), node, kind, path, qualname, start, end, code, _digest(kind, code)))
+        terms.append(count_tokens(qualname + "\n" + ("\n".join(own[i]) or code)))
+    name = PurePosixPath(path).name
+    for start, end in _module_chunks(lines, owner):
+        code = "\n".join(lines[start - 1:end])
+        units.append(SearchUnit(f"{path}#L{start}", file, FILE, path, name, start, end, code, _digest(FILE, code)))
+        terms.append(count_tokens(path.replace("/", " ") + "\n" + code))
+    return FileUnits(text, tuple(units), tuple(terms))
+
+
+def _module_chunks(lines: list[str], owner: list[int]) -> list[tuple[int, int]]:
+    """1-based inclusive line ranges of module-level runs, at most CHUNK_LINES lines, with substantive code."""
+    chunks: list[tuple[int, int]] = []
+    run: list[int] = []  # 0-based line indexes of the current chunk
+
+    def flush() -> None:
+        kept = [i for i in run if lines[i].strip()]
+        if any(_substantive(lines[i]) for i in kept):
+            chunks.append((kept[0] + 1, kept[-1] + 1))
+        run.clear()
+
+    for i, who in enumerate(owner):
+        if who >= 0:
+            if run:
+                flush()
+            continue
+        run.append(i)
+        if len(run) == CHUNK_LINES:
+            flush()
+    if run:
+        flush()
+    return chunks
+
+
+def is_file(graph: nx.MultiDiGraph, node: Hashable) -> bool:
+    return node_type(graph.nodes[node]) == FILE

@@ -1,0 +1,254 @@
+"""A CGE-style code embedder: a Rodimus backbone, a PMA pooling head, L2 normalisation (research/cgm_cge.md 3).
+
+The backbone's last hidden states (after the final norm) are pooled by PMA, "pooling by multi-head attention"
+from the Set Transformer as CodeFuse-CGE uses it: one learned seed vector attends to the token states (padding
+masked), then a residual, LayerNorm, a ReLU feed-forward with residual, LayerNorm, and the vector is L2-normalised,
+so similarity is a dot product.
+
+Inputs follow CGE's formats (3.3): no BOS or EOS, right padding, the text truncated on the right, and an
+instruction *appended after* the text (the causal backbone lets those last tokens read the content):
+``"Retrieve the Python code that solves the following query:"`` for queries, ``"Python code:"`` for code.
+
+The head lives in its own folder (``<model>/embedder/``: config.json + model.safetensors). Its config records a
+digest of the backbone weights it was trained on; a head is refused on another backbone, since its projections
+only mean something for the hidden states it saw in training.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from models.checkpoint import load_model
+from models.rodimus import RodimusForCausalLM
+from models.tokenizer import Tokenizer
+
+EmbeddingKind = Literal["query", "code"]
+HEAD_DIR = "embedder"
+
+# CGE's instruction pairs per language (research/cgm_cge.md 3.3); "default" when the language has no entry.
+INSTRUCTIONS: dict[str, tuple[str, str]] = {
+    "python": ("Python", "Python"),
+    "java": ("Java", "Java"),
+    "go": ("Go", "Go"),
+    "c++": ("C++", "C++"),
+    "javascript": ("Javascript", "Javascript"),
+    "php": ("PHP", "PHP"),
+    "ruby": ("Ruby", "Ruby"),
+}
+
+
+def instruction(kind: EmbeddingKind, language: str) -> str:
+    """The text CGE appends after a query or a code passage."""
+    name = INSTRUCTIONS.get(language, ("", ""))[0]
+    if kind == "query":
+        return f"Retrieve the {name} code that solves the following query:".replace("  ", " ")
+    return f"{name} code:".strip()
+
+
+class EmbedderMismatch(ValueError):
+    """The head was trained on other backbone weights than the ones it is being loaded with."""
+
+
+@dataclass(frozen=True)
+class EmbedderConfig:
+    """The head's config.json. `fusion` is the search ranking tuned with this head (see analysis.search)."""
+
+    hidden_size: int  # the backbone's d_model
+    embedding_dim: int = 256
+    num_heads: int = 8
+    max_query_tokens: int = 64
+    max_code_tokens: int = 256
+    language: str = "python"
+    backbone_digest: str = ""  # sha256 of the backbone's model.safetensors ("" = not checked)
+    fusion: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.embedding_dim % self.num_heads:
+            raise ValueError(f"embedding_dim {self.embedding_dim} is not a multiple of num_heads {self.num_heads}")
+
+    @classmethod
+    def from_json_file(cls, path: str | Path) -> EmbedderConfig:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in names})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model_type": "rodimus-cge-head", "pooling": "pma", **dataclasses.asdict(self)}
+
+
+class PMAPooling(nn.Module):
+    """One learned seed attends over token states [B, T, H] -> one L2-normalised vector [B, D] per sequence."""
+
+    def __init__(self, hidden_size: int, dim: int, num_heads: int) -> None:
+        super().__init__()
+        self.num_heads = num_heads
+        self.seed = nn.Parameter(torch.empty(1, 1, dim))
+        self.fc_q = nn.Linear(dim, dim)
+        self.fc_k = nn.Linear(hidden_size, dim)
+        self.fc_v = nn.Linear(hidden_size, dim)
+        self.ln0 = nn.LayerNorm(dim)
+        self.fc_o = nn.Linear(dim, dim)
+        self.ln1 = nn.LayerNorm(dim)
+        nn.init.xavier_uniform_(self.seed)
+
+    def forward(self, states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """states [B, T, H], mask [B, T] (True = a real token) -> [B, D] with unit norm."""
+        B, T, _ = states.shape
+        D, h = self.seed.shape[-1], self.num_heads
+        q = self.fc_q(self.seed).expand(B, 1, D)  # [B, 1, D]
+        k, v = self.fc_k(states), self.fc_v(states)  # [B, T, D]
+        split = lambda x: x.view(B, -1, h, D // h).transpose(1, 2)  # noqa: E731  [B, h, *, D/h]
+        scores = split(q) @ split(k).transpose(-1, -2) / math.sqrt(D)  # [B, h, 1, T]; Set Transformer's sqrt(D)
+        scores = scores.masked_fill(~mask[:, None, None, :], float("-inf"))
+        attended = torch.softmax(scores, dim=-1) @ split(v)  # [B, h, 1, D/h]
+        o = self.ln0(q + attended.transpose(1, 2).reshape(B, 1, D))
+        o = self.ln1(o + F.relu(self.fc_o(o)))
+        return F.normalize(o.squeeze(1), dim=-1)
+
+
+def backbone_digest(model_dir: str | Path) -> str:
+    """sha256 of a model folder's weights (model.safetensors, or its shard index)."""
+    folder = Path(model_dir)
+    weights = folder / "model.safetensors"
+    if not weights.is_file():
+        weights = folder / "model.safetensors.index.json"
+    digest = hashlib.sha256()
+    with weights.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class CodeEmbedder:
+    """Backbone + PMA head. `embed` implements analysis.localize.embedding.Embedder.
+
+    The backbone is frozen; `token_states` exposes its output so training can cache it.
+    """
+
+    def __init__(self, backbone: RodimusForCausalLM, tokenizer: Tokenizer, head: PMAPooling,
+                 config: EmbedderConfig) -> None:
+        if config.hidden_size != backbone.config.d_model:
+            raise EmbedderMismatch(f"head expects hidden size {config.hidden_size}, "
+                                   f"backbone has {backbone.config.d_model}")  # fmt: skip
+        self.backbone = backbone.eval().requires_grad_(False)
+        self.tokenizer = tokenizer
+        self.head = head.eval()
+        self.config = config
+        self._suffix: dict[tuple[str, str], list[int]] = {}
+
+    @property
+    def dim(self) -> int:
+        return self.config.embedding_dim
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever embeddings could: head weights, backbone, config (for vector caches)."""
+        digest = hashlib.sha256(json.dumps(self.config.to_dict(), sort_keys=True).encode())
+        for name, tensor in sorted(self.head.state_dict().items()):
+            digest.update(name.encode())
+            digest.update(tensor.detach().to(torch.float32).cpu().numpy().tobytes())
+        return digest.hexdigest()[:24]
+
+    # ---- inputs ----
+
+    def input_ids(self, text: str, kind: EmbeddingKind, language: str | None = None) -> list[int]:
+        """CGE format: the text's tokens, truncated so the appended instruction always fits."""
+        language = language or self.config.language
+        suffix = self._suffix.get((kind, language))
+        if suffix is None:
+            suffix = self._suffix[(kind, language)] = self.tokenizer.encode("\n" + instruction(kind, language))
+        limit = self.config.max_query_tokens if kind == "query" else self.config.max_code_tokens
+        # a long text is cut by characters first, so tokenizing a 1 MB string costs nothing
+        ids = self.tokenizer.encode(text[: limit * 12])[: max(limit - len(suffix), 1)]
+        return ids + suffix
+
+    def token_states(self, batch: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Right-padded ids -> (backbone hidden states [B, T, H], mask [B, T])."""
+        device = self.backbone.lm_head.weight.device
+        width = max(len(ids) for ids in batch)
+        ids = torch.zeros(len(batch), width, dtype=torch.long)
+        mask = torch.zeros(len(batch), width, dtype=torch.bool)
+        for row, seq in enumerate(batch):
+            ids[row, : len(seq)] = torch.tensor(seq)
+            mask[row, : len(seq)] = True
+        with torch.inference_mode():
+            states = self.backbone.hidden_states(ids.to(device))  # causal: padding on the right changes nothing
+        return states.float(), mask.to(device)
+
+    # ---- embeddings ----
+
+    def embed(self, texts: list[str], kind: EmbeddingKind, language: str | None = None,
+              batch_size: int = 16) -> np.ndarray:
+        """Embeddings [len(texts), D] (float32, unit rows). Batches group similar lengths (sorted, as CGE does)."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        encoded = [self.input_ids(text, kind, language) for text in texts]
+        order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
+            states, mask = self.token_states([encoded[i] for i in rows])
+            with torch.inference_mode():
+                vectors = self.head(states, mask)
+            out[rows] = vectors.cpu().numpy()
+        return out
+
+    # ---- files ----
+
+    def save_head(self, folder: str | Path) -> None:
+        """Write the head (config.json + model.safetensors, float16) to `folder`."""
+        save_head(self.head, self.config, folder)
+
+    @classmethod
+    def load(cls, model_dir: str | Path, head_dir: str | Path | None = None, device: str = "cpu",
+             check_backbone: bool = True) -> CodeEmbedder:
+        """The backbone of `model_dir` with the head in `head_dir` (default `model_dir/embedder`).
+
+        Raises FileNotFoundError when there is no head, EmbedderMismatch when it was trained on other weights.
+        """
+        model_dir = Path(model_dir)
+        head_dir = Path(head_dir) if head_dir is not None else model_dir / HEAD_DIR
+        config, head = load_head(head_dir)
+        if check_backbone and config.backbone_digest and config.backbone_digest != backbone_digest(model_dir):
+            raise EmbedderMismatch(f"the search head in {head_dir} was trained on other weights than {model_dir}; "
+                                   "retrain it with `rodimus-lsp train --mode embedder`")  # fmt: skip
+        backbone, tokenizer = load_model(model_dir, device=device)
+        if tokenizer is None:
+            raise FileNotFoundError(f"{model_dir} has no tokenizer.json")
+        return cls(backbone, tokenizer, head.to(device), config)
+
+
+def save_head(head: PMAPooling, config: EmbedderConfig, folder: str | Path) -> None:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")
+    tensors = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in head.state_dict().items()}
+    save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
+
+
+def load_head(folder: str | Path) -> tuple[EmbedderConfig, PMAPooling]:
+    """A head folder's config and weights (float32); every key is checked."""
+    folder = Path(folder)
+    config = EmbedderConfig.from_json_file(folder / "config.json")
+    head = PMAPooling(config.hidden_size, config.embedding_dim, config.num_heads)
+    tensors = load_file(str(folder / "model.safetensors"))
+    expected = head.state_dict()
+    missing, unexpected = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
+    bad_shapes = [k for k in expected if k in tensors and tensors[k].shape != expected[k].shape]
+    if missing or unexpected or bad_shapes:
+        raise ValueError(f"head {folder} does not match its config: missing {missing}, unexpected {unexpected}, "
+                         f"wrong shapes {bad_shapes}")  # fmt: skip
+    head.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=True)
+    return config, head.eval()

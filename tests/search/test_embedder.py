@@ -1,0 +1,90 @@
+"""models.embedder: PMA shapes and masking, CGE input formats, head save/load, refusal on other weights."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from models.checkpoint import load_model, save_model
+from models.embedder import CodeEmbedder, EmbedderConfig, EmbedderMismatch, PMAPooling, instruction, load_head
+
+
+def test_pma_pools_a_batch_into_unit_vectors() -> None:
+    torch.manual_seed(0)
+    head = PMAPooling(hidden_size=12, dim=16, num_heads=4)
+    states = torch.randn(3, 7, 12)
+    mask = torch.ones(3, 7, dtype=torch.bool)
+    out = head(states, mask)
+    assert out.shape == (3, 16)
+    torch.testing.assert_close(out.norm(dim=-1), torch.ones(3))
+
+
+def test_pma_ignores_padded_positions() -> None:
+    torch.manual_seed(0)
+    head = PMAPooling(hidden_size=12, dim=16, num_heads=4)
+    real = torch.randn(1, 5, 12)
+    padded = torch.cat([real, 100 * torch.randn(1, 3, 12)], dim=1)
+    mask = torch.tensor([[True] * 5 + [False] * 3])
+    torch.testing.assert_close(head(padded, mask), head(real, torch.ones(1, 5, dtype=torch.bool)))
+
+
+def test_a_text_gets_the_same_vector_alone_and_in_a_padded_batch(tiny_embedder: CodeEmbedder) -> None:
+    texts = ["def f(x):\n    return x + 1", "class BlobStore:\n    def put(self, filename):\n        return key"]
+    together = tiny_embedder.embed(texts, "code")
+    alone = np.stack([tiny_embedder.embed([text], "code")[0] for text in texts])
+    assert together.shape == (2, 16)
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+
+
+def test_inputs_follow_cge_the_instruction_comes_after_the_truncated_text(tiny_embedder: CodeEmbedder) -> None:
+    tokenizer = tiny_embedder.tokenizer
+    suffix = tokenizer.encode("\n" + instruction("query", "python"))
+    ids = tiny_embedder.input_ids("checksum of a file", "query")
+    assert ids[-len(suffix):] == suffix
+    assert tokenizer.decode(ids[: -len(suffix)]) == "checksum of a file"
+    long = tiny_embedder.input_ids("word " * 500, "code")
+    assert len(long) == tiny_embedder.config.max_code_tokens
+    assert long[-3:] == tokenizer.encode("\n" + instruction("code", "python"))[-3:]
+    assert instruction("query", "python") == "Retrieve the Python code that solves the following query:"
+    assert instruction("code", "go") == "Go code:"
+    assert instruction("code", "cobol") == "code:"
+
+
+def test_queries_and_code_are_embedded_differently(tiny_embedder: CodeEmbedder) -> None:
+    query, code = tiny_embedder.embed(["slugify"], "query")[0], tiny_embedder.embed(["slugify"], "code")[0]
+    assert not np.allclose(query, code)
+
+
+def test_the_head_round_trips_through_safetensors(tiny_model_dir: Path, tiny_embedder: CodeEmbedder,
+                                                  tmp_path: Path) -> None:
+    tiny_embedder.save_head(tmp_path / "head")
+    again = CodeEmbedder.load(tiny_model_dir, tmp_path / "head")
+    assert again.config == tiny_embedder.config
+    texts = ["def slugify(title): ...", "retry a network call"]
+    np.testing.assert_allclose(again.embed(texts, "code"), tiny_embedder.embed(texts, "code"), atol=1e-6)
+    assert again.fingerprint == tiny_embedder.fingerprint
+    assert (tmp_path / "head" / "model.safetensors").stat().st_size < 50_000  # float16 weights
+
+
+def test_a_head_is_refused_on_other_backbone_weights(tiny_model_dir: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other-model"
+    model, tokenizer = load_model(tiny_model_dir)
+    with torch.no_grad():
+        model.model.norm_f.weight.add_(0.5)
+    save_model(model, tokenizer, other)
+    shutil.copytree(tiny_model_dir / "embedder", other / "embedder")
+    with pytest.raises(EmbedderMismatch):
+        CodeEmbedder.load(other)
+
+
+def test_a_head_folder_that_does_not_match_its_config_is_an_error(tiny_model_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "bad-head"
+    shutil.copytree(tiny_model_dir / "embedder", folder)
+    config = EmbedderConfig.from_json_file(folder / "config.json")
+    (folder / "config.json").write_text(json.dumps({**config.to_dict(), "embedding_dim": 32}), encoding="utf-8")
+    with pytest.raises(ValueError, match="does not match"):
+        load_head(folder)
