@@ -99,6 +99,8 @@ async def _report(ls: RodimusServer, progress: WorkDone, job: asyncio.Future[Ind
         logger.warning("indexing cancelled: the code graph may be incomplete (run %s to finish it)", REINDEX)
     else:
         logger.info("%s", index_summary(report))
+        for listener in ls.index_listeners:
+            listener()
     return report
 
 
