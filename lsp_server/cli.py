@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "index": "lsp_server.commands.index",
     "graph": "lsp_server.commands.graph",
     "complete": "lsp_server.commands.complete",
+    "search": "lsp_server.commands.search",
     "localize": "lsp_server.commands.localize",
     "fix": "lsp_server.commands.fix",
     "serve-model": "lsp_server.commands.serve_model",
@@ -37,6 +38,7 @@ EPILOG = """examples:
   rodimus-lsp index . --json             build or refresh the code graph of the current folder
   rodimus-lsp graph . -o graph.json      export the code graph in CGM's JSON format
   rodimus-lsp complete app.py --line 3 --column 5 --json   one completion at line 3, column 5
+  rodimus-lsp search . "read a config file" -k 5          semantic search over the code graph
 
 Lines and columns are 1-based; paths in JSON are relative to ROOT with "/" separators."""
 
