@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tree_sitter import Node, QueryCursor, Tree
@@ -30,6 +31,7 @@ _STRING_PREFIX = re.compile(r"[rRuUbBfF]*")
 # (defs, binds, calls, all_names) of a region; lines relative to the region's first line, scope -1 = container.
 Region = tuple[list[tuple], list[tuple], list[tuple], "list[str] | None"]
 MemoKey = tuple[bool, str, int, bytes]
+Binds = tuple[list[tuple], list[tuple]]  # (observable, others), see `exported_first`
 
 # From this many chunks to extract, one query over the whole file beats one query per chunk.
 _WHOLE_FILE_QUERY_MIN = 8
@@ -390,29 +392,46 @@ def _module_doc(root: Node, src: bytes) -> str:
     return ""
 
 
-def exported_first(defs: list[tuple], binds: list[tuple]) -> list[tuple]:
-    """The bindings other scopes can observe (module and class scopes, `self.<name>` attributes and the methods
-    that assign them), then the others, each part in document order. Edits to the locals or parameters of a plain
-    function then leave the indices of the observable bindings alone, so what was resolved through them stays
-    valid."""
+def nested_in_functions(defs: Sequence[tuple]) -> list[bool]:
+    """For each def, whether it sits inside a function (then its names are that function's business)."""
+    nested: list[bool] = []
+    for d in defs:
+        parent = d[D_PARENT]
+        nested.append(parent >= 0 and (defs[parent][D_KIND] == FUNCTION or nested[parent]))
+    return nested
+
+
+def observable_scopes(defs: Sequence[tuple], binds: Sequence[tuple]) -> Callable[[int], bool]:
+    """Whether bindings in a scope are observable by other scopes: the module (or a region's container), a class
+    not inside a function, and a method of such a class that assigns `self.<name>` attributes."""
+    nested = nested_in_functions(defs)
     self_scopes = {b[B_SCOPE] for b in binds if b[B_KIND] == SELF_ATTR}
+
+    def observable(scope: int) -> bool:
+        return scope < 0 or (not nested[scope] and (defs[scope][D_KIND] == CLASS or scope in self_scopes))
+
+    return observable
+
+
+def exported_first(defs: list[tuple], binds: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    """The bindings other scopes can observe (see `observable_scopes`) and the others, each in document order; a
+    file's bindings are the first then the second. Edits to the locals of a function then leave the indices of
+    the observable bindings alone, so what was resolved through them stays valid."""
+    observable = observable_scopes(defs, binds)
     head: list[tuple] = []
     tail: list[tuple] = []
     for b in binds:
-        scope = b[B_SCOPE]
-        if scope < 0 or defs[scope][D_KIND] == CLASS or scope in self_scopes:
-            head.append(b)
-        else:
-            tail.append(b)
-    return head + tail if tail else head
+        (head if observable(b[B_SCOPE]) else tail).append(b)
+    return head, tail
 
 
-def _finish(root: Node, src: bytes, defs: list[tuple], binds: list[tuple], calls: list[tuple],
-            all_names: list[str] | None) -> FileFacts:
-    binds = exported_first(defs, binds)
-    facts = FileFacts(lang="python", text="", defs=defs, binds=binds, calls=calls, all_names=all_names,
-                      doc=_module_doc(root, src), line_count=root.end_point[0] + 1)
-    facts.attrs = attributes(defs, binds)
+def _finish(root: Node, src: bytes, defs: list[tuple], binds: Binds, calls: list[tuple],
+            all_names: list[str] | None, placed: _Placed | None = None) -> FileFacts:
+    head, tail = binds
+    facts = FileFacts(lang="python", text="", defs=defs, binds=head + tail if tail else head, calls=calls,
+                      all_names=all_names, doc=_module_doc(root, src), line_count=root.end_point[0] + 1)
+    facts.attrs = attributes(defs, facts.binds, placed)
+    facts.derived["observable"] = len(head)
     return facts
 
 
@@ -420,7 +439,7 @@ def extract_python(tree: Tree, src: bytes) -> FileFacts:
     """The facts of a whole Python file, in one query (`FileFacts.text` is left for the caller to fill)."""
     root = tree.root_node
     defs, binds, calls, all_names = _region(QueryCursor(query("python")).captures(root), src, 0, 0, False)
-    return _finish(root, src, defs, binds, calls, all_names)
+    return _finish(root, src, defs, exported_first(defs, binds), calls, all_names)
 
 
 class ChunkedPythonExtractor:
@@ -465,7 +484,19 @@ class ChunkedPythonExtractor:
                     new_memo[key] = found
         self._memo = new_memo
         self.changed_scopes = set()
-        facts = _assemble(root, src, plan, regions, {i for i, _ in missing}, self.changed_scopes, self._placed)
+        cursor = QueryCursor(query("python"))
+
+        def header(node: Node, in_class: bool) -> Region:
+            key = (in_class, node.type, node.start_point[1], src[node.start_byte:node.end_byte])
+            found = None if node.has_error else memo.get(key)
+            if found is None:
+                found = _region(cursor.captures(node), src, node.start_point[0], node.start_byte, in_class)
+            if not node.has_error:
+                new_memo[key] = found
+            return found
+
+        facts = _assemble(root, src, plan, regions, {i for i, _ in missing}, self.changed_scopes, self._placed,
+                          header)
         self._placed.turn()
         return facts
 
@@ -500,10 +531,11 @@ def _captures_by_chunk(tree: Tree, chunks: list[Node]) -> list[dict[str, list[No
     return out
 
 
-def _append_region(region: Region, container: int, row0: int, byte0: int, defs: list[tuple], binds: list[tuple],
+def _append_region(region: Region, container: int, row0: int, byte0: int, defs: list[tuple], binds: Binds,
                    calls: list[tuple], placed: _Placed | None = None) -> None:
-    """Append a region's records, shifted to its place in the file (bindings and calls are reused from the last
-    extraction when the region sits at the same line, in the same container, after as many defs)."""
+    """Append a region's records, shifted to its place in the file, its bindings split as `exported_first`
+    does (bindings and calls are reused from the last extraction when the region sits at the same line, in the
+    same container, after as many defs)."""
     base = len(defs)
     for d in region[0]:
         defs.append((d[0], d[1], container if d[2] < 0 else base + d[2], d[3] + row0, d[4], d[5] + row0, d[6],
@@ -511,15 +543,22 @@ def _append_region(region: Region, container: int, row0: int, byte0: int, defs: 
     key = (id(region), row0, container, base)
     hit = placed.before.get(key) if placed is not None else None
     if hit is None:
-        region_binds = [(container if b[0] < 0 else base + b[0], b[1], b[2] + row0, b[3], b[4],
-                         base + b[5] if b[4] == DEF else b[5], b[6] + row0 if b[6] >= 0 else -1, b[7], b[8])
-                        for b in region[1]]
+        # A region's scopes are its container (a module or a class, observable) and its own defs.
+        observable = observable_scopes(region[0], region[1])
+        head: list[tuple] = []
+        tail: list[tuple] = []
+        for b in region[1]:
+            scope = b[0]
+            (head if observable(scope) else tail).append(
+                (container if scope < 0 else base + scope, b[1], b[2] + row0, b[3], b[4],
+                 base + b[5] if b[4] == DEF else b[5], b[6] + row0 if b[6] >= 0 else -1, b[7], b[8]))
         region_calls = [(container if c[0] < 0 else base + c[0], c[1], c[2] + row0, c[3]) for c in region[2]]
-        hit = (region, region_binds, region_calls)
+        hit = (region, head, tail, region_calls)
     if placed is not None:
         placed.now[key] = hit
-    binds.extend(hit[1])
-    calls.extend(hit[2])
+    binds[0].extend(hit[1])
+    binds[1].extend(hit[2])
+    calls.extend(hit[3])
 
 
 class _Placed:
@@ -529,39 +568,42 @@ class _Placed:
     def __init__(self) -> None:
         self.before: dict[tuple, tuple] = {}
         self.now: dict[tuple, tuple] = {}
+        # attribute records by (id of their binding record, its index, scope), the record kept alive in the value
+        self.attrs_before: dict[tuple, tuple] = {}
+        self.attrs_now: dict[tuple, tuple] = {}
 
     def turn(self) -> None:
         self.before, self.now = self.now, {}
+        self.attrs_before, self.attrs_now = self.attrs_now, {}
 
 
 def _assemble(root: Node, src: bytes, plan: list[tuple], regions: dict[int, Region], fresh: set[int],
-              changed_scopes: set[int], placed: _Placed) -> FileFacts:
-    """The file's facts from its chunks' regions; adds to `changed_scopes` the scopes of the `fresh` chunks."""
+              changed_scopes: set[int], placed: _Placed, header: Callable[[Node, bool], Region]) -> FileFacts:
+    """The file's facts from its chunks' regions; adds to `changed_scopes` the scopes of the `fresh` chunks.
+    `header` gives the region of a split class's decorator or base list."""
     defs: list[tuple] = []
-    binds: list[tuple] = []
+    binds: Binds = ([], [])  # observable ones, others
     calls: list[tuple] = []
     all_names: list[str] | None = None
     class_index: dict[int, int] = {}
-    cursor: QueryCursor | None = None
     for i, entry in enumerate(plan):
         if entry[0] == "k":
             _, outer, inner, body, container_entry = entry
             container = class_index[container_entry] if container_entry >= 0 else -1
             in_class = container_entry >= 0
-            cursor = cursor or QueryCursor(query("python"))
             # The class's own header, as the whole-file extraction sees it: decorators, name, bases.
             for node in outer.named_children if outer is not inner else ():
                 if node.type == "decorator":
-                    _append_region(_region(cursor.captures(node), src, 0, 0, in_class), container, 0, 0, defs,
-                                   binds, calls)
+                    _append_region(header(node, in_class), container, node.start_point[0], node.start_byte, defs,
+                                   binds, calls, placed)
             class_index[i] = idx = len(defs)
             record = _def_record(inner, src, container, 0, 0)
             defs.append(record)
-            binds.append((container, record[1], record[7], record[8], DEF, idx, -1, -1, None))
+            binds[0].append((container, record[1], record[7], record[8], DEF, idx, -1, -1, None))
             superclasses = inner.child_by_field_name("superclasses")
             if superclasses is not None:  # inside the class node, so in the class's scope
-                _append_region(_region(cursor.captures(superclasses), src, 0, 0, True), idx, 0, 0, defs, binds,
-                               calls)
+                _append_region(header(superclasses, True), idx, superclasses.start_point[0], superclasses.start_byte,
+                               defs, binds, calls, placed)
             continue
         _, node, container_entry, _in_class = entry
         region = regions[i]
@@ -572,16 +614,18 @@ def _assemble(root: Node, src: bytes, plan: list[tuple], regions: dict[int, Regi
         _append_region(region, container, node.start_point[0], node.start_byte, defs, binds, calls, placed)
         if region[3] is not None:
             all_names = region[3]
-    return _finish(root, src, defs, binds, calls, all_names)
+    return _finish(root, src, defs, binds, calls, all_names, placed)
 
 
-def attributes(defs: list[tuple], binds: list[tuple]) -> list[tuple]:
+def attributes(defs: list[tuple], binds: list[tuple], placed: _Placed | None = None) -> list[tuple]:
     """Module and class attributes: the first assignment of each name in the module, in a class body, or to
     `self.<name>` in one of the class's methods; names that are also defs of that scope are left out. The
     attribute type is the annotation or the called constructor ("" if neither)."""
     def_names = {(d[D_PARENT], d[D_NAME]) for d in defs}
     seen: set[tuple[int, str]] = set()
     out: list[tuple] = []
+    before = placed.attrs_before if placed is not None else {}
+    now = placed.attrs_now if placed is not None else {}
     for i, b in enumerate(binds):
         kind = b[B_KIND]
         if kind == ASSIGN:
@@ -596,7 +640,13 @@ def attributes(defs: list[tuple], binds: list[tuple]) -> list[tuple]:
         if key in seen or key in def_names:
             continue
         seen.add(key)
-        hint = b[B_HINT]
-        out.append((scope, b[B_NAME], i, b[B_LINE], b[B_COL], b[B_END_LINE], b[B_END_COL], b[B_TEXT] or "",
-                    hint[2:] if hint[:2] in ("t:", "c:") else ""))
+        memo_key = (id(b), i, scope)
+        hit = before.get(memo_key)
+        if hit is None:
+            hint = b[B_HINT]
+            hit = (b, (scope, b[B_NAME], i, b[B_LINE], b[B_COL], b[B_END_LINE], b[B_END_COL], b[B_TEXT] or "",
+                       hint[2:] if hint[:2] in ("t:", "c:") else ""))
+        if placed is not None:
+            now[memo_key] = hit
+        out.append(hit[1])
     return out

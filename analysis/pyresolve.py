@@ -22,6 +22,7 @@ from analysis.facts import (
     SELF_ATTR, STAR, FileFacts,
 )
 from analysis.graph import CALLS, EXTENDS, IMPORTS, member_ids
+from analysis.pyextract import nested_in_functions, observable_scopes
 
 Target = tuple[str, str, int]
 Value = tuple[str, str, int]
@@ -98,7 +99,7 @@ class PyFileIndex:
         self.scopes = {**head.scopes, **tail.scopes}
         self.stars = {**head.stars, **tail.stars}
         self.globals = {**head.globals, **tail.globals}
-        self.self_attrs = head.self_attrs
+        self.self_attrs = {**head.self_attrs, **tail.self_attrs}
         self.first_params = {**head.first_params, **tail.first_params}
         self.returns = {**head.returns, **tail.returns}
 
@@ -136,6 +137,7 @@ class PythonResolver:
         # Cached answers; every key is (kind, rel, ...) and `_keys_of[rel]` lists the keys about file `rel`.
         self._cache: dict[tuple, tuple[Any, frozenset[str]]] = {}
         self._keys_of: dict[str, list[tuple]] = {}
+        self._local_keys_of: dict[str, list[tuple]] = {}  # the keys about unobservable bindings
         self._dependents: dict[str, list[tuple]] = {}  # dependency key -> keys of the answers that read it
         self._filed = 0  # entries in the two key tables (they are compacted when mostly stale)
         self._live = 0  # of which still refer to cached answers
@@ -151,14 +153,9 @@ class PythonResolver:
         previous = self._index.pop(rel, None)
         if observable_unchanged and previous is not None and rel in self.facts:
             self._index[rel] = PyFileIndex(rel, self.facts[rel], previous)
-        keys = self._keys_of.pop(rel, ())
-        if observable_unchanged:
-            facts = self.facts.get(rel)
-            boundary = observable_count(facts) if facts is not None else 0
-            kept = [k for k in keys if not (k[0] in ("val", "imp") and k[2] >= boundary)]
-            if kept:
-                self._keys_of[rel] = kept
-            keys = [k for k in keys if k[0] in ("val", "imp") and k[2] >= boundary]
+        keys = self._local_keys_of.pop(rel, [])
+        if not observable_unchanged:
+            keys += self._keys_of.pop(rel, [])
         for key in keys:
             dropped = self._cache.pop(key, None)
             if dropped is not None:
@@ -178,13 +175,24 @@ class PythonResolver:
     def _compact(self) -> None:
         """Rebuild the key lists from the live cache (they keep the keys of dropped answers)."""
         self._keys_of = {}
+        self._local_keys_of = {}
         self._dependents = {}
         self._filed = self._live = 0
         for key, (_result, deps) in self._cache.items():
             self._file(key, deps)
 
     def _file(self, key: tuple, deps: frozenset[str]) -> None:
-        self._keys_of.setdefault(key[1], []).append(key)
+        rel = key[1]
+        facts = self.facts.get(rel)
+        # Answers about a binding that is not observable, or about a def inside a function, go when the file
+        # changes at all (`forget`).
+        if facts is None:
+            local = False
+        elif key[0] in ("val", "imp"):
+            local = key[2] >= observable_count(facts)
+        else:
+            local = key[0] in ("cls", "mro", "bases", "over", "super", "ret") and local_defs(facts)[key[2]]
+        (self._local_keys_of if local else self._keys_of).setdefault(rel, []).append(key)
         dependents = self._dependents
         for dep in deps:
             dependents.setdefault(dep, []).append(key)
@@ -671,9 +679,8 @@ class PythonResolver:
         # than one binding in that scope (then the one before the call counts).
         same: dict[tuple[int, str], list[str]] = {}
         scope_names = idx.scopes
-        for scope, callee, line, col in idx.facts.calls:
-            if scopes is not None and scope not in scopes:
-                continue
+        calls = idx.facts.calls if scopes is None else [c for c in idx.facts.calls if c[0] in scopes]
+        for scope, callee, line, col in calls:
             key = (scope, callee)
             callees = same.get(key)
             if callees is None:
@@ -745,14 +752,20 @@ def observable_count(facts: FileFacts) -> int:
 
 
 def _observable_count(facts: FileFacts) -> int:
-    defs = facts.defs
     binds = facts.binds
-    self_scopes = {b[B_SCOPE] for b in binds if b[B_KIND] == SELF_ATTR}
+    observable = observable_scopes(facts.defs, binds)
     for i, b in enumerate(binds):
-        scope = b[B_SCOPE]
-        if not (scope < 0 or defs[scope][D_KIND] == CLASS or scope in self_scopes):
+        if not observable(b[B_SCOPE]):
             return i
     return len(binds)
+
+
+def local_defs(facts: FileFacts) -> list[bool]:
+    """For each def of a file, whether it sits inside a function (see `pyextract.nested_in_functions`)."""
+    found = facts.derived.get("nested")
+    if found is None:
+        found = facts.derived["nested"] = nested_in_functions(facts.defs)
+    return found
 
 
 def signature(facts: FileFacts) -> int:
@@ -774,5 +787,6 @@ def _signature(facts: FileFacts) -> int:
     return hash((
         tuple((d[D_KIND], d[1], d[D_PARENT], tuple(d[D_EXTRA]), _return_annotation(d), tuple(d[D_DECORATORS]))
               for d in defs),
-        observable, returns, tuple(facts.all_names) if facts.all_names is not None else None,
+        observable, returns, tuple((a[0], a[1]) for a in facts.attrs),
+        tuple(facts.all_names) if facts.all_names is not None else None,
     ))

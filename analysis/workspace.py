@@ -29,8 +29,7 @@ from analysis.extract import extract_source
 from analysis.facts import D_PARENT, D_START_BYTE, FileFacts
 from analysis.genresolve import GenericResolver
 from analysis.graph import (
-    CALLS, CONTAINS, EXTENDS, REPO_ID, attribute_node, bulk_add, def_node, file_nodes, parent_dir, qualnames,
-    text_slicer,
+    CALLS, CONTAINS, EXTENDS, REPO_ID, attribute_node, bulk_add, def_node, file_nodes, parent_dir, text_slicer,
 )
 from analysis.indexer import extract_all
 from analysis.languages import language_for_path
@@ -367,13 +366,12 @@ class Workspace:
                     i = defs[i][D_PARENT]
         index = self._py.index(rel)
         def_ids, attr_ids = index.def_ids, index.attr_ids
-        def_names, attr_names = qualnames(facts)
         text = text_slicer(facts.text)
         for i in stale:
-            node_data[def_ids[i]].update(def_node(rel, def_names[i], defs[i], text))
+            node_data[def_ids[i]].update(def_node(rel, node_data[def_ids[i]]["qualname"], defs[i], text))
         for k, (a, before) in enumerate(zip(facts.attrs, old.attrs)):
             if a != before:
-                node_data[attr_ids[k]].update(attribute_node(rel, attr_names[k], a))
+                node_data[attr_ids[k]].update(attribute_node(rel, node_data[attr_ids[k]]["qualname"], a))
 
     def _put_file_nodes(self, rel: str, facts: FileFacts | None) -> None:
         """Make the graph hold exactly the nodes and `contains` edges of the file's current facts."""
@@ -585,7 +583,7 @@ class Workspace:
         hierarchy_keys = set(hierarchy_keys or ())
         for rel in sorted(dirty):
             facts = self._facts.get(rel)
-            if facts is None or facts.lang != "python":
+            if facts is None or facts.lang != "python" or rel in partial:  # bases are part of the signature
                 continue
             py.begin()
             edges = py.extends_edges(rel)
