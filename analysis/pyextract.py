@@ -626,7 +626,7 @@ def attributes(defs: list[tuple], binds: list[tuple], placed: _Placed | None = N
     out: list[tuple] = []
     before = placed.attrs_before if placed is not None else {}
     now = placed.attrs_now if placed is not None else {}
-    for i, b in enumerate(binds):
+    for i, b in [(i, b) for i, b in enumerate(binds) if b[B_KIND] == ASSIGN or b[B_KIND] == SELF_ATTR]:
         kind = b[B_KIND]
         if kind == ASSIGN:
             scope = b[B_SCOPE]

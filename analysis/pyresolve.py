@@ -650,7 +650,7 @@ class PythonResolver:
         idx = self.index(rel)
         facts = idx.facts
         out: set[Edge] = set()
-        for i, b in enumerate(facts.binds):
+        for i, b in [(i, b) for i, b in enumerate(facts.binds) if b[B_KIND] == IMPORT or b[B_KIND] == STAR]:
             kind = b[B_KIND]
             if kind == IMPORT:
                 level, module, name, head_only = b[B_HINT]
@@ -783,7 +783,7 @@ def _signature(facts: FileFacts) -> int:
     observable = tuple(
         (b[B_SCOPE], b[B_NAME], b[B_KIND], b[B_HINT]) for b in facts.binds[:observable_count(facts)]
     )
-    returns = tuple((b[B_SCOPE], b[B_HINT]) for b in facts.binds if b[B_KIND] == RETURN)
+    returns = tuple([(b[B_SCOPE], b[B_HINT]) for b in facts.binds if b[B_KIND] == RETURN])
     return hash((
         tuple((d[D_KIND], d[1], d[D_PARENT], tuple(d[D_EXTRA]), _return_annotation(d), tuple(d[D_DECORATORS]))
               for d in defs),

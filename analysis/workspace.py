@@ -102,8 +102,14 @@ class Workspace:
         self._docs: dict[str, Document] = {}  # open buffers, by rel (or absolute path outside the root)
         self._reset()
 
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock every public method holds; hold it too while reading `graph` from another thread."""
+        return self._lock
+
     def _reset(self) -> None:
-        self.graph = nx.MultiDiGraph()
+        # The same graph object for the workspace's whole life: callers may keep a reference to it.
+        self.graph.clear()
         self.graph.add_node(REPO_ID, type="REPO", name=self.root.name, path="")
         self._disk: dict[str, persist.CachedFile] = {}  # what is on disk, as last read
         self._facts: dict[str, FileFacts] = {}  # current content (buffer or disk)

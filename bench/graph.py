@@ -108,22 +108,33 @@ def keystroke_edits(ws: Workspace, rel: str, text: str, count: int, seed: int) -
     return {"typing in a function body": in_body, "a letter anywhere": anywhere}
 
 
-def measure_keystrokes(ws: Workspace, path: str, edits: list[tuple[int, int]]) -> tuple[list[float], list[float]]:
-    """Latency (ms) of `change` for each edit (and its undo), and of a from-scratch rebuild of the file."""
+def measure_keystrokes(ws: Workspace, path: str, edits: list[tuple[int, int]]
+                       ) -> tuple[list[float], list[float], list[float]]:
+    """Latency (ms, wall and CPU) of `change` for each edit (and its undo), and wall latency of a from-scratch
+    rebuild of the file's part of the graph after the same edit."""
     rel = ws.rel(path)
     ours: list[float] = []
+    ours_cpu: list[float] = []
     scratch: list[float] = []
-    for line, col in edits:
-        for edit in (TextEdit(Pos(line, col), Pos(line, col), "q"), TextEdit(Pos(line, col), Pos(line, col + 1), "")):
-            started = time.perf_counter()
+    pairs = [(TextEdit(Pos(line, col), Pos(line, col), "q"), TextEdit(Pos(line, col), Pos(line, col + 1), ""))
+             for line, col in edits]
+    for pair in pairs:
+        for edit in pair:
+            started, cpu = time.perf_counter(), time.process_time()
             ws.change(path, [edit])
             ours.append((time.perf_counter() - started) * 1000)
+            ours_cpu.append((time.process_time() - cpu) * 1000)
+    # The baseline, in a second pass over the same edits so that the two do not disturb each other's caches:
+    # parse and extract the whole file, then replace and resolve its part of the graph.
+    for pair in pairs:
+        for edit in pair:
+            ws.change(path, [edit])
             text = ws.text(path)
             started = time.perf_counter()
             facts = extract_source("python", decode(text.encode("utf-8")))
             ws._update({rel: facts})
             scratch.append((time.perf_counter() - started) * 1000)
-    return ours, scratch
+    return ours, ours_cpu, scratch
 
 
 def pick_file(ws: Workspace, wanted: str | None) -> str:
@@ -256,8 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     ws.open(path, text)
     workloads = {}
     for name, edits in keystroke_edits(ws, rel, text, args.keystrokes // 2, args.seed).items():
-        ours, scratch = measure_keystrokes(ws, path, edits)
-        workloads[name] = {"ours_ms": ours, "scratch_ms": scratch}
+        ours, ours_cpu, scratch = measure_keystrokes(ws, path, edits)
+        workloads[name] = {"ours_ms": ours, "ours_cpu_ms": ours_cpu, "scratch_ms": scratch}
     ws.close(path)
     keystrokes = {"file": rel, "lines": text.count("\n") + 1, "workloads": workloads}
 
@@ -272,8 +283,9 @@ def main(argv: list[str] | None = None) -> int:
         ("RSS with the warm graph, MB", f"{index['rss_mb']:.0f}", f"<= {TARGETS['rss_mb']:g}"),
     ]
     for name, row in workloads.items():
-        rows.append((f"keystroke: {name}, p50 / p95 ms",
-                     f"{percentile(row['ours_ms'], .5):.1f} / {percentile(row['ours_ms'], .95):.1f}",
+        rows.append((f"keystroke: {name}, p50 / p95 ms (CPU)",
+                     f"{percentile(row['ours_ms'], .5):.1f} / {percentile(row['ours_ms'], .95):.1f} "
+                     f"({percentile(row['ours_cpu_ms'], .5):.1f} / {percentile(row['ours_cpu_ms'], .95):.1f})",
                      f"from scratch {percentile(row['scratch_ms'], .5):.1f} / "
                      f"{percentile(row['scratch_ms'], .95):.1f}; target p95 <= {TARGETS['keystroke_p95_ms']:g}"))
     rows.append(("definition agrees with jedi", f"{jedi['rate']:.1%} ({jedi['agree']}/{jedi['jedi_resolved']}, "
