@@ -9,6 +9,12 @@ Inputs follow CGE's formats (3.3): no BOS or EOS, right padding, the text trunca
 instruction *appended after* the text (the causal backbone lets those last tokens read the content):
 ``"Retrieve the Python code that solves the following query:"`` for queries, ``"Python code:"`` for code.
 
+Measured deviation from CGE (bench/search.py, dev packages): with the small starter backbone frozen, its last
+hidden states alone pool into near-random vectors (dev MRR@10 about 0.01 after training). So each position's
+feature is the last hidden state *concatenated with the token's embedding from a copy of the backbone's input
+embedding table* that is adapted during the head's training (a light adaptation of the backbone's first layer,
+shipped with the head; the language model keeps its own table). `token_dim = 0` gives plain CGE pooling.
+
 The head lives in its own folder (``<model>/embedder/``: config.json + model.safetensors). Its config records a
 digest of the backbone weights it was trained on; a head is refused on another backbone, since its projections
 only mean something for the hidden states it saw in training.
@@ -20,7 +26,7 @@ import dataclasses
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -63,16 +69,17 @@ class EmbedderMismatch(ValueError):
 
 @dataclass(frozen=True)
 class EmbedderConfig:
-    """The head's config.json. `fusion` is the search ranking tuned with this head (see analysis.search)."""
+    """The head's config.json."""
 
     hidden_size: int  # the backbone's d_model
+    vocab_size: int = 0  # rows of the head's adapted token table (the backbone's vocabulary)
+    token_dim: int = 0  # width of the adapted token table; 0 = pool the hidden states alone
     embedding_dim: int = 256
     num_heads: int = 8
     max_query_tokens: int = 64
     max_code_tokens: int = 256
     language: str = "python"
     backbone_digest: str = ""  # sha256 of the backbone's model.safetensors ("" = not checked)
-    fusion: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.embedding_dim % self.num_heads:
@@ -118,6 +125,28 @@ class PMAPooling(nn.Module):
         return F.normalize(o.squeeze(1), dim=-1)
 
 
+class SearchHead(nn.Module):
+    """PMA over per-position features: the backbone's last hidden state, and (if `token_dim`) the token's row of
+    an adapted copy of the backbone's input embedding table."""
+
+    def __init__(self, config: EmbedderConfig) -> None:
+        super().__init__()
+        self.tokens = nn.Embedding(config.vocab_size, config.token_dim) if config.token_dim else None
+        self.pma = PMAPooling(config.hidden_size + config.token_dim, config.embedding_dim, config.num_heads)
+
+    @torch.no_grad()
+    def init_tokens(self, embeddings: torch.Tensor) -> None:
+        """Start the token table from the backbone's input embeddings, scaled to unit standard deviation."""
+        if self.tokens is not None:
+            self.tokens.weight.copy_(embeddings[:, : self.tokens.embedding_dim] / embeddings.std().clamp(min=1e-6))
+
+    def forward(self, states: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """states [B, T, H], ids [B, T], mask [B, T] -> [B, D] unit vectors."""
+        if self.tokens is not None:
+            states = torch.cat([states, self.tokens(ids).to(states.dtype)], dim=-1)
+        return self.pma(states, mask)
+
+
 def backbone_digest(model_dir: str | Path) -> str:
     """sha256 of a model folder's weights (model.safetensors, or its shard index)."""
     folder = Path(model_dir)
@@ -137,7 +166,7 @@ class CodeEmbedder:
     The backbone is frozen; `token_states` exposes its output so training can cache it.
     """
 
-    def __init__(self, backbone: RodimusForCausalLM, tokenizer: Tokenizer, head: PMAPooling,
+    def __init__(self, backbone: RodimusForCausalLM, tokenizer: Tokenizer, head: SearchHead,
                  config: EmbedderConfig) -> None:
         if config.hidden_size != backbone.config.d_model:
             raise EmbedderMismatch(f"head expects hidden size {config.hidden_size}, "
@@ -174,18 +203,14 @@ class CodeEmbedder:
         ids = self.tokenizer.encode(text[: limit * 12])[: max(limit - len(suffix), 1)]
         return ids + suffix
 
-    def token_states(self, batch: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Right-padded ids -> (backbone hidden states [B, T, H], mask [B, T])."""
+    def token_states(self, batch: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Id lists -> right-padded (backbone hidden states [B, T, H], ids [B, T], mask [B, T])."""
         device = self.backbone.lm_head.weight.device
-        width = max(len(ids) for ids in batch)
-        ids = torch.zeros(len(batch), width, dtype=torch.long)
-        mask = torch.zeros(len(batch), width, dtype=torch.bool)
-        for row, seq in enumerate(batch):
-            ids[row, : len(seq)] = torch.tensor(seq)
-            mask[row, : len(seq)] = True
+        ids, mask = pad(batch)
+        ids, mask = ids.to(device), mask.to(device)
         with torch.inference_mode():
-            states = self.backbone.hidden_states(ids.to(device))  # causal: padding on the right changes nothing
-        return states.float(), mask.to(device)
+            states = self.backbone.hidden_states(ids)  # causal: padding on the right changes nothing
+        return states.float(), ids, mask
 
     # ---- embeddings ----
 
@@ -199,9 +224,9 @@ class CodeEmbedder:
         order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))
         for start in range(0, len(order), batch_size):
             rows = order[start:start + batch_size]
-            states, mask = self.token_states([encoded[i] for i in rows])
+            states, ids, mask = self.token_states([encoded[i] for i in rows])
             with torch.inference_mode():
-                vectors = self.head(states, mask)
+                vectors = self.head(states, ids, mask)
             out[rows] = vectors.cpu().numpy()
         return out
 
@@ -230,7 +255,18 @@ class CodeEmbedder:
         return cls(backbone, tokenizer, head.to(device), config)
 
 
-def save_head(head: PMAPooling, config: EmbedderConfig, folder: str | Path) -> None:
+def pad(batch: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Id lists -> right-padded ids [B, T] (padding 0) and mask [B, T] (True = a real token)."""
+    width = max(len(ids) for ids in batch)
+    ids = torch.zeros(len(batch), width, dtype=torch.long)
+    mask = torch.zeros(len(batch), width, dtype=torch.bool)
+    for row, seq in enumerate(batch):
+        ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+        mask[row, : len(seq)] = True
+    return ids, mask
+
+
+def save_head(head: SearchHead, config: EmbedderConfig, folder: str | Path) -> None:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")
@@ -238,11 +274,11 @@ def save_head(head: PMAPooling, config: EmbedderConfig, folder: str | Path) -> N
     save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
 
 
-def load_head(folder: str | Path) -> tuple[EmbedderConfig, PMAPooling]:
+def load_head(folder: str | Path) -> tuple[EmbedderConfig, SearchHead]:
     """A head folder's config and weights (float32); every key is checked."""
     folder = Path(folder)
     config = EmbedderConfig.from_json_file(folder / "config.json")
-    head = PMAPooling(config.hidden_size, config.embedding_dim, config.num_heads)
+    head = SearchHead(config)
     tensors = load_file(str(folder / "model.safetensors"))
     expected = head.state_dict()
     missing, unexpected = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))

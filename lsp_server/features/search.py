@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import threading
 import weakref
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
 
@@ -32,11 +34,16 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 SEMANTIC_SEARCH = "rodimus.semanticSearch"
 DEFAULT_K = 10
 MAX_K = 200
 HOVER_HITS = 5
-INLINE_EMBED_LIMIT = 16  # a query first embeds this many stale units itself (an edit), more are left to the background
+# Before answering, a query embeds the units that lack a vector itself when there are at most this many (an edit,
+# a small project); more are left to the background run. A hover must stay fast; a search was asked for.
+HOVER_EMBED_LIMIT = 16
+SEARCH_EMBED_LIMIT = 256
 PROGRESS_MIN_UNITS = 64  # background runs smaller than this report no $/progress
 EDIT_DELAY_S = 0.3  # background embedding starts this long after the last edit
 SAVE_EVERY_UNITS = 4096
@@ -62,12 +69,35 @@ def vectors_path(project: Workspace) -> Path:
     return project.cache_path.with_name(STORE_FILE)
 
 
+class _DaemonWorker:
+    """One daemon thread running jobs in order. A daemon, as the completion model's worker: exiting the server
+    never waits for (nor finalizes torch under) a model load or an embedding batch."""
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...], Future[Any]]] = queue.SimpleQueue()
+        threading.Thread(target=self._run, name=name, daemon=True).start()
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        future: Future[T] = Future()
+        self._jobs.put((fn, args, future))
+        return future
+
+    def _run(self) -> None:
+        while True:
+            fn, args, future = self._jobs.get()
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn(*args))
+                except BaseException as error:  # noqa: BLE001 - handed to whoever awaits the job
+                    future.set_exception(error)
+
+
 class SearchService:
     """The search index of the server's current project, its embedder, and the background embedding."""
 
     def __init__(self, ls: RodimusServer) -> None:
         self._ls = ls
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="rodimus-embed")
+        self._worker = _DaemonWorker("rodimus-embed")
         self._index: SearchIndex | None = None
         self._project: Workspace | None = None
         self._version = -1
@@ -77,7 +107,6 @@ class SearchService:
         self._running = False
         self._again = False
         self._timer: asyncio.TimerHandle | None = None
-        self._cancel = threading.Event()
 
     # ---- the embedder (loaded on the embedding thread) ----
 
@@ -89,7 +118,7 @@ class SearchService:
             return
         self._model = model
         device = "cuda" if model.device == "cuda" else "cpu"
-        self._loading = asyncio.wrap_future(self._pool.submit(self._load, model.path, device))
+        self._loading = asyncio.wrap_future(self._worker.submit(self._load, model.path, device))
         await asyncio.shield(self._loading)
 
     def _load(self, path: str | None, device: str) -> None:
@@ -151,13 +180,12 @@ class SearchService:
             count = len(index.pending())
             if count == 0:
                 return
-            loop = asyncio.get_running_loop()
             if count < PROGRESS_MIN_UNITS:
-                await loop.run_in_executor(self._pool, self._embed_all, index, None)
+                await asyncio.wrap_future(self._worker.submit(self._embed_all, index, None))
                 return
             progress = WorkDone(self._ls, "Embedding", cancellable=True)
             async with progress:
-                done = await loop.run_in_executor(self._pool, self._embed_all, index, progress)
+                done = await asyncio.wrap_future(self._worker.submit(self._embed_all, index, progress))
                 progress.end_message = f"{done} code units embedded"
         finally:
             self._running = False
@@ -174,11 +202,15 @@ class SearchService:
         def cancelled() -> bool:
             return self._ls.stopping.is_set() or (progress is not None and progress.cancelled)
 
+        saved = 0
+
         def report(done: int, total: int) -> None:
+            nonlocal saved
             if progress is not None:
                 progress.report_threadsafe(done, total)
-            if project is not None and done % SAVE_EVERY_UNITS < 32:
+            if project is not None and done - saved >= SAVE_EVERY_UNITS:  # a restart keeps what is done
                 index.save_vectors(vectors_path(project))
+                saved = done
 
         done = index.embed_pending(cancelled=cancelled, progress=report)
         if project is not None and project is self._ls.project:
@@ -192,21 +224,18 @@ class SearchService:
         index = await self.ready_index()
         if index is None:
             raise JsonRpcInternalError("no code graph: the workspace has no root folder")
-        return await self._ls.query(_fresh_then, index, lambda: index.search(query, k))
+        return await self._ls.query(_fresh_then, index, SEARCH_EMBED_LIMIT, lambda: index.search(query, k))
 
     async def similar(self, node_id: str, k: int) -> list[SearchHit]:
         index = await self.ready_index()
         if index is None:
             return []
-        return await self._ls.query(_fresh_then, index, lambda: index.similar(node_id, k))
-
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        return await self._ls.query(_fresh_then, index, HOVER_EMBED_LIMIT, lambda: index.similar(node_id, k))
 
 
-def _fresh_then(index: SearchIndex, query: Any) -> Any:
-    """Reader thread: embed the few units an edit left without a vector, then run `query`."""
-    if 0 < len(index.pending()) <= INLINE_EMBED_LIMIT:
+def _fresh_then(index: SearchIndex, limit: int, query: Callable[[], T]) -> T:
+    """Reader thread: embed the units without a vector if there are at most `limit`, then run `query`."""
+    if 0 < len(index.pending()) <= limit:
         index.embed_pending()
     return query()
 

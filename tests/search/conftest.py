@@ -1,4 +1,4 @@
-"""Fixtures for the search tests: a tiny random Rodimus+ with a random PMA head (real model math, meaningless
+"""Fixtures for the search tests: a tiny random Rodimus+ with a random search head (real model math, meaningless
 weights), the fixture project (a function with an obvious twin, and functions a query names plainly), and a
 fresh copy of it per test."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ import torch
 from models.bpe_trainer import train_bpe
 from models.checkpoint import save_model
 from models.config import RodimusConfig
-from models.embedder import CodeEmbedder, EmbedderConfig, EmbeddingKind, PMAPooling, backbone_digest, save_head
+from models.embedder import CodeEmbedder, EmbedderConfig, EmbeddingKind, SearchHead, backbone_digest, save_head
 from models.rodimus import RodimusForCausalLM
 from models.tokenizer import Tokenizer
 
@@ -47,11 +47,15 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     texts = [path.read_text(encoding="utf-8") for path in sorted(FIXTURE_PROJECT.rglob("*.py"))]
     tokenizer = Tokenizer(train_bpe(texts * 4, vocab_size=400))
     folder = tmp_path_factory.mktemp("tiny-embedder-model")
-    save_model(tiny_backbone(tokenizer.vocab_size), tokenizer, folder)
+    backbone = tiny_backbone(tokenizer.vocab_size)
+    save_model(backbone, tokenizer, folder)
     torch.manual_seed(1)
-    config = EmbedderConfig(hidden_size=32, embedding_dim=16, num_heads=4, max_query_tokens=64, max_code_tokens=96,
+    config = EmbedderConfig(hidden_size=32, vocab_size=tokenizer.vocab_size, token_dim=8, embedding_dim=16,
+                            num_heads=4, max_query_tokens=64, max_code_tokens=96,
                             backbone_digest=backbone_digest(folder))  # fmt: skip
-    save_head(PMAPooling(32, 16, 4), config, folder / "embedder")
+    head = SearchHead(config)
+    head.init_tokens(backbone.model.embeddings.weight.detach())
+    save_head(head, config, folder / "embedder")
     return folder
 
 

@@ -10,7 +10,9 @@ import pytest
 import torch
 
 from models.checkpoint import load_model, save_model
-from models.embedder import CodeEmbedder, EmbedderConfig, EmbedderMismatch, PMAPooling, instruction, load_head
+from models.embedder import (
+    CodeEmbedder, EmbedderConfig, EmbedderMismatch, PMAPooling, SearchHead, instruction, load_head,
+)
 
 
 def test_pma_pools_a_batch_into_unit_vectors() -> None:
@@ -30,6 +32,21 @@ def test_pma_ignores_padded_positions() -> None:
     padded = torch.cat([real, 100 * torch.randn(1, 3, 12)], dim=1)
     mask = torch.tensor([[True] * 5 + [False] * 3])
     torch.testing.assert_close(head(padded, mask), head(real, torch.ones(1, 5, dtype=torch.bool)))
+
+
+def test_the_head_pools_hidden_states_with_adapted_token_rows() -> None:
+    torch.manual_seed(0)
+    head = SearchHead(EmbedderConfig(hidden_size=12, vocab_size=50, token_dim=6, embedding_dim=16, num_heads=4))
+    head.init_tokens(0.02 * torch.randn(50, 12))
+    assert head.pma.fc_k.in_features == 18
+    assert abs(head.tokens.weight.std().item() - 1.0) < 0.1  # started at unit scale
+    states, ids, mask = torch.randn(2, 5, 12), torch.randint(0, 50, (2, 5)), torch.ones(2, 5, dtype=torch.bool)
+    out = head(states, ids, mask)
+    assert out.shape == (2, 16)
+    other = ids.clone()
+    other[0, 2] = (ids[0, 2] + 1) % 50
+    changed = head(states, other, mask)
+    assert not torch.allclose(changed[0], out[0]) and torch.allclose(changed[1], out[1])
 
 
 def test_a_text_gets_the_same_vector_alone_and_in_a_padded_batch(tiny_embedder: CodeEmbedder) -> None:
@@ -68,6 +85,7 @@ def test_the_head_round_trips_through_safetensors(tiny_model_dir: Path, tiny_emb
     np.testing.assert_allclose(again.embed(texts, "code"), tiny_embedder.embed(texts, "code"), atol=1e-6)
     assert again.fingerprint == tiny_embedder.fingerprint
     assert (tmp_path / "head" / "model.safetensors").stat().st_size < 50_000  # float16 weights
+    assert again.head.tokens is not None and again.head.tokens.weight.shape == (tiny_embedder.config.vocab_size, 8)
 
 
 def test_a_head_is_refused_on_other_backbone_weights(tiny_model_dir: Path, tmp_path: Path) -> None:

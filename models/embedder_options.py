@@ -1,0 +1,30 @@
+"""The options of `rodimus-lsp train --mode embedder` / `python -m models.train_embedder`, free of heavy imports
+so that `--help` stays fast (see models/train_embedder.py)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+# Corpus packages left out of the head's training: their pairs select the best epoch and tune the search
+# fusion. Disjoint from the corpus's held-out test packages (click, flask, itsdangerous, attrs).
+DEV_PACKAGES = ("werkzeug", "jinja2", "requests", "urllib3", "pluggy", "packaging", "h11")
+
+
+def add_embedder_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("search embedder (with --mode embedder)")
+    group.add_argument("--backbone", type=Path, help="model folder to embed with (default: the bundled starter)")
+    group.add_argument("--dev-packages", default=",".join(DEV_PACKAGES),
+                       help="comma-separated corpus packages left out of training, for model selection")
+    group.add_argument("--max-pairs", type=int, default=16000, help="training pairs at most")
+    group.add_argument("--per-package", type=int, default=1200, help="training pairs per package at most")
+    group.add_argument("--epochs", type=int, default=12)
+    group.add_argument("--embedder-batch-size", type=int, default=128, help="pairs per batch (in-batch negatives)")
+    group.add_argument("--embedder-lr", type=float, default=2e-3)
+    group.add_argument("--embedding-dim", type=int, default=256)
+    group.add_argument("--token-dim", type=int, default=-1,
+                       help="width of the head's adapted token table (-1: the backbone's; 0: hidden states only)")
+    group.add_argument("--pma-heads", type=int, default=8)
+    group.add_argument("--max-query-tokens", type=int, default=64)
+    group.add_argument("--max-code-tokens", type=int, default=256)
+    group.add_argument("--export", action="store_true", help="also write the head into BACKBONE/embedder/")

@@ -1,0 +1,379 @@
+"""Train the search head (models/embedder.py): contrastive InfoNCE, in-batch negatives, frozen backbone.
+
+Pairs are (docstring summary or leading comment -> the definition's code without its docstring), mined with
+`ast` from the corpus's train split. Evaluation is split by package, never by function: `--dev-packages` are
+left out of training and give the dev MRR@10 that selects the best epoch; the corpus's held-out packages
+(heldout_packages.jsonl) are never read here (bench/search.py tests on them).
+
+The backbone stays frozen, so its hidden states are computed once per text and cached (float16, on disk under
+the run folder, keyed by the backbone's digest); training then costs only the head.
+
+    rodimus-lsp train --mode embedder --backbone models/starter --out runs/starter --export
+    python -m models.train_embedder --backbone runs/starter/model --max-pairs 4000 --epochs 5
+
+The head goes to OUT/embedder/ (config.json, model.safetensors, metrics.jsonl); `--export` also copies it into
+the backbone folder's embedder/, where `CodeEmbedder.load` finds it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+import logging
+import math
+import random
+import re
+import shutil
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+
+from models.checkpoint import load_model
+from models.embedder import CodeEmbedder, EmbedderConfig, SearchHead, backbone_digest, save_head
+from models.embedder_options import add_embedder_arguments
+from models.starter import default_model_dir
+
+log = logging.getLogger(__name__)
+
+MIN_QUERY_WORDS = 3
+_SPACE = re.compile(r"\s+")
+
+
+# ---- mining pairs ----
+
+
+@dataclass(frozen=True)
+class Pair:
+    query: str
+    code: str
+    package: str
+    path: str
+    name: str  # qualified name inside the file
+
+
+def summary(docstring: str) -> str:
+    """The first paragraph of a cleaned docstring, on one line."""
+    return _SPACE.sub(" ", docstring.strip().split("\n\n", 1)[0]).strip()
+
+
+def _leading_comment(lines: list[str], first: int) -> str:
+    """The block of `#` comment lines right above line index `first` (0-based), on one line."""
+    out: list[str] = []
+    i = first - 1
+    while i >= 0 and lines[i].lstrip().startswith("#"):
+        out.append(lines[i].strip().lstrip("#").strip())
+        i -= 1
+    return " ".join(reversed(out)).strip()
+
+
+def _dedent(lines: list[str]) -> str:
+    import textwrap
+
+    return textwrap.dedent("\n".join(lines)).strip("\n")
+
+
+def mine_pairs(text: str, path: str, package: str) -> list[Pair]:
+    """(query, code) pairs of one file: every class or function with a docstring summary (else a leading
+    comment) of at least MIN_QUERY_WORDS words; the code is its source with decorators and without the docstring."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    lines = text.split("\n")
+    out: list[Pair] = []
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = prefix + child.name
+                pair = _pair(child, lines, path, package, name)
+                if pair is not None:
+                    out.append(pair)
+                visit(child, name + ".")
+            elif not isinstance(child, ast.expr):
+                visit(child, prefix)
+
+    visit(tree, "")
+    return out
+
+
+def _pair(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, lines: list[str], path: str, package: str,
+          name: str) -> Pair | None:
+    first = min([d.lineno for d in node.decorator_list] + [node.lineno]) - 1
+    last = node.end_lineno or node.lineno
+    docstring = ast.get_docstring(node)
+    body = list(range(first, last))
+    if docstring is not None:
+        doc_node = node.body[0]
+        if doc_node.lineno == node.lineno:  # a one-line `def f(): "doc"`: nothing left to match
+            return None
+        drop = set(range(doc_node.lineno - 1, doc_node.end_lineno or doc_node.lineno))
+        body = [i for i in body if i not in drop]
+        query = summary(docstring)
+    else:
+        query = _leading_comment(lines, first)
+    if len(query.split()) < MIN_QUERY_WORDS:
+        return None
+    code = _dedent([lines[i] for i in body])
+    return Pair(query, code, package, path, name) if code else None
+
+
+def load_pairs(corpus: Path, split: str = "train") -> Iterator[Pair]:
+    """Pairs of every file of `corpus/<split>.jsonl`."""
+    with (corpus / f"{split}.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            yield from mine_pairs(row["text"], row["path"], row["package"])
+
+
+def sample_pairs(pairs: Iterable[Pair], max_pairs: int, per_package: int, seed: int) -> list[Pair]:
+    """At most `per_package` pairs of each package (big packages would drown the rest), at most `max_pairs` in
+    all, duplicates (same query or same code in a package) dropped."""
+    by_package: dict[str, list[Pair]] = defaultdict(list)
+    seen: set[tuple[str, str]] = set()
+    for pair in pairs:
+        keys = (pair.package, "q:" + pair.query), (pair.package, "c:" + pair.code)
+        if any(key in seen for key in keys):
+            continue
+        seen.update(keys)
+        by_package[pair.package].append(pair)
+    rng = random.Random(seed)
+    chosen: list[Pair] = []
+    for package in sorted(by_package):
+        group = by_package[package]
+        rng.shuffle(group)
+        chosen.extend(group[:per_package])
+    rng.shuffle(chosen)
+    return chosen[:max_pairs]
+
+
+# ---- cached backbone states ----
+
+
+class StateCache:
+    """Backbone hidden states and token ids of many texts, back to back: `states` [sum T_i, H] (float16), `ids`
+    [sum T_i] and row offsets."""
+
+    def __init__(self, states: torch.Tensor, ids: torch.Tensor, offsets: torch.Tensor) -> None:
+        self.states, self.ids, self.offsets = states, ids, offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def batch(self, rows: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Right-padded float32 states [B, T, H], ids [B, T] and mask [B, T] of some rows."""
+        lengths = [int(self.offsets[r + 1] - self.offsets[r]) for r in rows]
+        states = torch.zeros(len(rows), max(lengths), self.states.shape[1])
+        ids = torch.zeros(len(rows), max(lengths), dtype=torch.long)
+        mask = torch.zeros(len(rows), max(lengths), dtype=torch.bool)
+        for i, (row, n) in enumerate(zip(rows, lengths)):
+            start = int(self.offsets[row])
+            states[i, :n] = self.states[start:start + n].float()
+            ids[i, :n] = self.ids[start:start + n]
+            mask[i, :n] = True
+        return states, ids, mask
+
+    def save(self, path: Path) -> None:
+        save_file({"states": self.states, "ids": self.ids, "offsets": self.offsets}, str(path))
+
+    @classmethod
+    def load(cls, path: Path) -> StateCache:
+        tensors = load_file(str(path))
+        return cls(tensors["states"], tensors["ids"], tensors["offsets"])
+
+
+def encode_states(embedder: CodeEmbedder, ids: list[list[int]], batch_size: int = 16,
+                  deadline: float | None = None) -> StateCache:
+    """Backbone states of every id list (batches of similar lengths)."""
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    parts: dict[int, torch.Tensor] = {}
+    started = time.perf_counter()
+    for n, start in enumerate(range(0, len(order), batch_size)):
+        rows = order[start:start + batch_size]
+        states, _, _ = embedder.token_states([ids[i] for i in rows])
+        for i, row in enumerate(rows):
+            parts[row] = states[i, : len(ids[row])].to(torch.float16)
+        if n % 50 == 0:
+            log.info("backbone states: %d/%d texts, %.0f s", start + len(rows), len(ids), time.perf_counter() - started)
+        if deadline is not None and time.perf_counter() > deadline:
+            raise TimeoutError("out of time while computing backbone states")
+    lengths = torch.tensor([0] + [len(seq) for seq in ids])
+    flat_ids = torch.tensor([token for seq in ids for token in seq], dtype=torch.int32)
+    return StateCache(torch.cat([parts[i] for i in range(len(ids))]), flat_ids, torch.cumsum(lengths, 0))
+
+
+def cached_states(embedder: CodeEmbedder, texts: list[str], kind: str, folder: Path, tag: str,
+                  deadline: float | None) -> StateCache:
+    """`encode_states` with a disk cache keyed by the backbone, the formatting and the texts."""
+    ids = [embedder.input_ids(text, kind) for text in texts]  # type: ignore[arg-type]
+    key = hashlib.sha256(json.dumps([embedder.config.backbone_digest, ids]).encode()).hexdigest()[:16]
+    path = folder / f"{tag}-{kind}-{key}.safetensors"
+    if path.is_file():
+        return StateCache.load(path)
+    cache = encode_states(embedder, ids, deadline=deadline)
+    folder.mkdir(parents=True, exist_ok=True)
+    cache.save(path)
+    return cache
+
+
+# ---- training ----
+
+
+def info_nce(queries: torch.Tensor, codes: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    """Symmetric InfoNCE: row i of each side is the positive of row i of the other, every other row a negative."""
+    logits = scale * queries @ codes.T  # [B, B]
+    target = torch.arange(len(queries))
+    return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
+
+
+def mrr_at_10(queries: torch.Tensor, codes: torch.Tensor) -> float:
+    """Mean reciprocal rank (cut at 10) of code i for query i among all codes."""
+    scores = queries @ codes.T
+    positive = scores.diagonal()[:, None]
+    ranks = (scores > positive).sum(1) + 1
+    return float(torch.where(ranks <= 10, 1.0 / ranks, torch.zeros_like(ranks, dtype=torch.float)).mean())
+
+
+def embed_cache(head: SearchHead, cache: StateCache, batch_size: int = 256) -> torch.Tensor:
+    rows = list(range(len(cache)))
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(rows), batch_size):
+            out.append(head(*cache.batch(rows[start:start + batch_size])))
+    return torch.cat(out)
+
+
+@dataclass
+class Data:
+    train_q: StateCache
+    train_c: StateCache
+    dev_q: StateCache
+    dev_c: StateCache
+
+
+def fit(head: SearchHead, data: Data, epochs: int, batch_size: int, lr: float, seed: int, metrics: Path,
+        deadline: float | None) -> tuple[dict[str, torch.Tensor], float]:
+    """Train the head; returns the state of the epoch with the best dev MRR@10, and that MRR."""
+    torch.manual_seed(seed)
+    scale = torch.nn.Parameter(torch.tensor(math.log(20.0)))  # learned temperature, starts at 1/0.05
+    params = [*head.parameters(), scale]
+    optimizer = torch.optim.AdamW([{"params": list(head.parameters()), "weight_decay": 0.01},
+                                   {"params": [scale], "weight_decay": 0.0}], lr=lr)  # fmt: skip
+    steps_per_epoch = max(len(data.train_q) // batch_size, 1)
+    total = steps_per_epoch * epochs
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / 20) * 0.5 * (1 + math.cos(math.pi * min(s / total, 1.0))))
+    rng = random.Random(seed)
+    best_state = {k: v.clone() for k, v in head.state_dict().items()}
+    best = mrr_at_10(embed_cache(head, data.dev_q), embed_cache(head, data.dev_c))
+    log.info("epoch 0: dev MRR@10 %.4f", best)
+    with metrics.open("a", encoding="utf-8") as out:
+        out.write(json.dumps({"epoch": 0, "dev_mrr10": best}) + "\n")
+        for epoch in range(1, epochs + 1):
+            order = list(range(len(data.train_q)))
+            rng.shuffle(order)
+            head.train()
+            losses = []
+            for step in range(steps_per_epoch):
+                rows = order[step * batch_size:(step + 1) * batch_size]
+                loss = info_nce(head(*data.train_q.batch(rows)), head(*data.train_c.batch(rows)),
+                                scale.exp().clamp(max=100.0))  # fmt: skip
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(params, 1.0)
+                optimizer.step()
+                schedule.step()
+                losses.append(loss.item())
+            head.eval()
+            dev = mrr_at_10(embed_cache(head, data.dev_q), embed_cache(head, data.dev_c))
+            row = {"epoch": epoch, "loss": sum(losses) / len(losses), "dev_mrr10": dev,
+                   "temperature": float(1 / scale.exp())}  # fmt: skip
+            out.write(json.dumps(row) + "\n")
+            out.flush()
+            log.info("epoch %d: loss %.4f, dev MRR@10 %.4f", epoch, row["loss"], dev)
+            if dev > best:
+                best, best_state = dev, {k: v.clone() for k, v in head.state_dict().items()}
+            if deadline is not None and time.perf_counter() > deadline:
+                log.info("time budget reached after epoch %d", epoch)
+                break
+    return best_state, best
+
+
+# ---- command line ----
+
+
+def run(args: argparse.Namespace) -> int:
+    """Mine pairs, cache backbone states, train the head, save it; prints a summary (JSON with --json)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    torch.set_num_threads(args.threads or 1)
+    started = time.perf_counter()
+    deadline = started + args.max_minutes * 60 if args.max_minutes else None
+    backbone_dir = Path(args.backbone) if args.backbone else default_model_dir()
+    backbone, tokenizer = load_model(backbone_dir)
+    if tokenizer is None:
+        raise FileNotFoundError(f"{backbone_dir} has no tokenizer.json")
+    config = EmbedderConfig(
+        hidden_size=backbone.config.d_model, vocab_size=backbone.config.vocab_size,
+        token_dim=args.token_dim if args.token_dim >= 0 else backbone.config.d_model,
+        embedding_dim=args.embedding_dim, num_heads=args.pma_heads, max_query_tokens=args.max_query_tokens,
+        max_code_tokens=args.max_code_tokens, backbone_digest=backbone_digest(backbone_dir),
+    )  # fmt: skip
+    torch.manual_seed(args.seed)
+    head = SearchHead(config)
+    head.init_tokens(backbone.model.embeddings.weight.detach().float())
+    embedder = CodeEmbedder(backbone, tokenizer, head, config)
+
+    dev_packages = {p.strip() for p in args.dev_packages.split(",") if p.strip()}
+    pairs = list(load_pairs(args.corpus, "train"))
+    train = sample_pairs((p for p in pairs if p.package not in dev_packages), args.max_pairs, args.per_package,
+                         args.seed)  # fmt: skip
+    dev = sample_pairs((p for p in pairs if p.package in dev_packages), 4000, 4000, args.seed)
+    if len(train) < args.embedder_batch_size or len(dev) < 10:
+        raise ValueError(f"too few pairs: {len(train)} for training, {len(dev)} for dev ({args.corpus})")
+    log.info("%d training pairs from %d packages, %d dev pairs from %s", len(train),
+             len({p.package for p in train}), len(dev), sorted({p.package for p in dev}))  # fmt: skip
+
+    out = Path(args.out) / "embedder"
+    cache = Path(args.out) / "embedder-cache"
+    data = Data(
+        cached_states(embedder, [p.query for p in train], "query", cache, "train", deadline),
+        cached_states(embedder, [p.code for p in train], "code", cache, "train", deadline),
+        cached_states(embedder, [p.query for p in dev], "query", cache, "dev", deadline),
+        cached_states(embedder, [p.code for p in dev], "code", cache, "dev", deadline),
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    state, dev_mrr = fit(head, data, args.epochs, args.embedder_batch_size, args.embedder_lr, args.seed,
+                         out / "metrics.jsonl", deadline)  # fmt: skip
+    head.load_state_dict(state)
+    save_head(head, config, out)
+    if args.export:
+        target = backbone_dir / "embedder"
+        target.mkdir(parents=True, exist_ok=True)
+        for name in ("config.json", "model.safetensors"):
+            shutil.copyfile(out / name, target / name)
+    result = {"dev_mrr10": round(dev_mrr, 4), "train_pairs": len(train), "dev_pairs": len(dev),
+              "elapsed_s": round(time.perf_counter() - started, 1), "head": str(out)}  # fmt: skip
+    print(json.dumps(result) if args.json else
+          f"search head -> {out}: dev MRR@10 {dev_mrr:.4f} ({len(train)} training pairs, {len(dev)} dev pairs)")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from models.train_options import add_arguments
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    add_embedder_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
