@@ -722,15 +722,20 @@ class Workspace:
                 self._update({key: facts})
 
     def files_changed(self, created: Sequence[str], changed: Sequence[str], deleted: Sequence[str]) -> None:
-        """Files changed on disk (watched-files events); open buffers keep precedence."""
+        """Files changed on disk (watched-files events); open buffers keep precedence. A deleted directory takes
+        the files under it along."""
         with self._lock:
-            updates: dict[str, FileFacts | None] = {}
+            rels: list[str] = []
             for path in [*created, *changed, *deleted]:
                 rel = self.rel(path)
-                if rel is None:
-                    continue
+                if rel is not None:
+                    rels.append(rel)
+                    if (self.root / rel).is_dir() or not (self.root / rel).exists():
+                        rels.extend(r for r in self._facts if r.startswith(rel + "/"))
+            updates: dict[str, FileFacts | None] = {}
+            for rel in rels:
                 facts = self._disk_facts(rel)
-                if rel not in self._docs:
+                if rel not in self._docs and (facts is not None or rel in self._facts):
                     updates[rel] = facts
             if updates:
                 self._update(updates)

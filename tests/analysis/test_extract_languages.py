@@ -74,3 +74,15 @@ def test_text_files_are_textfile_nodes(polyglot: Workspace) -> None:
                           "docs/notes.txt"}
     assert polyglot.graph.nodes["docs/guide.md"]["text"] == "# Docs\n"
     assert ("docs", "docs/guide.md") in _edges(polyglot, "contains")
+
+
+def test_navigation_in_other_languages(polyglot: Workspace) -> None:
+    from analysis.types import Pos
+
+    app = str(FIXTURES / "polyglot" / "web" / "app.ts")
+    [location] = polyglot.definition(app, Pos(15, 10))  # format(" x ")
+    assert location.path == str(FIXTURES / "polyglot" / "web" / "util.js")
+    assert location.span.start == Pos(1, 16)
+    hover = polyglot.hover(app, Pos(15, 10))
+    assert hover is not None and (hover.name, hover.signature) == ("format", "function format(name)")
+    assert [s.name for s in polyglot.document_symbols(app)] == ["Shape", "Square", "main"]

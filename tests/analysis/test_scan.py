@@ -59,3 +59,18 @@ def test_files_events_follow_the_scan_rules(tmp_path: Path) -> None:
     ws.files_changed([], [], [str(tmp_path / "a.py")])
     assert "a.py" not in ws.graph and "a.py::a" not in ws.graph
     assert not any(k == "calls" for _u, _v, k in ws.graph.edges(keys=True))
+
+
+def test_deleting_a_directory_removes_its_files(tmp_path: Path) -> None:
+    _write(tmp_path, "pkg/__init__.py", "")
+    _write(tmp_path, "pkg/mod.py", "def f():\n    pass\n")
+    _write(tmp_path, "main.py", "from pkg.mod import f\n\nf()\n")
+    ws = Workspace(tmp_path, cache_dir=tmp_path / ".cache")
+    ws.index(use_cache=False)
+    assert ws.graph.has_edge("main.py", "pkg/mod.py::f", "calls")
+    for rel in ("pkg/mod.py", "pkg/__init__.py"):
+        (tmp_path / rel).unlink()
+    (tmp_path / "pkg").rmdir()
+    ws.files_changed([], [], [str(tmp_path / "pkg")])
+    assert not any(node.startswith("pkg") for node in ws.graph)
+    assert not ws.graph.has_edge("main.py", "pkg/mod.py::f", "calls")
