@@ -80,7 +80,7 @@ class CompletionEngine:
             from completion.session import DocumentSession
 
             lm, codec = load()
-            return Sessions(lambda text: DocumentSession(lm, codec, text, policy), budget)
+            return Sessions(lambda text: DocumentSession(lm, codec, text, policy, self.generation.fim), budget)
 
         self.worker = ModelWorker(make_sessions, torch_threads=torch_threads)
 
@@ -88,6 +88,14 @@ class CompletionEngine:
     def configure(self, generation: GenerationOptions | None = None, debounce_ms: float | None = None,
                   state_budget_mb: float | None = None) -> None:
         if generation is not None:
+            if generation.fim != self.generation.fim:
+                fim = generation.fim
+
+                def set_fim(sessions: Sessions) -> None:  # the states begin differently: rebuilt
+                    for _, session in sessions:
+                        session.set_fim(fim)
+
+                self.worker.update(set_fim)
             self.generation = generation
         if debounce_ms is not None:
             self.debouncer.delay_ms = debounce_ms

@@ -40,7 +40,8 @@ def run_request(session: DocumentSession, ctx: CompletionContext, options: Gener
     if decision.mode is Mode.SKIP:
         return Outcome("", decision.mode, 0, "skip", 0.0, 1000 * (time.perf_counter() - started), 0, 0)
     cursor = session.offset(ctx.line, ctx.byte_col)
-    prompt = session.prompt(cursor, options.suffix_tokens, options.fim, should_stop=cancelled)
+    session.set_fim(options.fim)
+    prompt = session.prompt(cursor, options.suffix_tokens, should_stop=cancelled)
     if prompt is None:
         return Outcome("", decision.mode, 0, "cancelled", 0.0, 1000 * (time.perf_counter() - started), 0, 0)
     facts = facts_for(ctx.language_id)

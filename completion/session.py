@@ -1,11 +1,18 @@
 """DocumentSession: one open document's text, token log and model state, updated edit by edit.
 
-The state the session keeps ("persistent") covers `<|fim_begin|>` and the document's tokens up to the
-*anchor* of the cursor: the last safe token boundary before it (`completion.tokens`), plus the log tokens
-after that boundary that `encode(text before the cursor)` shares. A request then feeds, on a copy, the few
-tokens of the prefix the log does not share (the word under the cursor), `<|fim_hole|>`, a bounded suffix
-window and `<|fim_end|>`: exactly the PSM prompt the starter was trained on
-(`<|fim_begin|> prefix <|fim_hole|> suffix <|fim_end|> middle`), with the prefix tokenized as a whole.
+Two prompt formats, both from a persistent state the session keeps up to an *anchor* just before the cursor:
+
+- FIM (PSM): the state covers `<|fim_begin|>` and the document's tokens up to the last safe
+  token boundary before the cursor (`completion.tokens`) plus the log tokens after it that
+  `encode(text before the cursor)` shares. A request feeds, on a copy, the few prefix tokens the log does
+  not share (the word under the cursor), `<|fim_hole|>`, a bounded suffix window and `<|fim_end|>`: exactly
+  the prompt the starter was trained on (`<|fim_begin|> prefix <|fim_hole|> suffix <|fim_end|> middle`),
+  with the prefix tokenized as a whole.
+- Prefix only (`fim=False`, the default; see `GenerationOptions`): the state covers the document's tokens
+  up to the last safe boundary before the cursor (no special token), where the next token starts a fresh
+  pre-token; the request steps the anchor's last token for logits and generation re-produces the text
+  between the anchor and the cursor first ("token healing"), so the model never continues from a token
+  split it was not trained on.
 
 On an edit the token log is re-tokenized around it (`completion.retokenize`), checkpoints after the first
 changed token are dropped, and the next `sync` rolls back to the newest checkpoint at or before the anchor
@@ -35,20 +42,22 @@ MAX_TAIL_BYTES = 1024  # beyond this (a huge line with no whitespace), the prefi
 
 @dataclass
 class Prompt:
-    """A private copy of the state after the whole PSM prompt, and the logits for the first middle token."""
+    """A private copy of the state after the prompt, and the logits for the first generated token."""
 
     state: RodimusState
     logits: torch.Tensor
     fed: int  # tokens fed on the copy for this request
     synced: int  # tokens fed to the persistent state first
+    forced: bytes = b""  # text the generation must re-produce before the completion starts (token healing)
 
 
 class DocumentSession:
     def __init__(self, lm: RecurrentLM, codec: TokenCodec, text: str,
-                 policy: CheckpointPolicy = DEFAULT_POLICY) -> None:
+                 policy: CheckpointPolicy = DEFAULT_POLICY, fim: bool = False) -> None:
         self.lm = lm
         self.codec = codec
         self.policy = policy
+        self.fim = fim
         self.text = bytearray(text.encode("utf-8"))
         ids = codec.encode(text)
         self.log = TokenLog(ids, codec.token_lengths[np.asarray(ids, dtype=np.int64)])
@@ -86,19 +95,37 @@ class DocumentSession:
 
     # ------------------------------------------------------------------------------------------ state
     def anchor(self, cursor: int) -> tuple[int, list[int]]:
-        """(index the persistent state sits at for this cursor, prefix tokens a request feeds after it)."""
+        """(index the persistent state sits at for this cursor, prefix tokens a FIM request feeds after it).
+
+        Without FIM the anchor is one token before the safe boundary and that token is the one to feed (for
+        the logits at the boundary); generation then re-produces the text from the boundary to the cursor
+        (`healing_text`).
+        """
         cursor = max(0, min(cursor, len(self.text)))
-        safe = boundary_at_or_before(self.text, cursor - 1) if cursor > 0 else 0
-        start = self.log.index_of_boundary(safe)
-        if start is None or cursor - safe > MAX_TAIL_BYTES:
-            start = max(0, self.log.tokens_before(cursor) - 1)
-            safe = int(self.log.bounds[start])
+        start, safe = self._safe_start(cursor)
+        if not self.fim:
+            return (start - 1, [int(self.log.ids[start - 1])]) if start > 0 else (0, [])
         tail = self.codec.encode_bytes(self.text[safe:cursor])
         shared = self.log.ids[start : start + len(tail)]
         same = 0
         while same < len(shared) and shared[same] == tail[same]:
             same += 1
         return start + same, tail[same:]
+
+    def healing_text(self, cursor: int) -> bytes:
+        """The text between the prefix-only anchor and the cursor."""
+        cursor = max(0, min(cursor, len(self.text)))
+        _, safe = self._safe_start(cursor)
+        return bytes(self.text[safe:cursor])
+
+    def _safe_start(self, cursor: int) -> tuple[int, int]:
+        """(token index, byte offset) of the last safe boundary before the cursor."""
+        safe = boundary_at_or_before(self.text, cursor - 1) if cursor > 0 else 0
+        start = self.log.index_of_boundary(safe)
+        if start is None or cursor - safe > MAX_TAIL_BYTES:
+            start = max(0, self.log.tokens_before(cursor) - 1)
+            safe = int(self.log.bounds[start])
+        return start, safe
 
     def sync(self, cursor: int | None = None, should_stop: Callable[[], bool] | None = None) -> int:
         """Bring the persistent state to the cursor's anchor (default: where the last edit ended).
@@ -111,20 +138,20 @@ class DocumentSession:
         target, _ = self.anchor(self.cursor)
         return self._advance(target, should_stop)
 
-    def prompt(self, cursor: int, suffix_tokens: int, fim: bool = True,
-               should_stop: Callable[[], bool] | None = None) -> Prompt | None:
-        """The PSM prompt's state and first logits for a completion at byte `cursor` (None if stopped)."""
+    def prompt(self, cursor: int, suffix_tokens: int, should_stop: Callable[[], bool] | None = None) -> Prompt | None:
+        """The prompt's state and first logits for a completion at byte `cursor` (None if stopped)."""
         self.cursor = max(0, min(cursor, len(self.text)))
         target, tail = self.anchor(self.cursor)
         synced = self._advance(target, should_stop)
         if self._live_index != target:
             return None
-        special = self.codec.special
-        suffix = self.suffix_ids(self.cursor, suffix_tokens) if fim else []
-        ids = [*tail, special.fim_hole, *suffix, special.fim_end]
         scratch = self._scratch_copy()
-        logits = self.lm.feed_logits(ids, scratch)
-        return Prompt(scratch, logits, len(ids), synced)
+        special = self.codec.special
+        if self.fim:
+            ids = [*tail, special.fim_hole, *self.suffix_ids(self.cursor, suffix_tokens), special.fim_end]
+            return Prompt(scratch, self.lm.feed_logits(ids, scratch), len(ids), synced)
+        ids = tail or [special.eos]  # prefix only; at the very start, what follows <|endoftext|>: a new file
+        return Prompt(scratch, self.lm.feed_logits(ids, scratch), len(ids), synced, self.healing_text(self.cursor))
 
     def suffix_ids(self, cursor: int, limit: int) -> list[int]:
         """The first `limit` tokens of `encode(text after the cursor)`."""
@@ -139,13 +166,21 @@ class DocumentSession:
         return [*head, *self.log.ids[start : start + limit - len(head)].tolist()]
 
     def prefix_state(self, cursor: int) -> RodimusState:
-        """A copy of the state after `<|fim_begin|>` and `encode(text[:cursor])` (what a request starts from)."""
+        """A copy of the state after `encode(text[:cursor])` (after `<|fim_begin|>` in FIM mode)."""
         target, tail = self.anchor(cursor)
         self._advance(target)
         assert self._live is not None
         state = self._live.clone()
+        if not self.fim:
+            tail = [*tail, *self.codec.encode_bytes(self.healing_text(cursor))]
         self.lm.feed(tail, state)
         return state
+
+    def set_fim(self, fim: bool) -> None:
+        """Switch the prompt format; the states are rebuilt (they begin differently)."""
+        if fim != self.fim:
+            self.fim = fim
+            self.drop_states()
 
     def in_sync(self) -> bool:
         """Whether the persistent state already sits at the cursor's anchor."""
@@ -183,7 +218,7 @@ class DocumentSession:
         return self._scratch
 
     def _origin(self) -> RodimusState:
-        """The state after `<|fim_begin|>` alone, in the live buffer."""
+        """The state before the document's first token, in the live buffer (`<|fim_begin|>` in FIM mode)."""
         if self._live is None:
             self._live = self.lm.new_state()
         else:
@@ -191,7 +226,8 @@ class DocumentSession:
                 for t in layer.tensors():
                     t.zero_()
             self._live.position = 0
-        self.lm.feed([self.codec.special.fim_begin], self._live)
+        if self.fim:
+            self.lm.feed([self.codec.special.fim_begin], self._live)
         return self._live
 
     def _advance(self, target: int, should_stop: Callable[[], bool] | None = None) -> int:

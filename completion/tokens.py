@@ -80,6 +80,10 @@ class TokenCodec:
         self.token_lengths = np.array([len(b) for b in self.token_bytes], dtype=np.int64)
         added = {t.content for t in self.backend.get_added_tokens_decoder().values()}
         self.special_ids = frozenset(i for i in range(len(self.token_bytes)) if self.backend.id_to_token(i) in added)
+        self._by_first_byte: list[list[int]] = [[] for _ in range(256)]
+        for i, data in enumerate(self.token_bytes):
+            if data and i not in self.special_ids:
+                self._by_first_byte[data[0]].append(i)
 
     @property
     def vocab_size(self) -> int:
@@ -90,6 +94,11 @@ class TokenCodec:
 
     def encode_bytes(self, text: bytes | bytearray) -> list[int]:
         return self.encode(bytes(text).decode("utf-8"))
+
+    def consistent_ids(self, pending: bytes) -> list[int]:
+        """Ordinary tokens whose bytes agree with `pending` as far as both go (token healing's choices)."""
+        return [i for i in self._by_first_byte[pending[0]]
+                if pending.startswith(self.token_bytes[i]) or self.token_bytes[i].startswith(pending)]
 
     def byte_length(self, ids: list[int] | np.ndarray) -> int:
         return int(self.token_lengths[np.asarray(ids, dtype=np.int64)].sum()) if len(ids) else 0

@@ -24,6 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-tokens", type=int, default=64, metavar="N", help="most tokens to generate")
     parser.add_argument("--model", metavar="DIR", help="model folder (default: the bundled starter checkpoint)")
     parser.add_argument("--language", help="language id (default: from the file extension)")
+    parser.add_argument("--fim", action="store_true",
+                        help="fill-in-the-middle prompt with the text after the cursor (default: the prefix alone)")
     parser.add_argument("--json", action="store_true", help='print {"text", "ms", "tokens"}')
 
 
@@ -58,10 +60,11 @@ def run(args: argparse.Namespace) -> int:
     language = args.language or language_for_path(str(path))
     byte_col = len(line[: args.column - 1].encode("utf-8"))
     started = time.perf_counter()
-    session = DocumentSession(lm, codec, text)
+    session = DocumentSession(lm, codec, text, fim=args.fim)
     ctx = CompletionContext.in_text(text, args.line - 1, byte_col, uri=path.resolve().as_uri(),
                                     language_id=language, trigger=Trigger.INVOKED)
-    outcome = run_request(session, ctx, GenerationOptions(max_tokens=args.max_tokens), lambda: False, started)
+    options = GenerationOptions(max_tokens=args.max_tokens, fim=args.fim)
+    outcome = run_request(session, ctx, options, lambda: False, started)
     ms = 1000 * (time.perf_counter() - started)
     if args.json:
         print(json.dumps({"text": outcome.text, "ms": round(ms, 1), "tokens": outcome.tokens}))

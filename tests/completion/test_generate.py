@@ -66,3 +66,23 @@ def test_first_token_is_never_special(plus_lm: RecurrentLM, codec: TokenCodec) -
     prompt.logits[codec.special.eos] = 1e4  # the model is sure the middle is empty
     result = generate(plus_lm, codec, prompt, NO_STOP, GenerationOptions(max_tokens=1), lambda: False)
     assert (result.tokens, result.reason) == (1, "max_tokens")
+
+
+def test_healing_choices_agree_with_the_pending_text(codec: TokenCodec) -> None:
+    pending = b" retu"
+    choices = codec.consistent_ids(pending)
+    assert choices and all(pending.startswith(codec.token_bytes[i]) or codec.token_bytes[i].startswith(pending)
+                           for i in choices)
+    assert codec.encode(" ")[0] in choices and not set(choices) & codec.special_ids
+
+
+def test_healed_generation_returns_only_the_completion(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    text = BASE + "    def gre"
+    session = DocumentSession(plus_lm, codec, text, fim=False)
+    prompt = session.prompt(len(text.encode("utf-8")), suffix_tokens=0)
+    assert prompt is not None and prompt.forced == b" gre"
+    inconsistent = codec.encode("xyz")[0]
+    prompt.logits = prompt.logits.clone()
+    prompt.logits[inconsistent] = 1e4  # the model would rather write something else
+    result = generate(plus_lm, codec, prompt, NO_STOP, GenerationOptions(max_tokens=3), lambda: False)
+    assert 1 <= result.tokens <= 3 and not result.text.startswith("xyz")

@@ -39,7 +39,7 @@ async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, pro
                  tmp_path_factory: pytest.TempPathFactory):
     options: dict[str, Any] = {
         "model": {"path": str(tiny_model_dir)},
-        "completion": {"maxTokens": 12, "debounceMs": DEBOUNCE_MS},
+        "completion": {"maxTokens": 12, "debounceMs": DEBOUNCE_MS, "fim": True},
         "index": {"cacheDir": str(tmp_path_factory.mktemp("cache"))},
     }
     await start_session(lsp_client, request.param, project, options)

@@ -16,9 +16,9 @@ from tests.completion.edits import BASE, byte_span, edits
 SMALL = CheckpointPolicy(every=16, recent=3, lines=2, max_count=8)
 
 
-def fresh_state(lm: RecurrentLM, codec: TokenCodec, ids: list[int]) -> RodimusState:
+def fresh_state(lm: RecurrentLM, codec: TokenCodec, ids: list[int], fim: bool = True) -> RodimusState:
     state = lm.new_state()
-    lm.feed([codec.special.fim_begin, *ids], state)
+    lm.feed([codec.special.fim_begin, *ids] if fim else ids, state)
     return state
 
 
@@ -30,11 +30,11 @@ def assert_same_state(actual: RodimusState, expected: RodimusState) -> None:
 
 
 @settings(max_examples=20, deadline=None)
-@given(st.lists(st.tuples(edits, st.booleans()), min_size=1, max_size=8), st.floats(0, 1))
+@given(st.lists(st.tuples(edits, st.booleans()), min_size=1, max_size=8), st.floats(0, 1), st.booleans())
 def test_state_at_cursor_equals_fresh_prefill(lm: RecurrentLM, codec: TokenCodec, sequence: list,
-                                              cursor_at: float) -> None:
+                                              cursor_at: float, fim: bool) -> None:
     text = BASE
-    session = DocumentSession(lm, codec, text, SMALL)
+    session = DocumentSession(lm, codec, text, SMALL, fim=fim)
     session.sync()
     for edit, sync in sequence:
         start, end, insert = edit.apply(text)
@@ -47,14 +47,14 @@ def test_state_at_cursor_equals_fresh_prefill(lm: RecurrentLM, codec: TokenCodec
     cursor = min(int(cursor_at * (len(text) + 1)), len(text))
     prefix = text[:cursor]
     actual = session.prefix_state(len(prefix.encode("utf-8")))
-    assert_same_state(actual, fresh_state(lm, codec, codec.encode(prefix)))
+    assert_same_state(actual, fresh_state(lm, codec, codec.encode(prefix), fim))
     assert len(session.checkpoints) <= SMALL.max_count
 
 
 def test_prompt_is_the_psm_prompt(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
     text = BASE
     cursor = text.index("name}") + 2
-    session = DocumentSession(plus_lm, codec, text, SMALL)
+    session = DocumentSession(plus_lm, codec, text, SMALL, fim=True)
     prompt = session.prompt(len(text[:cursor].encode("utf-8")), suffix_tokens=12)
     assert prompt is not None
     s = codec.special
@@ -63,6 +63,27 @@ def test_prompt_is_the_psm_prompt(plus_lm: RecurrentLM, codec: TokenCodec) -> No
     logits = plus_lm.feed_logits(ids[-1:], expected)
     torch.testing.assert_close(prompt.logits, logits, atol=1e-4, rtol=1e-4)
     assert_same_state(prompt.state, expected)
+
+
+def test_prefix_only_prompt_heals_the_word_under_the_cursor(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    text = BASE
+    cursor = text.index("greet(self") + 3  # inside the word: "gre|et"
+    session = DocumentSession(plus_lm, codec, text, SMALL, fim=False)
+    prompt = session.prompt(len(text[:cursor].encode("utf-8")), suffix_tokens=12)
+    assert prompt is not None and prompt.forced == b" gre"  # back to the boundary before the word
+    expected = fresh_state(plus_lm, codec, codec.encode(text[: cursor - 4])[:-1], fim=False)
+    logits = plus_lm.feed_logits(codec.encode(text[: cursor - 4])[-1:], expected)
+    torch.testing.assert_close(prompt.logits, logits, atol=1e-4, rtol=1e-4)
+    assert_same_state(prompt.state, expected)
+
+
+def test_switching_the_prompt_format_rebuilds_the_state(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    session = DocumentSession(plus_lm, codec, BASE, SMALL, fim=True)
+    end = len(BASE.encode("utf-8"))
+    session.sync()
+    session.set_fim(False)
+    assert session.state_index == -1
+    assert_same_state(session.prefix_state(end), fresh_state(plus_lm, codec, codec.encode(BASE), fim=False))
 
 
 def test_line_and_column_edits(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
