@@ -40,7 +40,7 @@ class CompletionOptions:
     max_tokens: int = field(default=64, metadata=_rule(lambda v: 1 <= v <= 4096, "an integer from 1 to 4096"))
     debounce_ms: int = field(default=75, metadata=_rule(lambda v: 0 <= v <= 10_000, "an integer from 0 to 10000"))
     multiline: bool = True
-    fim: bool = True
+    fim: bool = False  # PSM needs a model trained well on it; the bundled starter is not (bench/model_quality.py)
 
 
 @dataclass(frozen=True)
