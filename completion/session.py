@@ -10,9 +10,9 @@ Two prompt formats, both from a persistent state the session keeps up to an *anc
   with the prefix tokenized as a whole.
 - Prefix only (`fim=False`, the default; see `GenerationOptions`): the state covers the document's tokens
   up to the last safe boundary before the cursor (no special token), where the next token starts a fresh
-  pre-token; the request steps the anchor's last token for logits and generation re-produces the text
-  between the anchor and the cursor first ("token healing"), so the model never continues from a token
-  split it was not trained on.
+  pre-token; the request feeds the anchor's last token and the prefix's tokens after it but the last, and
+  generation re-produces that last token's text first ("token healing"), so the model never continues from
+  a partial word or a lone space it was not trained to continue.
 
 On an edit the token log is re-tokenized around it (`completion.retokenize`), checkpoints after the first
 changed token are dropped, and the next `sync` rolls back to the newest checkpoint at or before the anchor
@@ -97,9 +97,8 @@ class DocumentSession:
     def anchor(self, cursor: int) -> tuple[int, list[int]]:
         """(index the persistent state sits at for this cursor, prefix tokens a FIM request feeds after it).
 
-        Without FIM the anchor is one token before the safe boundary and that token is the one to feed (for
-        the logits at the boundary); generation then re-produces the text from the boundary to the cursor
-        (`healing_text`).
+        Without FIM the anchor is one token before the safe boundary and that token is the first to feed;
+        the text from the boundary to the cursor (`healing_text`) follows, its last token healed.
         """
         cursor = max(0, min(cursor, len(self.text)))
         start, safe = self._safe_start(cursor)
@@ -150,8 +149,12 @@ class DocumentSession:
         if self.fim:
             ids = [*tail, special.fim_hole, *self.suffix_ids(self.cursor, suffix_tokens), special.fim_end]
             return Prompt(scratch, self.lm.feed_logits(ids, scratch), len(ids), synced)
-        ids = tail or [special.eos]  # prefix only; at the very start, what follows <|endoftext|>: a new file
-        return Prompt(scratch, self.lm.feed_logits(ids, scratch), len(ids), synced, self.healing_text(self.cursor))
+        # Prefix only: feed the anchor's token and the prefix's tokens up to its last one, which generation
+        # re-produces (token healing). At the very start: what follows <|endoftext|>, a new file.
+        healed = self.codec.encode_bytes(self.healing_text(self.cursor))
+        ids = [*tail, *healed[:-1]] or [special.eos]
+        forced = self.codec.token_bytes[healed[-1]] if healed else b""
+        return Prompt(scratch, self.lm.feed_logits(ids, scratch), len(ids), synced, forced)
 
     def suffix_ids(self, cursor: int, limit: int) -> list[int]:
         """The first `limit` tokens of `encode(text after the cursor)`."""

@@ -70,9 +70,10 @@ def test_prefix_only_prompt_heals_the_word_under_the_cursor(plus_lm: RecurrentLM
     cursor = text.index("greet(self") + 3  # inside the word: "gre|et"
     session = DocumentSession(plus_lm, codec, text, SMALL, fim=False)
     prompt = session.prompt(len(text[:cursor].encode("utf-8")), suffix_tokens=12)
-    assert prompt is not None and prompt.forced == b" gre"  # back to the boundary before the word
-    expected = fresh_state(plus_lm, codec, codec.encode(text[: cursor - 4])[:-1], fim=False)
-    logits = plus_lm.feed_logits(codec.encode(text[: cursor - 4])[-1:], expected)
+    ids = codec.encode(text[:cursor])  # the prefix as a whole: its last token is the one to heal
+    assert prompt is not None and prompt.forced == codec.token_bytes[ids[-1]]
+    expected = fresh_state(plus_lm, codec, ids[:-2], fim=False)
+    logits = plus_lm.feed_logits(ids[-2:-1], expected)
     torch.testing.assert_close(prompt.logits, logits, atol=1e-4, rtol=1e-4)
     assert_same_state(prompt.state, expected)
 
