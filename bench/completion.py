@@ -8,7 +8,8 @@ Usage:
 Documents are real Python (the standard library's files, in sorted order) cut to N tokens. A 200-character
 snippet is typed one character at a time at the end of the document and then after a line in its middle.
 
-- ours: a `DocumentSession` of the model (default: the bundled starter checkpoint); a keystroke is the edit
+- ours: a `DocumentSession` of the model (default: the bundled starter checkpoint, with the server's default
+  prompt format: the prefix alone, its last token healed); a keystroke is the edit
   (re-tokenize around it) plus `sync` (roll back to a checkpoint, feed the changed tokens). The first keystroke
   after the jump to the middle is reported apart ("jump"): it re-feeds from the nearest checkpoint.
   Memory: the session's model state (live state, request copy, checkpoints).
