@@ -295,7 +295,7 @@ def fit(head: SearchHead, data: Data, epochs: int, batch_size: int, lr: float, s
             head.eval()
             dev = mrr_at_10(embed_cache(head, data.dev_q), embed_cache(head, data.dev_c))
             row = {"epoch": epoch, "loss": sum(losses) / len(losses), "dev_mrr10": dev,
-                   "temperature": float(1 / scale.exp())}  # fmt: skip
+                   "temperature": 1 / scale.exp().item()}  # fmt: skip
             out.write(json.dumps(row) + "\n")
             out.flush()
             log.info("epoch %d: loss %.4f, dev MRR@10 %.4f", epoch, row["loss"], dev)

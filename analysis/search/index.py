@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterator
+from itertools import chain
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -70,28 +71,37 @@ class _View:
     """What queries read, built from the files at one moment: units in a fixed order, BM25, vectors."""
 
     def __init__(self, files: dict[str, _File], vocabulary: dict[str, int], store: VectorStore, dim: int) -> None:
-        self.units: list[SearchUnit] = []
-        self.terms: list[Counter[str]] = []
-        blocks: list[Documents] = []
-        for path in sorted(files):
-            entry = files[path]
-            self.units.extend(entry.units.units)
-            self.terms.extend(entry.units.terms)
-            blocks.append(entry.counts)
-        self.row_of = {unit.key: row for row, unit in enumerate(self.units)}
-        self.bm25 = BM25(Documents.concatenate(blocks), vocabulary)
-        self.rows_of_digest: dict[str, list[int]] = {}
-        for row, unit in enumerate(self.units):
-            self.rows_of_digest.setdefault(unit.digest, []).append(row)
+        entries = [files[path] for path in sorted(files)]
+        self.units: list[SearchUnit] = list(chain.from_iterable(entry.units.units for entry in entries))
+        self.terms: list[Counter[str]] = list(chain.from_iterable(entry.units.terms for entry in entries))
+        self.bm25 = BM25(Documents.concatenate([entry.counts for entry in entries]), vocabulary)
         self.matrix = np.zeros((len(self.units), dim), dtype=np.float32)
         self.has_vector = np.zeros(len(self.units), dtype=bool)
-        for digest, rows in self.rows_of_digest.items():
-            vector = store.get(digest)
-            if vector is not None:
-                self.fill(rows, vector)
+        self._row_of: dict[str, int] | None = None
+        self._rows_of_digest: dict[str, list[int]] | None = None
+        if dim:
+            vectors = store.vectors
+            found = [(row, vectors[unit.digest]) for row, unit in enumerate(self.units) if unit.digest in vectors]
+            if found:
+                rows = [row for row, _ in found]
+                self.matrix[rows] = np.stack([vector for _, vector in found])
+                self.has_vector[rows] = True
 
-    def fill(self, rows: list[int], vector: np.ndarray) -> None:
-        if self.matrix.shape[1] == len(vector):
+    @property
+    def row_of(self) -> dict[str, int]:
+        """Unit key -> row (built on first use: a warm index that is only searched never needs it)."""
+        if self._row_of is None:
+            self._row_of = {unit.key: row for row, unit in enumerate(self.units)}
+        return self._row_of
+
+    def fill(self, digest: str, vector: np.ndarray) -> None:
+        """Give the rows of the units with this digest their new vector."""
+        if self._rows_of_digest is None:
+            self._rows_of_digest = {}
+            for row, unit in enumerate(self.units):
+                self._rows_of_digest.setdefault(unit.digest, []).append(row)
+        rows = self._rows_of_digest.get(digest)
+        if rows and self.matrix.shape[1] == len(vector):
             self.matrix[rows] = vector
             self.has_vector[rows] = True
 
@@ -128,7 +138,8 @@ class SearchIndex:
             seen: set[str] = set()
             changed = 0
             for node, data in _file_nodes(graph):
-                path = relative_path(data, self.root)
+                raw = data.get("path")
+                path = raw if type(raw) is str and raw and raw[0] != "/" else relative_path(data, self.root)
                 if path is None or path in seen:
                     continue
                 seen.add(path)
@@ -187,9 +198,7 @@ class SearchIndex:
                 view = self._view
                 if view is not None:
                     for digest, _ in batch:
-                        rows = view.rows_of_digest.get(digest)
-                        if rows:
-                            view.fill(rows, self.vectors.vectors[digest])
+                        view.fill(digest, self.vectors.vectors[digest])
             done += len(batch)
             if progress is not None:
                 progress(done, len(todo))

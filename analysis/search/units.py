@@ -52,14 +52,16 @@ def _definitions(graph: nx.MultiDiGraph, file: Hashable) -> list[Hashable]:
     """CLASS and FUNCTION nodes inside `file` (following `contains` edges through definitions), in line order."""
     out: list[Hashable] = []
     todo = [file]
+    nodes = graph.nodes
     while todo:
         parent = todo.pop()
         for child, keyed in graph.succ[parent].items():
-            if any(edge_type(data) == CONTAINS for data in keyed.values()) and \
-                    node_type(graph.nodes[child]) in DEFINITION_TYPES:
+            # edges are keyed by their type (analysis/graph.py); other graphs carry it as an attribute
+            if (CONTAINS in keyed or any(edge_type(data) == CONTAINS for data in keyed.values())) and \
+                    node_type(nodes[child]) in DEFINITION_TYPES:
                 out.append(child)
                 todo.append(child)
-    out.sort(key=lambda node: (node_lines(graph.nodes[node]), str(node)))
+    out.sort(key=lambda node: (node_lines(nodes[node]), str(node)))
     return out
 
 
