@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from analysis.search.fusion import DEFAULT_FUSION, Fusion
-from analysis.search.index import SearchEmbedder, SearchHit, SearchIndex
+from analysis.search.index import Changes, SearchEmbedder, SearchHit, SearchIndex
 from analysis.search.vectors import VectorStore
 
-__all__ = ["DEFAULT_FUSION", "Fusion", "SearchEmbedder", "SearchHit", "SearchIndex", "VectorStore"]
+__all__ = ["DEFAULT_FUSION", "Changes", "Fusion", "SearchEmbedder", "SearchHit", "SearchIndex", "VectorStore"]

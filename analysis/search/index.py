@@ -1,14 +1,17 @@
 """The semantic search index over a code graph: units, BM25, vectors, hybrid queries.
 
 `refresh(graph)` brings the index in step with the graph: it walks the FILE nodes and re-reads only the files whose
-text changed (the graph replaces a changed file's text, so an unchanged file costs a pointer comparison).
+text changed (the graph replaces a changed file's text, so an unchanged file costs a pointer comparison). It is
+`collect` (read the graph: which files changed, snapshots of their nodes) then `apply` (tokenize and install), so
+a server can read the graph on its writer thread and leave the costly half to another.
 Vectors are kept by content digest (vectors.py), so after an edit only the changed units lack one;
 `embed_pending` embeds them in batches and is meant for a background thread, while queries answer with what is
 there (a unit without a vector ranks through BM25 alone). The arrays queries read (BM25 postings, the vector
 matrix) are rebuilt lazily, on the first query after a change.
 
-Every public method takes the index's lock except the embedder calls, which run outside it; `refresh` reads
-the graph, so call it where the graph cannot change meanwhile (the language server's writer thread).
+Every public method takes the index's lock except the embedder calls and tokenizing, which run outside it;
+`collect` (and `refresh`) read the graph, so call them where it cannot change meanwhile (the language server's
+writer thread).
 """
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ from analysis.localize.graphview import FILE, node_type, relative_path
 from analysis.localize.tokens import count_tokens
 from analysis.localize.tokenstore import Documents, TokenStore
 from analysis.search.fusion import DEFAULT_FUSION, Fusion
-from analysis.search.units import FileUnits, SearchUnit, file_units
+from analysis.search.units import FileSnapshot, FileUnits, SearchUnit, file_units, snapshot
 from analysis.search.vectors import VectorStore
 
 _PACKAGE = "PACKAGE"
@@ -58,6 +61,14 @@ class SearchHit:
         """The `search --json` row: paths relative to the root, 1-based inclusive lines."""
         return {"path": self.path, "name": self.name, "kind": self.kind, "start_line": self.start_line,
                 "end_line": self.end_line, "score": round(self.score, 6)}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Files to (re)read and paths that are gone, as `SearchIndex.collect` found them."""
+
+    files: tuple[FileSnapshot, ...]
+    gone: frozenset[str]
 
 
 @dataclass
@@ -114,6 +125,7 @@ class SearchIndex:
         self.root = Path(root).resolve()
         self.fusion = fusion
         self._files: dict[str, _File] = {}
+        self._seen: dict[str, tuple[Hashable, str]] = {}  # path -> (FILE node, text) as last collected
         self._tokens = TokenStore()  # the BM25 vocabulary
         self._view: _View | None = None
         self._dim = 0
@@ -133,27 +145,47 @@ class SearchIndex:
     # ---- keeping up with the graph ----
 
     def refresh(self, graph: nx.MultiDiGraph) -> int:
-        """Re-read the files whose text changed, drop the files that are gone; returns how many changed."""
+        """`apply(collect(graph))`: re-read the files whose text changed; returns how many files changed."""
+        return self.apply(self.collect(graph))
+
+    def collect(self, graph: nx.MultiDiGraph) -> Changes:
+        """What changed in the graph since the last `collect`: snapshots of the changed files and the paths that
+        are gone. Only this reads the graph (cheaply); `apply` does the tokenizing, on any thread."""
         with self._lock:
-            seen: set[str] = set()
-            changed = 0
+            files: list[FileSnapshot] = []
+            present: set[str] = set()
             for node, data in _file_nodes(graph):
                 raw = data.get("path")
                 path = raw if type(raw) is str and raw and raw[0] != "/" else relative_path(data, self.root)
-                if path is None or path in seen:
+                if path is None or path in present:
                     continue
-                seen.add(path)
-                entry = self._files.get(path)
+                present.add(path)
+                seen = self._seen.get(path)
                 text = data.get("text") or ""
-                if entry is not None and entry.node == node and (entry.units.text is text or entry.units.text == text):
+                if seen is not None and seen[0] == node and (seen[1] is text or seen[1] == text):
                     continue
-                units = file_units(graph, node, path)
+                self._seen[path] = (node, text)
+                files.append(snapshot(graph, node, path))
+            gone = self._seen.keys() - present
+            for path in gone:
+                del self._seen[path]
+            return Changes(tuple(files), frozenset(gone))
+
+    def apply(self, changes: Changes) -> int:
+        """Install collected changes (a snapshot that a later `collect` superseded is skipped)."""
+        built = [(file, file_units(file)) for file in changes.files]  # the costly part, outside the lock
+        with self._lock:
+            changed = 0
+            for file, units in built:
+                seen = self._seen.get(file.path)
+                if seen is None or seen[1] is not file.text:
+                    continue
                 counts = Documents.of([self._tokens.term_counts(terms) for terms in units.terms])
-                self._files[path] = _File(node, units, counts)
+                self._files[file.path] = _File(file.node, units, counts)
                 changed += 1
-            for path in self._files.keys() - seen:
-                del self._files[path]
-                changed += 1
+            for path in changes.gone:
+                if path not in self._seen and self._files.pop(path, None) is not None:
+                    changed += 1
             if changed:
                 self._view = None
             return changed

@@ -38,6 +38,28 @@ class SearchUnit:
 
 
 @dataclass(frozen=True)
+class Definition:
+    """What a unit needs of a CLASS or FUNCTION node, copied out of the graph (whose attribute dicts change)."""
+
+    node: Hashable
+    kind: str
+    qualname: str
+    start_line: int
+    end_line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class FileSnapshot:
+    """A FILE node and its definitions as the graph held them at one moment: `units` builds from it on any thread."""
+
+    path: str
+    node: Hashable
+    text: str
+    definitions: tuple[Definition, ...]
+
+
+@dataclass(frozen=True)
 class FileUnits:
     text: str  # the file text these units were made from
     units: tuple[SearchUnit, ...]
@@ -48,21 +70,27 @@ def _digest(kind: str, code: str) -> str:
     return hashlib.blake2b(f"{kind}\0{code}".encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def _definitions(graph: nx.MultiDiGraph, file: Hashable) -> list[Hashable]:
-    """CLASS and FUNCTION nodes inside `file` (following `contains` edges through definitions), in line order."""
-    out: list[Hashable] = []
-    todo = [file]
+def snapshot(graph: nx.MultiDiGraph, file: Hashable, path: str) -> FileSnapshot:
+    """The FILE node's text and its CLASS and FUNCTION nodes (found along `contains` edges), in line order."""
     nodes = graph.nodes
+    found: list[Definition] = []
+    todo = [file]
     while todo:
         parent = todo.pop()
         for child, keyed in graph.succ[parent].items():
             # edges are keyed by their type (analysis/graph.py); other graphs carry it as an attribute
-            if (CONTAINS in keyed or any(edge_type(data) == CONTAINS for data in keyed.values())) and \
-                    node_type(nodes[child]) in DEFINITION_TYPES:
-                out.append(child)
+            if not (CONTAINS in keyed or any(edge_type(data) == CONTAINS for data in keyed.values())):
+                continue
+            data = nodes[child]
+            kind = node_type(data)
+            if kind in DEFINITION_TYPES:
+                start, end = node_lines(data)
+                qualname = str(data.get("qualname") or data.get("name") or "")
+                text = str(data.get("text") or data.get("header") or "")
+                found.append(Definition(child, kind, qualname, start, end, text))
                 todo.append(child)
-    out.sort(key=lambda node: (node_lines(nodes[node]), str(node)))
-    return out
+    found.sort(key=lambda d: (d.start_line, d.end_line, str(d.node)))
+    return FileSnapshot(path, file, str(nodes[file].get("text") or ""), tuple(found))
 
 
 def _substantive(line: str) -> bool:
@@ -70,37 +98,30 @@ def _substantive(line: str) -> bool:
     return bool(stripped) and not stripped.startswith(_NOISE_PREFIXES)
 
 
-def file_units(graph: nx.MultiDiGraph, file: Hashable, path: str) -> FileUnits:
-    """The units of one FILE node and their BM25 term counts."""
-    data = graph.nodes[file]
-    text = str(data.get("text") or "")
+def file_units(file: FileSnapshot) -> FileUnits:
+    """The units of one file and their BM25 term counts."""
+    path, text, definitions = file.path, file.text, file.definitions
     lines = text.split("\n")
     owner = [-1] * len(lines)
-    nodes = _definitions(graph, file)
-    spans = [node_lines(graph.nodes[node]) for node in nodes]
-    for i in sorted(range(len(nodes)), key=lambda i: (spans[i][0], -spans[i][1])):  # outer ones first
-        first, last = max(spans[i][0] - 1, 0), min(spans[i][1], len(lines))
-        owner[first:last] = [i] * max(last - first, 0)
-    own: list[list[str]] = [[] for _ in nodes]
+    for i in sorted(range(len(definitions)), key=lambda i: (definitions[i].start_line, -definitions[i].end_line)):
+        first, last = max(definitions[i].start_line - 1, 0), min(definitions[i].end_line, len(lines))
+        owner[first:last] = [i] * max(last - first, 0)  # outer definitions first: inner ones overwrite their lines
+    own: list[list[str]] = [[] for _ in definitions]
     for line, who in zip(lines, owner):
         if who >= 0:
             own[who].append(line)
     units: list[SearchUnit] = []
     terms: list[Counter[str]] = []
-    for i, node in enumerate(nodes):
-        node_data = graph.nodes[node]
-        start, end = spans[i]
-        kind = node_type(node_data)
-        qualname = str(node_data.get("qualname") or node_data.get("name") or "")
+    for i, d in enumerate(definitions):
+        start, end = d.start_line, d.end_line
         code = textwrap.dedent("\n".join(lines[start - 1:min(end, start - 1 + MAX_EMBED_LINES)])).strip("\n")
-        if not code:  # a graph without file text: fall back on the node's own text
-            code = str(node_data.get("text") or node_data.get("header") or "")
-        units.append(SearchUnit(str(node), node, kind, path, qualname, start, end, code, _digest(kind, code)))
-        terms.append(count_tokens(qualname + "\n" + ("\n".join(own[i]) or code)))
+        code = code or d.text  # a graph without file text: the node's own text
+        units.append(SearchUnit(str(d.node), d.node, d.kind, path, d.qualname, start, end, code, _digest(d.kind, code)))
+        terms.append(count_tokens(d.qualname + "\n" + ("\n".join(own[i]) or code)))
     name = PurePosixPath(path).name
     for start, end in _module_chunks(lines, owner):
         code = "\n".join(lines[start - 1:end])
-        units.append(SearchUnit(f"{path}#L{start}", file, FILE, path, name, start, end, code, _digest(FILE, code)))
+        units.append(SearchUnit(f"{path}#L{start}", file.node, FILE, path, name, start, end, code, _digest(FILE, code)))
         terms.append(count_tokens(path.replace("/", " ") + "\n" + code))
     return FileUnits(text, tuple(units), tuple(terms))
 
@@ -127,7 +148,3 @@ def _module_chunks(lines: list[str], owner: list[int]) -> list[tuple[int, int]]:
     if run:
         flush()
     return chunks
-
-
-def is_file(graph: nx.MultiDiGraph, node: Hashable) -> bool:
-    return node_type(graph.nodes[node]) == FILE

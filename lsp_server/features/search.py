@@ -24,7 +24,7 @@ from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
 from lsp_server.progress import WorkDone
 
 if TYPE_CHECKING:
-    from analysis.search import SearchHit, SearchIndex
+    from analysis.search import Changes, SearchHit, SearchIndex
     from analysis.workspace import Workspace
     from lsp_server.documents import DocumentEvent
     from lsp_server.features.hover import HoverQuery
@@ -131,9 +131,10 @@ class SearchService:
 
     # ---- the index (writer thread) ----
 
-    def sync(self) -> SearchIndex | None:
-        """Writer thread: the index of the current project, in step with its graph and the loaded embedder."""
-        from analysis.search import SearchIndex
+    def sync(self) -> tuple[SearchIndex, Changes] | None:
+        """Writer thread: the index of the current project (with the loaded embedder) and what changed in its graph
+        since the last call; the caller applies the changes on its own thread (`SearchIndex.apply`)."""
+        from analysis.search import Changes, SearchIndex
         from analysis.search.vectors import VectorStore
 
         project = self._ls.project
@@ -145,12 +146,13 @@ class SearchService:
         if index.embedder is not self._embedder:
             stored = VectorStore.load(vectors_path(project), self._embedder.fingerprint) if self._embedder else None
             index.set_embedder(self._embedder, stored)
+        changes = Changes((), frozenset())
         if project.version != self._version:
-            index.refresh(project.graph)
+            changes = index.collect(project.graph)
             self._version = project.version
-        return index
+        return index, changes
 
-    async def ready_index(self) -> SearchIndex | None:
+    async def ready_index(self) -> tuple[SearchIndex, Changes] | None:
         return await asyncio.wrap_future(self._ls.work.write(self.sync))
 
     # ---- background embedding ----
@@ -174,9 +176,11 @@ class SearchService:
         self._running = True
         try:
             await self.ensure_embedder()
-            index = await self.ready_index()
-            if index is None or index.embedder is None:
+            ready = await self.ready_index()
+            if ready is None:
                 return
+            index, changes = ready
+            await asyncio.wrap_future(self._worker.submit(index.apply, changes))
             count = len(index.pending())
             if count == 0:
                 return
@@ -221,20 +225,25 @@ class SearchService:
 
     async def search(self, query: str, k: int) -> list[SearchHit]:
         await self.ensure_embedder()
-        index = await self.ready_index()
-        if index is None:
+        ready = await self.ready_index()
+        if ready is None:
             raise JsonRpcInternalError("no code graph: the workspace has no root folder")
-        return await self._ls.query(_fresh_then, index, SEARCH_EMBED_LIMIT, lambda: index.search(query, k))
+        index, changes = ready
+        return await self._ls.query(_fresh_then, index, changes, SEARCH_EMBED_LIMIT, lambda: index.search(query, k))
 
     async def similar(self, node_id: str, k: int) -> list[SearchHit]:
-        index = await self.ready_index()
-        if index is None:
+        ready = await self.ready_index()
+        if ready is None:
             return []
-        return await self._ls.query(_fresh_then, index, HOVER_EMBED_LIMIT, lambda: index.similar(node_id, k))
+        index, changes = ready
+        return await self._ls.query(_fresh_then, index, changes, HOVER_EMBED_LIMIT,
+                                    lambda: index.similar(node_id, k))  # fmt: skip
 
 
-def _fresh_then(index: SearchIndex, limit: int, query: Callable[[], T]) -> T:
-    """Reader thread: embed the units without a vector if there are at most `limit`, then run `query`."""
+def _fresh_then(index: SearchIndex, changes: Changes, limit: int, query: Callable[[], T]) -> T:
+    """Reader thread: install the graph's changes, embed the units without a vector if there are at most `limit`
+    (an edit, a small project), then run `query`."""
+    index.apply(changes)
     if 0 < len(index.pending()) <= limit:
         index.embed_pending()
     return query()
