@@ -112,11 +112,14 @@ class PMAPooling(nn.Module):
 
     def forward(self, states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """states [B, T, H], mask [B, T] (True = a real token) -> [B, D] with unit norm."""
-        B, T, _ = states.shape
+        B = states.shape[0]
         D, h = self.seed.shape[-1], self.num_heads
         q = self.fc_q(self.seed).expand(B, 1, D)  # [B, 1, D]
         k, v = self.fc_k(states), self.fc_v(states)  # [B, T, D]
-        split = lambda x: x.view(B, -1, h, D // h).transpose(1, 2)  # noqa: E731  [B, h, *, D/h]
+
+        def split(x: torch.Tensor) -> torch.Tensor:
+            return x.view(B, -1, h, D // h).transpose(1, 2)  # [B, h, *, D/h]
+
         scores = split(q) @ split(k).transpose(-1, -2) / math.sqrt(D)  # [B, h, 1, T]; Set Transformer's sqrt(D)
         scores = scores.masked_fill(~mask[:, None, None, :], float("-inf"))
         attended = torch.softmax(scores, dim=-1) @ split(v)  # [B, h, 1, D/h]

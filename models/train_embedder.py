@@ -251,6 +251,20 @@ def embed_cache(head: SearchHead, cache: StateCache, batch_size: int = 256) -> t
     return torch.cat(out)
 
 
+def length_batches(cache: StateCache, batch_size: int, rng: random.Random, pool: int = 32) -> list[list[int]]:
+    """Shuffled full batches of rows of similar length: rows are shuffled, sorted by length within pools of
+    `pool` batches, cut, and the batches shuffled; padding then costs little and negatives stay random."""
+    order = list(range(len(cache)))
+    rng.shuffle(order)
+    lengths = (cache.offsets[1:] - cache.offsets[:-1]).tolist()
+    batches: list[list[int]] = []
+    for start in range(0, len(order), batch_size * pool):
+        chunk = sorted(order[start:start + batch_size * pool], key=lambda row: lengths[row])
+        batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk) - batch_size + 1, batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
 @dataclass
 class Data:
     train_q: StateCache
@@ -278,12 +292,9 @@ def fit(head: SearchHead, data: Data, epochs: int, batch_size: int, lr: float, s
     with metrics.open("a", encoding="utf-8") as out:
         out.write(json.dumps({"epoch": 0, "dev_mrr10": best}) + "\n")
         for epoch in range(1, epochs + 1):
-            order = list(range(len(data.train_q)))
-            rng.shuffle(order)
             head.train()
             losses = []
-            for step in range(steps_per_epoch):
-                rows = order[step * batch_size:(step + 1) * batch_size]
+            for rows in length_batches(data.train_c, batch_size, rng)[:steps_per_epoch]:
                 loss = info_nce(head(*data.train_q.batch(rows)), head(*data.train_c.batch(rows)),
                                 scale.exp().clamp(max=100.0))  # fmt: skip
                 optimizer.zero_grad(set_to_none=True)

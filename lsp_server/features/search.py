@@ -285,7 +285,7 @@ async def similar_code_section(ls: RodimusServer, query: HoverQuery) -> str | No
 # ---- command ----
 
 
-async def semantic_search_command(ls, *args: Any) -> list[dict[str, Any]]:  # noqa: ANN001
+async def semantic_search_command(ls, *args: Any) -> list[dict[str, Any]]:
     """`rodimus.semanticSearch [{"query", "k"}]`: what `rodimus-lsp search ROOT QUERY -k K --json` prints."""
     first = args[0] if args else None
     if isinstance(first, list) and first:  # pygls passes the `arguments` list as the positional arguments

@@ -11,7 +11,13 @@ import torch
 
 from models.checkpoint import load_model, save_model
 from models.embedder import (
-    CodeEmbedder, EmbedderConfig, EmbedderMismatch, PMAPooling, SearchHead, instruction, load_head,
+    CodeEmbedder,
+    EmbedderConfig,
+    EmbedderMismatch,
+    PMAPooling,
+    SearchHead,
+    instruction,
+    load_head,
 )
 
 

@@ -74,6 +74,6 @@ def test_a_few_epochs_on_cached_states_raise_the_training_mrr(tiny_embedder: Cod
     queries = cached_states(embedder, texts_q, "query", tmp_path, "t", None)
     codes = cached_states(embedder, texts_c, "code", tmp_path, "t", None)
     assert cached_states(embedder, texts_q, "query", tmp_path, "t", None).ids.tolist() == queries.ids.tolist()
-    state, best = fit(head, Data(queries, codes, queries, codes), epochs=30, batch_size=6, lr=1e-2, seed=0,
-                      metrics=tmp_path / "metrics.jsonl", deadline=None)  # fmt: skip
+    _, best = fit(head, Data(queries, codes, queries, codes), epochs=30, batch_size=6, lr=1e-2, seed=0,
+                  metrics=tmp_path / "metrics.jsonl", deadline=None)  # fmt: skip
     assert best > 0.6 and (tmp_path / "metrics.jsonl").read_text().count("\n") >= 2
