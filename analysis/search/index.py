@@ -127,6 +127,7 @@ class SearchIndex:
         self._files: dict[str, _File] = {}
         self._seen: dict[str, tuple[Hashable, str]] = {}  # path -> (FILE node, text) as last collected
         self._tokens = TokenStore()  # the BM25 vocabulary
+        self._missing: dict[str, str] | None = None  # digest -> code of units without a vector; None = unknown
         self._view: _View | None = None
         self._dim = 0
         self._lock = threading.RLock()
@@ -140,7 +141,7 @@ class SearchIndex:
             usable = vectors is not None and vectors.fingerprint == fingerprint
             self.vectors = vectors if usable else VectorStore(fingerprint)
             self._dim = 0
-            self._view = None
+            self._view = self._missing = None
 
     # ---- keeping up with the graph ----
 
@@ -187,7 +188,7 @@ class SearchIndex:
                 if path not in self._seen and self._files.pop(path, None) is not None:
                     changed += 1
             if changed:
-                self._view = None
+                self._view = self._missing = None
             return changed
 
     def units(self) -> list[SearchUnit]:
@@ -202,12 +203,13 @@ class SearchIndex:
         if self.embedder is None:
             return []
         with self._lock:
-            out: dict[str, str] = {}
-            for path in sorted(self._files):
-                for unit in self._files[path].units.units:
-                    if unit.digest not in out and self.vectors.get(unit.digest) is None:
-                        out[unit.digest] = unit.code
-            return list(out.items())
+            if self._missing is None:  # recomputed after a change; a query on a steady index pays nothing
+                self._missing = {}
+                for path in sorted(self._files):
+                    for unit in self._files[path].units.units:
+                        if unit.digest not in self._missing and self.vectors.get(unit.digest) is None:
+                            self._missing[unit.digest] = unit.code
+            return list(self._missing.items())
 
     def embed_pending(self, batch_size: int = 32, cancelled: Callable[[], bool] | None = None,
                       progress: Callable[[int, int], None] | None = None, limit: int | None = None) -> int:
@@ -226,6 +228,8 @@ class SearchIndex:
             with self._lock:
                 for (digest, _), vector in zip(batch, vectors):
                     self.vectors.put(digest, vector)
+                    if self._missing is not None:
+                        self._missing.pop(digest, None)
                 self._set_dim(vectors.shape[1])
                 view = self._view
                 if view is not None:
