@@ -9,7 +9,7 @@ Documents are real Python (the standard library's files, in sorted order) cut to
 snippet is typed one character at a time at the end of the document and then after a line in its middle.
 
 - ours: a `DocumentSession` of the model (default: the bundled starter checkpoint, with the server's default
-  prompt format: the prefix alone, its last token healed); a keystroke is the edit
+  prompt format: the prefix alone, its last token healed; --fim for PSM); a keystroke is the edit
   (re-tokenize around it) plus `sync` (roll back to a checkpoint, feed the changed tokens). The first keystroke
   after the jump to the middle is reported apart ("jump"): it re-feeds from the nearest checkpoint.
   Memory: the session's model state (live state, request copy, checkpoints).
@@ -144,9 +144,10 @@ def type_into_session(session: DocumentSession, cursor: int, snippet: str) -> li
 
 
 @torch.inference_mode()
-def bench_ours(lm: RecurrentLM, codec: TokenCodec, text: str, snippet: str, row: Row, requests: int) -> None:
+def bench_ours(lm: RecurrentLM, codec: TokenCodec, text: str, snippet: str, row: Row, requests: int,
+               fim: bool) -> None:
     start = time.perf_counter()
-    session = DocumentSession(lm, codec, text)
+    session = DocumentSession(lm, codec, text, fim=fim)
     session.sync()
     row.ours_open_s = time.perf_counter() - start
     row.ours_end = type_into_session(session, len(session.text), snippet)
@@ -208,7 +209,7 @@ class KVTyping:
             cursor += len(data)
             target = self.log.tokens_before(cursor)
             self.cache.position = min(self.cache.position, change.first_changed, target)
-            ids = self.log.ids[self.cache.position : target].tolist()
+            ids = self.log.ids_between(self.cache.position, target).tolist()
             if len(ids) == 1:  # as RecurrentLM.feed does: a single token goes through step
                 self.model.step(torch.tensor(ids), self.cache)
             elif ids:
@@ -237,7 +238,8 @@ def utf16_position(text: str, offset: int) -> tuple[int, int]:
     return line, len(text[line_start:offset].encode("utf-16-le")) // 2
 
 
-async def bench_lsp(model_dir: Path, text: str, snippet: str, chars: int, row: Row, codec: TokenCodec) -> None:
+async def bench_lsp(model_dir: Path, text: str, snippet: str, chars: int, row: Row, codec: TokenCodec,
+                    fim: bool) -> None:
     """Type at the end, then in the middle; after each character one Invoked request (maxTokens 1, then 16)."""
     from lsprotocol import types
     from pygls.lsp.client import LanguageClient
@@ -245,7 +247,7 @@ async def bench_lsp(model_dir: Path, text: str, snippet: str, chars: int, row: R
     client = LanguageClient("bench", "0")
     await client.start_io(sys.executable, "-m", "lsp_server", "serve",
                           env={**os.environ, "RODIMUS_LSP_LOG": "warning"})
-    options = {"model": {"path": str(model_dir)}, "completion": {"maxTokens": 1, "multiline": False}}
+    options = {"model": {"path": str(model_dir)}, "completion": {"maxTokens": 1, "multiline": False, "fim": fim}}
     await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities(),
                                                          initialization_options=options))
     client.initialized(types.InitializedParams())
@@ -382,6 +384,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lsp-chars", type=int, default=20,
                         help="requests per (position, maxTokens) over LSP (0: skip)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (the server's worker uses 1)")
+    parser.add_argument("--fim", action="store_true", help="the FIM (PSM) prompt format instead of the default")
     parser.add_argument("--png", type=Path, default=Path(__file__).parent / "out" / "completion.png")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = parser.parse_args(argv)
@@ -389,20 +392,20 @@ def main(argv: list[str] | None = None) -> None:
     lm, codec = load_completion_model(args.model)
     sizes = [int(s) for s in args.sizes.split(",")]
     snippet = (SNIPPET * (args.chars // len(SNIPPET) + 1))[: args.chars]
-    print(header(args.model))
+    print(header(args.model) + f" | prompt {'FIM (PSM)' if args.fim else 'prefix, last token healed'}")
     transformer = transformer_like(lm, max(sizes) + 2 * len(snippet) + 64)
     rows = []
     for size in sizes:
         row = Row(size)
         text = stdlib_text(codec, size)
-        bench_ours(lm, codec, text, snippet, row, args.requests)
+        bench_ours(lm, codec, text, snippet, row, args.requests, args.fim)
         kv = KVTyping(transformer, codec, text, extra=4 * len(snippet))
         row.kv_end = kv.type(len(kv.text), snippet, args.kv_keys)[1:]
         row.kv_middle = kv.type(middle_line_end(text), snippet, args.kv_keys + 1)[1:]
         row.kv_mb = kv.cache.nbytes / 2**20
         row.nocache = bench_nocache(transformer, codec, text, args.window, args.nocache_keys)[1:]
         if args.lsp_chars:
-            asyncio.run(bench_lsp(args.model, text, snippet, args.lsp_chars, row, codec))
+            asyncio.run(bench_lsp(args.model, text, snippet, args.lsp_chars, row, codec, args.fim))
         print(f"  {size} tokens done: ours p50 {pct(row.ours_end, 50):.2f} ms, tf-kv p50 {pct(row.kv_end, 50):.2f} ms,"
               f" lsp first p95 {pct(row.lsp_first, 95):.1f} ms", flush=True)
         rows.append(row)

@@ -72,12 +72,12 @@ def retokenize(codec: TokenCodec, log: TokenLog, text: bytes | bytearray, start:
             ids = codec.encode_bytes(text[p:q])
             lengths = codec.token_lengths[np.asarray(ids, dtype=np.int64)]
             if int(lengths.sum()) == q - p:
-                same = _common_prefix(log.ids[first:stop], ids)
+                same = _common_prefix(log.ids_between(first, stop), ids)
                 log.splice(first, stop, ids, lengths)
                 return TokenEdit(first + same, len(ids))
         logger.warning("token log out of step with the text around byte %d; re-encoding the document", start)
     ids = codec.encode_bytes(text)
-    same = _common_prefix(log.ids, ids)
+    same = _common_prefix(log.all_ids(), ids)
     log.splice(0, len(log), ids, codec.token_lengths[np.asarray(ids, dtype=np.int64)])
     return TokenEdit(same, len(ids))
 

@@ -103,9 +103,9 @@ class DocumentSession:
         cursor = max(0, min(cursor, len(self.text)))
         start, safe = self._safe_start(cursor)
         if not self.fim:
-            return (start - 1, [int(self.log.ids[start - 1])]) if start > 0 else (0, [])
+            return (start - 1, [self.log.id_at(start - 1)]) if start > 0 else (0, [])
         tail = self.codec.encode_bytes(self.text[safe:cursor])
-        shared = self.log.ids[start : start + len(tail)]
+        shared = self.log.ids_between(start, start + len(tail))
         same = 0
         while same < len(shared) and shared[same] == tail[same]:
             same += 1
@@ -123,7 +123,7 @@ class DocumentSession:
         start = self.log.index_of_boundary(safe)
         if start is None or cursor - safe > MAX_TAIL_BYTES:
             start = max(0, self.log.tokens_before(cursor) - 1)
-            safe = int(self.log.bounds[start])
+            safe = self.log.start(start)
         return start, safe
 
     def sync(self, cursor: int | None = None, should_stop: Callable[[], bool] | None = None) -> int:
@@ -164,9 +164,9 @@ class DocumentSession:
         start = self.log.index_of_boundary(safe)
         if start is None or safe - cursor > MAX_TAIL_BYTES:
             start = min(len(self.log), self.log.tokens_before(cursor) + 1)
-            safe = int(self.log.bounds[start])
+            safe = self.log.start(start)
         head = self.codec.encode_bytes(self.text[cursor:safe])[:limit]
-        return [*head, *self.log.ids[start : start + limit - len(head)].tolist()]
+        return [*head, *self.log.ids_between(start, start + limit - len(head)).tolist()]
 
     def prefix_state(self, cursor: int) -> RodimusState:
         """A copy of the state after `encode(text[:cursor])` (after `<|fim_begin|>` in FIM mode)."""
@@ -255,7 +255,7 @@ class DocumentSession:
         fed = 0
         position = source
         for stop in [*stops, target]:
-            ids = self.log.ids[position:stop].tolist()
+            ids = self.log.ids_between(position, stop).tolist()
             done = self.lm.feed(ids, live, should_stop)
             fed += done
             position += done
@@ -271,7 +271,7 @@ class DocumentSession:
         """Checkpoints the policy always wants near the cursor: the last few tokens and line starts."""
         recent = [i for i in range(target - self.policy.recent, target) if i >= 0]
         starts: list[int] = []
-        position = int(self.log.bounds[target])
+        position = self.log.start(target)
         for _ in range(self.policy.lines):
             newline = self.text.rfind(b"\n", 0, position)
             if newline < 0:

@@ -42,7 +42,7 @@ def test_state_at_cursor_equals_fresh_prefill(lm: RecurrentLM, codec: TokenCodec
         text = text[:start] + insert + text[end:]
         if sync:
             session.sync()
-    assert session.log.ids.tolist() == codec.encode(text)
+    assert session.log.all_ids().tolist() == codec.encode(text)
     assert session.full_text() == text
     cursor = min(int(cursor_at * (len(text) + 1)), len(text))
     prefix = text[:cursor]
@@ -93,7 +93,7 @@ def test_line_and_column_edits(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
     session.edit_lines((2, 0), (2, 0), "c = 😀\n")
     session.edit_lines((2, 4), (2, 8), "3")  # the emoji is 4 bytes
     assert session.full_text() == "a = 1\nb = 20\nc = 3\n"
-    assert session.log.ids.tolist() == codec.encode(session.full_text())
+    assert session.log.all_ids().tolist() == codec.encode(session.full_text())
 
 
 def typing_costs(session: DocumentSession, cursor: int, typed: str) -> list[int]:
