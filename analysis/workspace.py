@@ -26,7 +26,7 @@ import networkx as nx
 from analysis import persist
 from analysis.document import Document
 from analysis.extract import extract_source
-from analysis.facts import D_PARENT, D_START_BYTE, FileFacts
+from analysis.facts import D_END_BYTE, D_PARENT, D_START_BYTE, FileFacts
 from analysis.genresolve import GenericResolver
 from analysis.graph import (
     CALLS, CONTAINS, EXTENDS, REPO_ID, attribute_node, bulk_add, def_node, file_nodes, parent_dir, text_slicer,
@@ -365,14 +365,18 @@ class Workspace:
             while 0 <= i and i not in stale:  # a def's text holds its nested defs' text
                 stale.add(i)
                 i = defs[i][D_PARENT]
+        text, old_text = text_slicer(facts.text), text_slicer(old.text)
         for i, (d, before) in enumerate(zip(defs, old_defs)):
-            if d[:D_START_BYTE] != before[:D_START_BYTE]:
+            # An edit between a split class's chunks (a comment, blank lines) changes no record and re-extracts no
+            # scope, but it changes the text of the defs around it.
+            if d[:D_START_BYTE] != before[:D_START_BYTE] or (
+                    i not in stale
+                    and text(d[D_START_BYTE], d[D_END_BYTE]) != old_text(before[D_START_BYTE], before[D_END_BYTE])):
                 while 0 <= i and i not in stale:
                     stale.add(i)
                     i = defs[i][D_PARENT]
         index = self._py.index(rel)
         def_ids, attr_ids = index.def_ids, index.attr_ids
-        text = text_slicer(facts.text)
         for i in stale:
             node_data[def_ids[i]].update(def_node(rel, node_data[def_ids[i]]["qualname"], defs[i], text))
         for k, (a, before) in enumerate(zip(facts.attrs, old.attrs)):

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import networkx as nx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from analysis import Workspace
@@ -58,6 +58,8 @@ def assert_same_graph(live: nx.MultiDiGraph, fresh: nx.MultiDiGraph) -> None:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batches=edit_batches())
+# A comment typed between a split class's chunks changes the class's text and nothing else.
+@example(batches=[("app/models.py", [(0, 6, "self."), (66, 2, "# note")]), ("app/models.py", [(5842, 0, "x")])])
 def test_edits_through_change_equal_a_fresh_build(tmp_path_factory, batches) -> None:
     base = tmp_path_factory.mktemp("edit")
     live_root = base / "live" / "proj"
