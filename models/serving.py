@@ -70,7 +70,9 @@ class SamplingParams:
     seed: int | None = None
 
     @classmethod
-    def from_request(cls, body: dict[str, Any], default_max_tokens: int, extra_stops: tuple[str, ...] = ()) -> SamplingParams:
+    def from_request(
+        cls, body: dict[str, Any], default_max_tokens: int, extra_stops: tuple[str, ...] = ()
+    ) -> SamplingParams:
         try:
             max_tokens = int(body.get("max_tokens") or body.get("max_completion_tokens") or default_max_tokens)
             temperature = float(body.get("temperature", 1.0) if body.get("temperature") is not None else 1.0)

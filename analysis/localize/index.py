@@ -226,7 +226,9 @@ def _walk_to_file(graph: nx.MultiDiGraph, node: NodeId) -> tuple[NodeId | None, 
     names = [str(graph.nodes[node].get("name") or "")]
     current, seen = node, {node}
     while True:
-        parents = [p for p, keyed in graph.pred[current].items() if any(edge_type(e) == CONTAINS for e in keyed.values())]
+        parents = [
+            p for p, keyed in graph.pred[current].items() if any(edge_type(e) == CONTAINS for e in keyed.values())
+        ]
         if not parents or parents[0] in seen:
             return None, ""
         current = parents[0]
@@ -241,7 +243,9 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
-def _tokenize_file(graph: nx.MultiDiGraph, store: TokenStore, path: str, text: str, definitions: list[Unit]) -> FileTokens:
+def _tokenize_file(
+    graph: nx.MultiDiGraph, store: TokenStore, path: str, text: str, definitions: list[Unit]
+) -> FileTokens:
     """Tokenize a file once: each line belongs to the innermost definition covering it (or to the module)."""
     lines = text.split("\n")
     owner = [-1] * len(lines)

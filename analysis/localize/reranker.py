@@ -66,7 +66,9 @@ def rank_files(
     evidence), so the ranking is never empty."""
     skeleton_similarity = _skeleton_similarity(index, retrieval, embedder)
     in_subgraph = set(retrieval.files)
-    ranked = [RankedFile(f, index.units[f].path, _file_score(index, retrieval, f, skeleton_similarity)) for f in index.files]
+    ranked = [
+        RankedFile(f, index.units[f].path, _file_score(index, retrieval, f, skeleton_similarity)) for f in index.files
+    ]
     ranked.sort(key=lambda r: (r.node not in in_subgraph, -r.score, r.path))
     return ranked
 

@@ -37,7 +37,9 @@ _TRACEBACK_NOISE = re.compile(
 _FENCE = re.compile(r"```[^\n]*\n(?P<body>.*?)(?:```|\Z)", re.DOTALL)
 _INLINE_CODE = re.compile(r"`(?P<body>[^`\n]+)`")
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+")
-_PATH = re.compile(r"(?<![\w/.-])(?P<path>(?:[\w.-]+/)*[\w-]+\.(?:py|pyi|pyx|js|jsx|ts|tsx|go|java|rs|c|h|cc|cpp|hpp))\b")
+_PATH = re.compile(
+    r"(?<![\w/.-])(?P<path>(?:[\w.-]+/)*[\w-]+\.(?:py|pyi|pyx|js|jsx|ts|tsx|go|java|rs|c|h|cc|cpp|hpp))\b"
+)
 _DOTTED = re.compile(r"(?<![\w.])(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?P<call>\()?")
 _CALL = re.compile(r"(?<![\w.])(?P<name>[A-Za-z_]\w*)\(")
 _CAMEL = re.compile(r"(?<![\w.])(?P<name>[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+|[a-z]+[A-Z]\w*)\b")
@@ -239,6 +241,7 @@ Leave out tests and third-party packages. Give at most 5 queries.
 {issue}
 </issue>"""
 
+_ITEM_PREFIX = re.compile(r"^\s*(?:[-*]|\d+[.)]|query \d+:)\s*", re.IGNORECASE)
 _BLOCK = r"\[start_of_related_{name}\](?P<body>.*?)(?:\[end_of_related_{name}\]|\Z)"
 
 
@@ -257,8 +260,8 @@ def parse_llm_reply(reply: str) -> Rewrite:
         match = re.search(_BLOCK.format(name=name), reply, re.DOTALL | re.IGNORECASE)
         if match is None:
             return []
-        lines = (re.sub(r"^\s*(?:[-*]|\d+[.)]|query \d+:)\s*", "", ln, flags=re.IGNORECASE) for ln in match["body"].split("\n"))
-        return [ln.strip().strip("`'\"") for ln in lines if ln.strip()]
+        lines = (_ITEM_PREFIX.sub("", line) for line in match["body"].split("\n"))
+        return [line.strip().strip("`'\"") for line in lines if line.strip()]
 
     entities: list[Entity] = []
     for item in block("code_entities"):

@@ -34,7 +34,8 @@ def serialize_subgraph(index: LocalizationIndex, files: Sequence[NodeId], max_de
             child_unit = index.units[child]
             depth = child_unit.qualname.count(".") + 1
             kind = node_type(index.graph.nodes[child]).lower()
-            lines.append(f"{'  ' * depth}{kind} {child_unit.name} (lines {child_unit.start_line}-{child_unit.end_line})")
+            span = f"lines {child_unit.start_line}-{child_unit.end_line}"
+            lines.append(f"{'  ' * depth}{kind} {child_unit.name} ({span})")
         for kind in sorted(links[file]):
             lines.append(f"  {kind}: {', '.join(sorted(links[file][kind]))}")
         blocks.append("\n".join(lines))

@@ -1,4 +1,4 @@
-"""`rodimus-lsp localize ROOT --issue FILE`: where in ROOT the issue must be fixed (rewriter -> retriever -> reranker)."""
+"""`rodimus-lsp localize ROOT --issue FILE`: where ROOT must change for an issue (rewriter -> retriever -> reranker)."""
 from __future__ import annotations
 
 import argparse

@@ -22,7 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="DIR", help="model folder (default: the bundled starter checkpoint)")
     parser.add_argument("--name", help="the model name clients send and /v1/models lists (default: the folder name)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=8000, help="port to listen on; 0 picks a free one (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8000,
+                        help="port to listen on; 0 picks a free one (default: %(default)s)")  # fmt: skip
     parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default: %(default)s)")
     parser.add_argument("--dtype", default="auto", choices=("auto", "float32", "bfloat16", "float16"))
     parser.add_argument("--max-tokens", type=int, default=256, metavar="N",

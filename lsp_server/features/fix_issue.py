@@ -81,8 +81,9 @@ def _issue_at(lines, selection: types.Range, diagnostics: list[types.Diagnostic]
         parts = []
         for line in range(selection.start.line, min(selection.end.line, len(lines) - 1) + 1):
             text = lines.content(line)
-            start = client_col_to_char(text, selection.start.character, encoding) if line == selection.start.line else 0
-            end = client_col_to_char(text, selection.end.character, encoding) if line == selection.end.line else len(text)
+            first, last = line == selection.start.line, line == selection.end.line
+            start = client_col_to_char(text, selection.start.character, encoding) if first else 0
+            end = client_col_to_char(text, selection.end.character, encoding) if last else len(text)
             parts.append(text[start:end])
         selected = "\n".join(parts).strip()
         if selected:
@@ -218,7 +219,9 @@ async def _run(ls: RodimusServer, issue: str, want_patch: bool) -> FixResult:
         return result
 
 
-def _prepare(ls, project: Workspace, issue: str, config: ReaderConfig, want_patch: bool, cancelled, report) -> PreparedFix | None:
+def _prepare(
+    ls: RodimusServer, project: Workspace, issue: str, config: ReaderConfig, want_patch: bool, cancelled, report
+) -> PreparedFix | None:
     """Writer thread: refresh the index and localize (the graph cannot change meanwhile)."""
     from analysis.localize import Cancelled, LocalizationIndex
     from analysis.localize.tokenstore import STORE_FILE, TokenStore

@@ -113,7 +113,9 @@ def canned_endpoint() -> Iterator[str]:
         yield url
 
 
-async def test_fix_issue_with_a_reader_returns_a_workspace_edit_and_writes_nothing(client, project, canned_endpoint) -> None:
+async def test_fix_issue_with_a_reader_returns_a_workspace_edit_and_writes_nothing(
+    client, project, canned_endpoint
+) -> None:
     before = (project / "shop/cart.py").read_text()
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
         settings={"rodimus": {"cgm": {"backend": "openai", "endpoint": canned_endpoint, "model": "canned"}}}

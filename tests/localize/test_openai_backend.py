@@ -35,7 +35,8 @@ MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "conten
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny random Rodimus model with a small byte-level BPE tokenizer, in the model folder format."""
     folder = tmp_path_factory.mktemp("tiny-model")
-    texts = ["def add(a, b):\n    return a + b\n", "class Cart:\n    pass\n", "<<<<<<< SEARCH\n=======\n>>>>>>> REPLACE\n"]
+    texts = ["def add(a, b):\n    return a + b\n", "class Cart:\n    pass\n",
+             "<<<<<<< SEARCH\n=======\n>>>>>>> REPLACE\n"]  # fmt: skip
     tokenizer = Tokenizer(train_bpe(texts * 20, vocab_size=320))
     torch.manual_seed(0)
     config = RodimusConfig(d_model=32, n_layer=2, vocab_size=tokenizer.vocab_size, tie_word_embeddings=True,
@@ -167,6 +168,7 @@ SPLIT_ANSWER = (
 def test_search_replace_blocks_split_across_stream_chunks_are_parsed() -> None:
     with canned_chat_endpoint(SPLIT_ANSWER, stream=True) as url:
         reader = ChatReader(OpenAIChat(url, "canned"))
-        reply = reader.read(ReaderRequest("Fix add.", (SourceFile("calc.py", "def add(a, b):\n    return a - b\n"),), ""))
+        source = SourceFile("calc.py", "def add(a, b):\n    return a - b\n")
+        reply = reader.read(ReaderRequest("Fix add.", (source,), ""))
     (edit,) = reply.edits
     assert (edit.path, edit.search, edit.replace) == ("calc.py", "    return a - b\n", "    return a + b\n")

@@ -59,7 +59,8 @@ def test_build_patch_gives_a_diff_that_git_applies(root: Path) -> None:
     patch = build_patch(root, parse_edits(REPLY).edits)
     assert patch.files == ["shop/pricing.py", "shop/util/text.py"]
     diff = patch.diff()
-    assert diff.startswith("diff --git a/shop/pricing.py b/shop/pricing.py\n--- a/shop/pricing.py\n+++ b/shop/pricing.py")
+    header = "diff --git a/shop/pricing.py b/shop/pricing.py\n--- a/shop/pricing.py\n+++ b/shop/pricing.py"
+    assert diff.startswith(header)
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     subprocess.run(["git", "-C", str(root), "apply", "--check", "-"], input=diff.encode(), check=True)
     write_patch(root, patch)
