@@ -43,10 +43,28 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
+class GraphNode:
+    """A code-graph node as CGM's reader sees it: its type and its text serialized the CGM way (cgm_cge.md 2.3)."""
+
+    id: str
+    type: str  # REPO | PACKAGE | FILE | TEXTFILE | CLASS | FUNCTION | ATTRIBUTE
+    text: str
+
+
+@dataclass(frozen=True)
+class GraphContext:
+    """The retrieved subgraph as nodes and directed edges, for readers that take graph nodes as tokens."""
+
+    nodes: tuple[GraphNode, ...]
+    edges: tuple[tuple[int, int, str], ...]  # (source index, target index, edge type) into `nodes`
+
+
+@dataclass(frozen=True)
 class ReaderRequest:
     issue: str
     files: tuple[SourceFile, ...]
     subgraph: str  # the retrieved subgraph, serialized for a prompt (analysis.localize.serialize)
+    graph: GraphContext | None = None  # the same subgraph as nodes + edges (for the local CGM reader)
 
 
 @dataclass(frozen=True)
