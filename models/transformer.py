@@ -3,7 +3,11 @@ attention, optional q/k/v bias (Qwen2 has it). Parameter names and config keys a
 (``model.layers.N.self_attn.q_proj`` ...), so its state dicts load as they are.
 
 It is the same-width baseline of the benchmarks (its KV cache and step time grow with the position, Rodimus' do
-not) and the base LLM of the CGM reader.
+not) and the base LLM of the CGM reader, which feeds ``inputs_embeds`` (node vectors before the text embeddings)
+and its graph-aware ``attention_mask`` to ``forward`` / ``prefill``.
+
+``attention_mask`` is [T, T_k] or [B, T, T_k] over the keys of the whole cache (T_k = cache position + T):
+bool (True = may attend) or additive float (0 / large negative). Without it attention is causal.
 """
 
 from __future__ import annotations
@@ -96,7 +100,8 @@ class Attention(nn.Module):
         self.v_proj = nn.Linear(d, self.num_kv_heads * hd, bias=config.attention_bias)
         self.o_proj = nn.Linear(self.num_heads * hd, d, bias=False)
 
-    def forward(self, x: torch.Tensor, position: int, cache: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, position: int, cache: tuple[torch.Tensor, torch.Tensor] | None,
+                attention_mask: torch.Tensor | None = None) -> torch.Tensor:
         """x: [B, T, d] at positions position.. -> [B, T, d]; appends to and attends over ``cache`` when given."""
         B, T, _ = x.shape
         positions = torch.arange(position, position + T, device=x.device)
@@ -110,9 +115,14 @@ class Attention(nn.Module):
             cache_k[:, position:position + T] = k
             cache_v[:, position:position + T] = v
             k, v = cache_k[:, :position + T], cache_v[:, :position + T]
-        key_positions = torch.arange(position + T - k.shape[1], position + T, device=x.device)
-        mask = key_positions[None, :] <= positions[:, None]  # [T, T_k]
+        if attention_mask is None:
+            key_positions = torch.arange(position + T - k.shape[1], position + T, device=x.device)
+            mask = key_positions[None, :] <= positions[:, None]  # [T, T_k]
+        else:
+            mask = attention_mask if attention_mask.dim() == 2 else attention_mask[:, None]  # [B, 1, T, T_k]
         q, k, v = (t.transpose(1, 2) for t in (q, k, v))
+        if mask.dtype != torch.bool:
+            mask = mask.to(q.dtype)
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=True)
         return self.o_proj(out.transpose(1, 2).reshape(B, T, -1))
 
@@ -136,8 +146,9 @@ class DecoderLayer(nn.Module):
         self.post_attention_layernorm = RMSNorm(config.hidden_size, config.rms_norm_eps)
         self.mlp = MLP(config)
 
-    def forward(self, r: torch.Tensor, position: int, cache: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
-        r = r + self.self_attn(self.input_layernorm(r), position, cache).float()
+    def forward(self, r: torch.Tensor, position: int, cache: tuple[torch.Tensor, torch.Tensor] | None,
+                attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        r = r + self.self_attn(self.input_layernorm(r), position, cache, attention_mask).float()
         return r + self.mlp(self.post_attention_layernorm(r)).float()
 
 
@@ -166,24 +177,34 @@ class TransformerForCausalLM(nn.Module):
         if config.tie_word_embeddings:
             self.lm_head.weight = self.model.embed_tokens.weight
 
-    def _hidden(self, input_ids: torch.Tensor, cache: KVCache | None) -> torch.Tensor:
-        position = 0 if cache is None else cache.position
-        if cache is not None and position + input_ids.shape[1] > cache.capacity:
-            raise ValueError(f"KV cache holds {cache.capacity} tokens; {position} + {input_ids.shape[1]} do not fit")
-        r = self.model.embed_tokens(input_ids).float()
+    def _hidden(self, input_ids: torch.Tensor | None, cache: KVCache | None, inputs_embeds: torch.Tensor | None = None,
+                attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        if (input_ids is None) == (inputs_embeds is None):
+            raise ValueError("give exactly one of input_ids and inputs_embeds")
+        r = self.model.embed_tokens(input_ids) if inputs_embeds is None else inputs_embeds
+        position, length = (0 if cache is None else cache.position), r.shape[1]
+        if cache is not None and position + length > cache.capacity:
+            raise ValueError(f"KV cache holds {cache.capacity} tokens; {position} + {length} do not fit")
+        if attention_mask is not None and attention_mask.shape[-2:] != (length, position + length):
+            raise ValueError(f"attention_mask {tuple(attention_mask.shape)} does not end in ({length}, "
+                             f"{position + length})")
+        r = r.float()
         for i, layer in enumerate(self.model.layers):
-            r = layer(r, position, None if cache is None else (cache.keys[i], cache.values[i]))
+            r = layer(r, position, None if cache is None else (cache.keys[i], cache.values[i]), attention_mask)
         if cache is not None:
-            cache.position += input_ids.shape[1]
+            cache.position += length
         return self.model.norm(r)
 
-    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-        """input_ids [B, T] -> logits [B, T, V]."""
-        return self.lm_head(self._hidden(input_ids, None)).float()
+    def forward(self, input_ids: torch.Tensor | None = None, *, inputs_embeds: torch.Tensor | None = None,
+                attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """input_ids [B, T] (or inputs_embeds [B, T, d]) -> logits [B, T, V]."""
+        return self.lm_head(self._hidden(input_ids, None, inputs_embeds, attention_mask)).float()
 
-    def hidden_states(self, input_ids: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
+    def hidden_states(self, input_ids: torch.Tensor | None = None, cache: KVCache | None = None, *,
+                      inputs_embeds: torch.Tensor | None = None,
+                      attention_mask: torch.Tensor | None = None) -> torch.Tensor:
         """Last-layer hidden states after the final norm, [B, T, d]."""
-        return self._hidden(input_ids, cache)
+        return self._hidden(input_ids, cache, inputs_embeds, attention_mask)
 
     def new_cache(self, batch_size: int = 1, capacity: int | None = None) -> KVCache:
         """A preallocated cache for ``capacity`` tokens (max_position_embeddings by default)."""
@@ -197,9 +218,10 @@ class TransformerForCausalLM(nn.Module):
 
         return KVCache(zeros(), zeros())
 
-    def prefill(self, input_ids: torch.Tensor, cache: KVCache) -> torch.Tensor:
-        """input_ids [B, T] appended to ``cache`` -> logits [B, T, V]."""
-        return self.lm_head(self._hidden(input_ids, cache)).float()
+    def prefill(self, input_ids: torch.Tensor | None, cache: KVCache, *, inputs_embeds: torch.Tensor | None = None,
+                attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """input_ids [B, T] (or inputs_embeds [B, T, d]) appended to ``cache`` -> logits [B, T, V]."""
+        return self.lm_head(self._hidden(input_ids, cache, inputs_embeds, attention_mask)).float()
 
     def step(self, input_ids: torch.Tensor, cache: KVCache) -> torch.Tensor:
         """input_ids [B] -> logits [B, V]."""

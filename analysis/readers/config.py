@@ -1,7 +1,15 @@
-"""Which reader to use, from the `cgm` settings (`{"backend", "endpoint", "model", "apiKeyEnv"}`)."""
+"""Which reader to use, from the `cgm` settings (`{"backend", "endpoint", "model", "apiKeyEnv"}`).
+
+Backends: "openai" (an OpenAI-compatible chat endpoint) and "local" (the CGM reader model in-process; `model` is
+its folder, the shipped starter reader by default). With no backend configured, the shipped reader is used when it
+is installed. The local reader is imported lazily, so this module costs no torch import.
+"""
 from __future__ import annotations
 
+import functools
+import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 
 from analysis.readers.base import ChatModel, Reader
 from analysis.readers.chat_reader import ChatReader
@@ -14,9 +22,11 @@ SETUP_HINT = (
     "if the endpoint needs a key, set cgm.apiKeyEnv to the name of the environment variable that holds it."
 )
 LOCAL_HINT = (
-    'The "local" CGM reader is not available in this build, so no patch is proposed. '
-    'Use cgm.backend "openai" with cgm.endpoint and cgm.model instead.'
+    'The "local" CGM reader has no model folder here (cgm.model names a reader folder; the starter reader ships '
+    'in models/starter/reader/), so no patch is proposed. Use cgm.backend "openai" with cgm.endpoint and '
+    "cgm.model instead."
 )
+READER_SUBDIR = "reader"
 
 
 @dataclass(frozen=True)
@@ -40,7 +50,34 @@ def build_chat(config: ReaderConfig) -> ChatModel | None:
     )
 
 
+def shipped_reader_dir() -> Path | None:
+    """The starter reader folder when it is installed (found without importing the models package)."""
+    spec = importlib.util.find_spec("models.starter")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / READER_SUBDIR
+    return folder if (folder / "config.json").is_file() else None
+
+
+def local_reader_dir(config: ReaderConfig) -> Path | None:
+    """The reader folder a "local" (or unset) backend would use, if it exists."""
+    if config.backend == "local" and config.model:
+        folder = Path(config.model).expanduser()
+        return folder if (folder / "config.json").is_file() else None
+    return shipped_reader_dir()
+
+
+@functools.lru_cache(maxsize=2)
+def _load_local_reader(folder: Path) -> Reader:
+    from models.cgm.reader import LocalReader
+
+    return LocalReader.from_folder(folder)
+
+
 def build_reader(config: ReaderConfig) -> Reader | None:
+    if config.backend in (None, "local"):
+        folder = local_reader_dir(config)
+        return None if folder is None else _load_local_reader(folder.resolve())
     chat = build_chat(config)
     return None if chat is None else ChatReader(chat, name=config.backend or "openai")
 
