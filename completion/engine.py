@@ -80,7 +80,8 @@ class CompletionEngine:
             from completion.session import DocumentSession
 
             lm, codec = load()
-            return Sessions(lambda text: DocumentSession(lm, codec, text, policy, self.generation.fim), budget)
+            return Sessions(lambda text: DocumentSession(lm, codec, text, policy, self.generation.fim,
+                                                         self.generation.suffix_tokens), budget)
 
         self.worker = ModelWorker(make_sessions, torch_threads=torch_threads)
 

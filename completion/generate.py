@@ -5,7 +5,8 @@ state. Before every token the cancel flag is checked; the stop rule sees the tex
 token is never a special token (as `min_new_tokens=1` does elsewhere): a request asked for a completion, and
 an end-of-text straight after `<|fim_end|>` is the commonest failure of a small model. When the prompt has
 `forced` text (token healing), the first tokens are restricted to ones that agree with it, and the
-completion is what comes after it.
+completion is what comes after it; a greedy generation from a prepared prompt takes those first picks and
+the model after them from the prompt's `healing` instead of stepping through them.
 """
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ from dataclasses import dataclass
 
 import torch
 
+from completion.healing import restrict
 from completion.lm import RecurrentLM
 from completion.options import GenerationOptions
+from completion.prompt import Prompt
 from completion.sampling import Sampler
-from completion.session import Prompt
 from completion.stop import StopRule
 from completion.tokens import TokenCodec
 
@@ -47,16 +49,18 @@ def generate(lm: RecurrentLM, codec: TokenCodec, prompt: Prompt, rule: StopRule,
     reason = "max_tokens"
     logits = prompt.logits.clone()
     logits[sorted(codec.special_ids)] = float("-inf")
+    healing = prompt.healing if sampler.greedy else None
+    picked = list(healing.tokens) if healing is not None else []  # made ahead: what greedy picks here
     while True:
         if cancelled():
             reason = "cancelled"
             break
-        if len(produced) < len(forced):
-            allowed = torch.full_like(logits, float("-inf"))
-            choices = codec.consistent_ids(forced[len(produced):])
-            allowed[choices] = logits[choices]
-            logits = allowed
-        token = sampler.pick(logits)
+        if picked:
+            token = picked.pop(0)
+        else:
+            if len(produced) < len(forced):
+                logits = restrict(logits, codec, forced[len(produced):])
+            token = sampler.pick(logits)
         if token in codec.special_ids:
             reason = "eos" if token == codec.special.eos else "special"
             break
@@ -77,7 +81,11 @@ def generate(lm: RecurrentLM, codec: TokenCodec, prompt: Prompt, rule: StopRule,
         if time.perf_counter() >= deadline:
             reason = "time"
             break
-        logits = lm.step(token, prompt.state)
+        if healing is None:
+            logits = lm.step(token, prompt.state)
+        elif not picked:  # past the picks made ahead: continue from the model after them
+            prompt.state.copy_(healing.state)
+            logits, healing = healing.logits, None
     if reason != "stop":
         text += decoder.decode(b"", final=True)
     return Generation(text, count, reason, first_token_ms, 1000 * (time.perf_counter() - started))

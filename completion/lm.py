@@ -1,6 +1,6 @@
 """RecurrentLM: the model calls a document session makes, in inference mode.
 
-`feed` only advances the state (no vocabulary projection): a session feeds far more tokens than it ever
+`feed` only advances the state (no vocabulary projection, for one token as for many): a session feeds far more tokens than it ever
 needs logits for. Many tokens go through the chunked prefill in chunks of `chunk` (bounded activation
 memory); a single token goes through the O(1) step.
 """
@@ -41,7 +41,7 @@ class RecurrentLM:
                 break
             part = ids[done : done + self.chunk]
             if len(part) == 1:
-                self.model.step(self._ids(part), state)
+                self.model.advance(self._ids(part), state)
             else:
                 self.model.hidden_states(self._ids(part)[None], state)
             done += len(part)

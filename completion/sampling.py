@@ -18,9 +18,13 @@ class Sampler:
             else:
                 self.generator.seed()
 
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0
+
     def pick(self, logits: torch.Tensor) -> int:
         """logits [V] -> a token id."""
-        if self.temperature == 0:
+        if self.greedy:
             return int(torch.argmax(logits))
         probs = torch.softmax(logits.float() / self.temperature, dim=-1)
         if self.top_p < 1:

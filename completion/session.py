@@ -14,6 +14,10 @@ Two prompt formats, both from a persistent state the session keeps up to an *anc
   generation re-produces that last token's text first ("token healing"), so the model never continues from
   a partial word or a lone space it was not trained to continue.
 
+Prepared prompt: `prepare` builds the prompt at the cursor ahead of the request (the model worker calls it
+when idle after an edit, while the editor and the debounce wait), on a buffer of its own; a request at that
+cursor before the next edit starts from a copy of it, so its first token costs the generation steps only.
+
 On an edit the token log is re-tokenized around it (`completion.retokenize`), checkpoints after the first
 changed token are dropped, and the next `sync` rolls back to the newest checkpoint at or before the anchor
 and feeds only the tokens from there. With checkpoints dense near the cursor (`CheckpointStore`), typing
@@ -29,9 +33,11 @@ import numpy as np
 import torch
 
 from completion.checkpoints import CheckpointStore, keep_set
+from completion.healing import heal_greedily
 from completion.line_index import LineIndex
 from completion.lm import RecurrentLM
 from completion.options import DEFAULT_POLICY, CheckpointPolicy
+from completion.prompt import Healing, Prompt
 from completion.retokenize import TokenEdit, boundary_at_or_after, boundary_at_or_before, retokenize
 from completion.token_log import TokenLog
 from completion.tokens import TokenCodec
@@ -41,23 +47,24 @@ MAX_TAIL_BYTES = 1024  # beyond this (a huge line with no whitespace), the prefi
 
 
 @dataclass
-class Prompt:
-    """A private copy of the state after the prompt, and the logits for the first generated token."""
-
+class _Prepared:
+    key: tuple[int, int, bool, int]  # (text version, cursor, fim, suffix tokens)
     state: RodimusState
     logits: torch.Tensor
-    fed: int  # tokens fed on the copy for this request
-    synced: int  # tokens fed to the persistent state first
-    forced: bytes = b""  # text the generation must re-produce before the completion starts (token healing)
+    fed: int
+    forced: bytes
+    healing: Healing | None
 
 
 class DocumentSession:
     def __init__(self, lm: RecurrentLM, codec: TokenCodec, text: str,
-                 policy: CheckpointPolicy = DEFAULT_POLICY, fim: bool = False) -> None:
+                 policy: CheckpointPolicy = DEFAULT_POLICY, fim: bool = False, suffix_tokens: int = 32) -> None:
         self.lm = lm
         self.codec = codec
         self.policy = policy
         self.fim = fim
+        self.suffix_tokens = suffix_tokens  # the FIM suffix window `prepare` builds prompts with
+        self.version = 0  # counts edits: a prepared prompt is for one version of the text
         self.text = bytearray(text.encode("utf-8"))
         ids = codec.encode(text)
         self.log = TokenLog(ids, codec.token_lengths[np.asarray(ids, dtype=np.int64)])
@@ -67,6 +74,7 @@ class DocumentSession:
         self._live: RodimusState | None = None
         self._live_index = -1  # the live state covers log[:_live_index]; -1: nothing usable
         self._scratch: RodimusState | None = None
+        self._prepared: _Prepared | None = None
 
     # ------------------------------------------------------------------------------------------ text
     def edit(self, start: int, old_end: int, new_text: str) -> TokenEdit:
@@ -81,6 +89,7 @@ class DocumentSession:
         if self._live_index > change.first_changed:
             self._live_index = -1
         self.cursor = start + len(new)
+        self.version += 1
         return change
 
     def edit_lines(self, start: tuple[int, int], end: tuple[int, int], new_text: str) -> TokenEdit:
@@ -138,23 +147,65 @@ class DocumentSession:
         return self._advance(target, should_stop)
 
     def prompt(self, cursor: int, suffix_tokens: int, should_stop: Callable[[], bool] | None = None) -> Prompt | None:
-        """The prompt's state and first logits for a completion at byte `cursor` (None if stopped)."""
+        """The prompt's state and first logits for a completion at byte `cursor` (None if stopped).
+
+        The state is the session's scratch buffer: valid until the next call.
+        """
         self.cursor = max(0, min(cursor, len(self.text)))
         target, tail = self.anchor(self.cursor)
         synced = self._advance(target, should_stop)
         if self._live_index != target:
             return None
         scratch = self._scratch_copy()
+        ready = self._prepared
+        if ready is not None and ready.key == self._prompt_key(suffix_tokens):
+            scratch.copy_(ready.state)
+            return Prompt(scratch, ready.logits, ready.fed, synced, ready.forced, ready=True, healing=ready.healing)
+        logits, fed, forced = self._feed_prompt(scratch, tail, suffix_tokens)
+        return Prompt(scratch, logits, fed, synced, forced)
+
+    def prepare(self, should_stop: Callable[[], bool] | None = None) -> bool:
+        """Build the prompt at the session's cursor ahead of a request, and its greedy healing (see
+        `completion.healing`); False if `should_stop` said so first."""
+        key = self._prompt_key(self.suffix_tokens)
+        if self._prepared is not None and self._prepared.key == key:
+            return True
+        target, tail = self.anchor(self.cursor)
+        self._advance(target, should_stop)
+        if self._live_index != target or (should_stop is not None and should_stop()):
+            return False
+        assert self._live is not None
+        old, self._prepared = self._prepared, None
+        state = self._live.clone() if old is None else old.state
+        state.copy_(self._live)
+        logits, fed, forced = self._feed_prompt(state, tail, self.suffix_tokens)
+        healing = None
+        if forced:
+            healed = state.clone() if old is None or old.healing is None else old.healing.state
+            healed.copy_(state)
+            healing = heal_greedily(self.lm, self.codec, healed, logits, forced)
+        self._prepared = _Prepared(key, state, logits, fed, forced, healing)
+        return True
+
+    def is_prepared(self) -> bool:
+        """Whether the prompt at the session's cursor is ready for a request (`prepare`)."""
+        return self._prepared is not None and self._prepared.key == self._prompt_key(self.suffix_tokens)
+
+    def _prompt_key(self, suffix_tokens: int) -> tuple[int, int, bool, int]:
+        return self.version, self.cursor, self.fim, suffix_tokens if self.fim else 0
+
+    def _feed_prompt(self, state: RodimusState, tail: list[int], suffix_tokens: int) -> tuple[torch.Tensor, int, bytes]:
+        """Feed the request's part of the prompt on `state` (at the anchor): (logits, tokens fed, forced text)."""
         special = self.codec.special
         if self.fim:
             ids = [*tail, special.fim_hole, *self.suffix_ids(self.cursor, suffix_tokens), special.fim_end]
-            return Prompt(scratch, self.lm.feed_logits(ids, scratch), len(ids), synced)
+            return self.lm.feed_logits(ids, state), len(ids), b""
         # Prefix only: feed the anchor's token and the prefix's tokens up to its last one, which generation
         # re-produces (token healing). At the very start: what follows <|endoftext|>, a new file.
         healed = self.codec.encode_bytes(self.healing_text(self.cursor))
         ids = [*tail, *healed[:-1]] or [special.eos]
         forced = self.codec.token_bytes[healed[-1]] if healed else b""
-        return Prompt(scratch, self.lm.feed_logits(ids, scratch), len(ids), synced, forced)
+        return self.lm.feed_logits(ids, state), len(ids), forced
 
     def suffix_ids(self, cursor: int, limit: int) -> list[int]:
         """The first `limit` tokens of `encode(text after the cursor)`."""
@@ -185,10 +236,6 @@ class DocumentSession:
             self.fim = fim
             self.drop_states()
 
-    def in_sync(self) -> bool:
-        """Whether the persistent state already sits at the cursor's anchor."""
-        return self._live_index == self.anchor(self.cursor)[0]
-
     @property
     def state_index(self) -> int:
         """How many document tokens the persistent state covers (-1 when it must be rebuilt)."""
@@ -196,18 +243,20 @@ class DocumentSession:
 
     @property
     def nbytes(self) -> int:
-        states = [s for s in (self._live, self._scratch) if s is not None]
-        return sum(s.nbytes for s in states) + self.checkpoints.nbytes + self.log.nbytes + len(self.text)
+        return self.state_nbytes + self.log.nbytes + self.lines.nbytes + len(self.text)
 
     @property
     def state_nbytes(self) -> int:
         """Bytes of model state only (what eviction frees)."""
-        states = [s for s in (self._live, self._scratch) if s is not None]
+        ready = self._prepared
+        prepared = [] if ready is None else [ready.state] + ([ready.healing.state] if ready.healing else [])
+        states = [s for s in (self._live, self._scratch, *prepared) if s is not None]
         return sum(s.nbytes for s in states) + self.checkpoints.nbytes
 
     def drop_states(self) -> None:
         """Free every model state (eviction); the next sync rebuilds from the text."""
         self._live = self._scratch = None
+        self._prepared = None
         self._live_index = -1
         self.checkpoints.clear()
 

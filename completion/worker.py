@@ -4,8 +4,9 @@ Document updates (open, edit, close) run in the order they were sent; completion
 updates queued before them, newest request first (an older one still queued is usually stale, and its
 ticket may already be revoked, which makes it return at once). With nothing queued, the worker brings
 the most recently edited session's state up to its cursor, a chunk at a time, yielding as soon as a job
-arrives; the next request then finds the state ready. torch releases the GIL while it computes, so the
-event loop (and pygls' reader) keeps running.
+arrives, then builds the prompt at that cursor (`DocumentSession.prepare`), so that the next request there
+finds state and prompt ready and goes straight to generation. torch releases the GIL while it computes,
+so the event loop (and pygls' reader) keeps running.
 """
 from __future__ import annotations
 
@@ -131,7 +132,7 @@ class ModelWorker:
             future.set_result(result)
 
     def _catch_up(self) -> None:
-        """Advance the most recently edited session's state while nothing else is queued."""
+        """Advance the most recently edited session's state and prepare its prompt while nothing else is queued."""
         assert self.sessions is not None
         uri = self._dirty[-1]
         session = self.sessions.get(uri)
@@ -139,11 +140,11 @@ class ModelWorker:
             self._dirty.remove(uri)
             return
         try:
-            session.sync(should_stop=self.pending)
+            prepared = session.prepare(should_stop=self.pending)
         except Exception:
             logger.exception("state update of %s failed", uri)
             self._dirty.remove(uri)
             return
-        if session.in_sync() and uri in self._dirty:
+        if prepared and uri in self._dirty:
             self._dirty.remove(uri)
         self.sessions.enforce_budget()

@@ -387,13 +387,22 @@ class RodimusForCausalLM(nn.Module):
 
     def step(self, input_ids: torch.Tensor, state: RodimusState) -> torch.Tensor:
         """One token per sequence, input_ids [B] -> logits [B, V]; O(1) in the position."""
+        return self.lm_head(self.model.norm_f(self._step_residual(input_ids, state))).float()
+
+    def advance(self, input_ids: torch.Tensor, state: RodimusState) -> None:
+        """``step`` without the vocabulary projection, for a caller that only needs the state (the LM head is
+        about a quarter of a small model's step)."""
+        self._step_residual(input_ids, state)
+
+    def _step_residual(self, input_ids: torch.Tensor, state: RodimusState) -> torch.Tensor:
+        """One token per sequence through every layer, input_ids [B] -> the residual stream [B, d]."""
         if input_ids.dim() != 1 or input_ids.shape[0] != state.batch_size:
             raise ValueError(f"input_ids must be [{state.batch_size}], got shape {tuple(input_ids.shape)}")
         r = self._embed(input_ids)
         for layer, layer_state in zip(self.model.layers, state.layers):
             r = layer.step(r, layer_state, state.position)
         state.position += 1
-        return self.lm_head(self.model.norm_f(r)).float()
+        return r
 
     def forward_reference(self, input_ids: torch.Tensor) -> torch.Tensor:
         """Logits [B, T, V] from the per-token recurrence and dense masked attention (slow; for tests)."""

@@ -86,3 +86,24 @@ def test_healed_generation_returns_only_the_completion(plus_lm: RecurrentLM, cod
     prompt.logits[inconsistent] = 1e4  # the model would rather write something else
     result = generate(plus_lm, codec, prompt, NO_STOP, GenerationOptions(max_tokens=3), lambda: False)
     assert 1 <= result.tokens <= 3 and not result.text.startswith("xyz")
+
+
+def test_greedy_generation_from_a_prepared_prompt_is_the_cold_one(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    options = GenerationOptions(max_tokens=5)
+    for typed in ("    def gre", "    return sel", "    x = compute(na"):
+        text = BASE + typed
+        cursor = len(text.encode("utf-8"))
+        warm = DocumentSession(plus_lm, codec, text, fim=False)
+        assert warm.prepare()
+        prompt = warm.prompt(cursor, suffix_tokens=0)
+        assert prompt is not None and prompt.ready and prompt.healing is not None and prompt.healing.tokens
+        prepared = generate(plus_lm, codec, prompt, NO_STOP, options, lambda: False)
+        cold_prompt = DocumentSession(plus_lm, codec, text, fim=False).prompt(cursor, suffix_tokens=0)
+        assert cold_prompt is not None and not cold_prompt.ready
+        cold = generate(plus_lm, codec, cold_prompt, NO_STOP, options, lambda: False)
+        assert (prepared.text, prepared.tokens, prepared.reason) == (cold.text, cold.tokens, cold.reason)
+        sampled = warm.prompt(cursor, suffix_tokens=0)  # a sampling request ignores the greedy healing
+        assert sampled is not None and sampled.ready
+        result = generate(plus_lm, codec, sampled, NO_STOP, GenerationOptions(max_tokens=3, temperature=0.8, seed=1),
+                          lambda: False)
+        assert 1 <= result.tokens <= 3

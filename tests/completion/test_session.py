@@ -129,3 +129,29 @@ def test_dropped_states_are_rebuilt(plus_lm: RecurrentLM, codec: TokenCodec) -> 
     session.drop_states()
     assert session.state_nbytes == 0 and session.state_index == -1
     assert_same_state(session.prefix_state(len(BASE.encode("utf-8"))), before)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(edits, min_size=1, max_size=4), st.booleans())
+def test_prepared_prompt_is_the_prompt_of_the_text_it_was_made_for(plus_lm: RecurrentLM, codec: TokenCodec,
+                                                                   sequence: list, fim: bool) -> None:
+    text = BASE
+    session = DocumentSession(plus_lm, codec, text, SMALL, fim=fim, suffix_tokens=8)
+    for edit in sequence:
+        assert session.prepare()
+        start, end, insert = edit.apply(text)
+        session.edit(*byte_span(text, start, end), insert)  # the prompt prepared before it is stale
+        text = text[:start] + insert + text[end:]
+    assert session.prepare() and session.is_prepared()
+    cursor = session.cursor
+    prepared = session.prompt(cursor, suffix_tokens=8)
+    assert prepared is not None and prepared.ready
+    prepared_state, prepared_logits = prepared.state.clone(), prepared.logits
+    cold = DocumentSession(plus_lm, codec, text, SMALL, fim=fim).prompt(cursor, suffix_tokens=8)
+    assert cold is not None and not cold.ready
+    assert (prepared.forced, prepared.fed) == (cold.forced, cold.fed)
+    assert (prepared.healing is not None) == bool(cold.forced)
+    torch.testing.assert_close(prepared_logits, cold.logits, atol=1e-4, rtol=1e-4)
+    assert_same_state(prepared_state, cold.state)
+    session.edit(cursor, cursor, "x")
+    assert not session.is_prepared() and not session.prompt(cursor, suffix_tokens=8).ready  # type: ignore[union-attr]

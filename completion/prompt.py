@@ -1,0 +1,34 @@
+"""What a completion request generates from: the prompt's state and logits, and optionally its healing made ahead."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from models.state import RodimusState
+
+
+@dataclass
+class Healing:
+    """The greedy picks that re-produce a prompt's `forced` text, made ahead of the request (`heal_greedily`).
+
+    A greedy generation takes `tokens` as its first picks (they are what it would pick) and continues from
+    `state` and `logits`, the model after them, instead of stepping through them itself.
+    """
+
+    tokens: list[int]
+    state: RodimusState
+    logits: torch.Tensor  # [V], for the token after `tokens`
+
+
+@dataclass
+class Prompt:
+    """A private copy of the state after the prompt, and the logits for the first generated token."""
+
+    state: RodimusState
+    logits: torch.Tensor
+    fed: int  # tokens fed on the copy for this request
+    synced: int  # tokens fed to the persistent state first
+    forced: bytes = b""  # text the generation must re-produce before the completion starts (token healing)
+    ready: bool = False  # built ahead of the request by `DocumentSession.prepare` (`fed` tokens were fed then)
+    healing: Healing | None = None  # prepared prompts only
