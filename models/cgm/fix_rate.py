@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from analysis.patch.edits import SearchReplace, parse_edits
+from models.cgm.answer import answer_text
 from models.cgm.items import FixSample, ItemBuilder
 from models.cgm.model import CGMForCausalLM
 
@@ -30,11 +31,6 @@ def is_fixed(sample: FixSample, answer: str) -> bool:
 
 def fix_rate(model: CGMForCausalLM, builder: ItemBuilder, samples: Sequence[FixSample]) -> tuple[float, list[str]]:
     """(share of samples fixed exactly, the generated answers)."""
-    answers = []
-    for sample in samples:
-        vectors, owner, edges = builder.nodes(sample.graph)
-        out = model.generate(vectors, owner, edges, builder.fix_prompt(sample), model.config.max_answer_tokens,
-                             builder.eos)
-        answers.append(builder.tokenizer.decode(out))
+    answers = [answer_text(model, builder, s.issue, s.files, s.focus, s.graph) for s in samples]
     fixed = sum(is_fixed(sample, answer) for sample, answer in zip(samples, answers))
     return fixed / max(len(samples), 1), answers

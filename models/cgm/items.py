@@ -6,6 +6,7 @@ the node tokens. Stage 2 (issue -> patch): the prompt of models.cgm.prompt with 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -14,7 +15,7 @@ import torch
 from analysis.readers.base import GraphContext, SourceFile
 from models.cgm.config import CGMConfig
 from models.cgm.encoder import NodeEncoder
-from models.cgm.prompt import answer_ids, prompt_ids, prompt_text, stop_id
+from models.cgm.prompt import Focus, answer_ids, prompt_ids, prompt_text, stop_id
 from models.tokenizer import Tokenizer
 
 RECONSTRUCTION_CUE = "<reconstruct>\n"
@@ -54,13 +55,13 @@ class ItemBuilder:
             return torch.zeros(0, self.config.embedding_dim), [], []
         return self.encoder.encode(graph, self.config.max_nodes)
 
-    def fix_prompt(self, sample: FixSample) -> list[int]:
-        text = prompt_text(sample.issue, sample.files, sample.focus)
+    def fix_prompt(self, issue: str, files: Sequence[SourceFile], focus: Focus | None) -> list[int]:
+        text = prompt_text(issue, files, focus)
         return prompt_ids(self.tokenizer, text, self.config.max_prompt_tokens, self.config.chat_template)
 
     def fix(self, sample: FixSample) -> Item:
         answer = answer_ids(self.tokenizer, sample.answer, self.config.max_answer_tokens, self.eos)
-        return Item(*self.nodes(sample.graph), self.fix_prompt(sample), answer)
+        return Item(*self.nodes(sample.graph), self.fix_prompt(sample.issue, sample.files, sample.focus), answer)
 
     def reconstruction(self, sample: ReconstructionSample) -> Item:
         prompt = prompt_ids(self.tokenizer, RECONSTRUCTION_CUE, self.config.max_prompt_tokens,

@@ -26,17 +26,23 @@ def prompt_text(issue: str, files: Sequence[SourceFile], focus: Focus | None, ma
     return f"{ISSUE_HEADER}{issue.strip()[:max_issue_chars]}{CODE_HEADER}{region}{ANSWER_CUE}"
 
 
-def _region(files: Sequence[SourceFile], focus: Focus | None) -> str:
+def focus_region(files: Sequence[SourceFile], focus: Focus | None) -> tuple[SourceFile, list[str]] | None:
+    """The file shown and its lines in the prompt (line ends kept): the focus, else the first file's head."""
     by_path = {f.path: f for f in files}
     if focus is not None and focus[0] in by_path:
-        path, first, last = focus
-        lines = by_path[path].text.splitlines(keepends=True)[first - 1:min(last, first - 1 + MAX_CODE_LINES)]
-    elif files:
-        path, lines = files[0].path, files[0].text.splitlines(keepends=True)[:MAX_CODE_LINES]
-    else:
+        source, first, last = by_path[focus[0]], focus[1], focus[2]
+        return source, source.text.splitlines(keepends=True)[first - 1:min(last, first - 1 + MAX_CODE_LINES)]
+    if files:
+        return files[0], files[0].text.splitlines(keepends=True)[:MAX_CODE_LINES]
+    return None
+
+
+def _region(files: Sequence[SourceFile], focus: Focus | None) -> str:
+    shown = focus_region(files, focus)
+    if shown is None:
         return ""
-    body = "".join(lines)
-    return f"{path}\n{body}{'' if body.endswith(chr(10)) or not body else chr(10)}"
+    body = "".join(shown[1])
+    return f"{shown[0].path}\n{body}{'' if body.endswith(chr(10)) or not body else chr(10)}"
 
 
 def find_focus(graph: GraphContext | None, files: Sequence[SourceFile]) -> Focus | None:
@@ -66,7 +72,8 @@ def find_focus(graph: GraphContext | None, files: Sequence[SourceFile]) -> Focus
 def prompt_ids(tokenizer: Tokenizer, text: str, max_tokens: int, chat_template: bool = False) -> list[int]:
     """bos + the prompt's tokens, cut before the answer cue when longer than ``max_tokens`` (the cue is kept)."""
     if chat_template:
-        head, cue = f"<|im_start|>user\n{text.removesuffix(ANSWER_CUE)}", f"{ANSWER_CUE}<|im_end|>\n<|im_start|>assistant\n"
+        head = f"<|im_start|>user\n{text.removesuffix(ANSWER_CUE)}"
+        cue = f"{ANSWER_CUE}<|im_end|>\n<|im_start|>assistant\n"
     else:
         head, cue = text.removesuffix(ANSWER_CUE), ANSWER_CUE
     bos = [] if tokenizer.bos is None or chat_template else [tokenizer.bos]

@@ -6,14 +6,14 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-import torch
-
 from analysis.patch.edits import parse_edits
 from analysis.readers.base import ReaderError, ReaderReply, ReaderRequest
 from models.cgm.checkpoint import load_reader
+from models.cgm.answer import answer_text
 from models.cgm.encoder import NodeEncoder
+from models.cgm.items import ItemBuilder
 from models.cgm.model import CGMForCausalLM
-from models.cgm.prompt import find_focus, prompt_ids, prompt_text, stop_id
+from models.cgm.prompt import find_focus
 from models.tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -22,12 +22,10 @@ log = logging.getLogger(__name__)
 class LocalReader:
     name = "local"
 
-    def __init__(self, model: CGMForCausalLM, tokenizer: Tokenizer, encoder: NodeEncoder | None,
-                 max_new_tokens: int | None = None) -> None:
+    def __init__(self, model: CGMForCausalLM, tokenizer: Tokenizer, encoder: NodeEncoder | None) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.encoder = encoder
-        self.max_new_tokens = max_new_tokens or model.config.max_answer_tokens
 
     @classmethod
     def from_folder(cls, folder: str | Path, device: str = "cpu") -> LocalReader:
@@ -41,18 +39,11 @@ class LocalReader:
         return cls(model, tokenizer, _node_encoder(folder, model, device))
 
     def read(self, request: ReaderRequest, cancelled: Callable[[], bool] | None = None) -> ReaderReply:
-        config = self.model.config
-        text = prompt_text(request.issue, request.files, find_focus(request.graph, request.files))
-        ids = prompt_ids(self.tokenizer, text, config.max_prompt_tokens, config.chat_template)
-        if self.encoder is not None and request.graph is not None and request.graph.nodes:
-            vectors, owner, edges = self.encoder.encode(request.graph, config.max_nodes)
-        else:
-            vectors, owner, edges = torch.zeros(0, config.embedding_dim), [], []
-        out = self.model.generate(vectors, owner, edges, ids, self.max_new_tokens,
-                                  stop_id(self.tokenizer, config.chat_template), cancelled)
+        builder = ItemBuilder(self.model.config, self.tokenizer, self.encoder)
+        focus = find_focus(request.graph, request.files)
+        raw = answer_text(self.model, builder, request.issue, request.files, focus, request.graph, cancelled)
         if cancelled is not None and cancelled():
             raise ReaderError("cancelled")
-        raw = self.tokenizer.decode(out)
         parsed = parse_edits(raw)
         return ReaderReply(edits=parsed.edits, raw=raw, dropped=parsed.dropped)
 

@@ -13,6 +13,7 @@ import torch
 from analysis.readers.base import ReaderRequest, SourceFile
 from analysis.readers.config import ReaderConfig, build_reader, local_reader_dir
 from models.cgm.checkpoint import save_reader
+from models.cgm.decode import candidate_spans
 from models.cgm.encoder import NodeEncoder
 from models.cgm.prompt import find_focus, prompt_text
 from models.cgm.reader import LocalReader
@@ -68,10 +69,18 @@ def test_local_reader_reads_a_request(tmp_path: Path, tokenizer: Tokenizer, embe
     reader = LocalReader.from_folder(tmp_path / "reader")
     assert reader.encoder is not None and reader.name == "local"
     request = ReaderRequest("f(1) returns 5", (SourceFile("a.py", SOURCE),), "", small_graph())
-    reply = reader.read(request)
-    assert reply.edits == () and len(tokenizer.encode(reply.raw)) <= model.config.max_answer_tokens + 2
-    built = build_reader(ReaderConfig(backend="local", model=str(tmp_path / "reader")))
-    assert isinstance(built, LocalReader) and built is build_reader(ReaderConfig("local", None, str(tmp_path / "reader")))
+    reply = reader.read(request)  # constrained decoding: the SEARCH part is a line of the shown function
+    head, search = reply.raw.split("\n=======\n")[0].split("<<<<<<< SEARCH\n")
+    assert head == "a.py\n" and search in ("def f(x):", "    return g(x) + 1", "def f(x):\n    return g(x) + 1")
+    assert len(reply.edits) + reply.dropped == 1  # a random model rarely closes the block within 12 tokens
+    config = ReaderConfig(backend="local", model=str(tmp_path / "reader"))
+    assert isinstance(build_reader(config), LocalReader) and build_reader(config) is build_reader(config)
+
+
+def test_candidate_spans_are_unique_lines_of_the_region() -> None:
+    region = ["def f(x):", "    return g(x) + 1", ""]
+    assert candidate_spans(region, SOURCE + "    return g(x) + 1\n", max_span=2) == [
+        "def f(x):", "def f(x):\n    return g(x) + 1"]
 
 
 def test_a_reader_without_its_embedder_reads_text_alone(tmp_path: Path, tokenizer: Tokenizer) -> None:
