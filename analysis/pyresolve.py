@@ -28,8 +28,10 @@ Target = tuple[str, str, int]
 Value = tuple[str, str, int]
 Edge = tuple[str, str, str]
 
-_IN_PROGRESS = object()
-_PENDING = (_IN_PROGRESS, frozenset())
+_NOTHING = object()
+# Rounds of a cycle's fixpoint before its answers are taken as they are (lookups are not all monotone, e.g. an
+# import that resolves to nothing stands for itself, so a cycle could in principle flip between two answers).
+_MAX_ROUNDS = 8
 
 
 class _ScopeTables:
@@ -141,7 +143,18 @@ class PythonResolver:
         self._dependents: dict[str, list[tuple]] = {}  # dependency key -> keys of the answers that read it
         self._filed = 0  # entries in the two key tables (they are compacted when mostly stale)
         self._live = 0  # of which still refer to cached answers
-        self.cycle_cuts = 0  # how many times a lookup met itself (counted to keep such answers out of the cache)
+        self.cycle_cuts = 0  # how many times a lookup met itself
+        # Lookups in progress and the cycles among them (see `_cached`): the keys in progress and their depth,
+        # per depth the lowest depth a cycle below it reached, the depths some cycle came back to, answers so far
+        # of the questions in cycles, and the answers (with their record and low depth) of the questions of
+        # components not closed yet, in the order they were answered.
+        self._stack: list[tuple] = []
+        self._open: dict[tuple, int] = {}
+        self._low: list[int] = []
+        self._cut: set[int] = set()
+        self._approx: dict[tuple, Any] = {}
+        self._members: dict[tuple, tuple[Any, set, int]] = {}
+        self._order: list[tuple] = []
 
     # ---- bookkeeping ------------------------------------------------------------------------------------------
 
@@ -216,7 +229,7 @@ class PythonResolver:
         for item in collected:
             if type(item) is tuple:
                 hit = cache.get(item)
-                if hit is not None and hit[0] is not _IN_PROGRESS:
+                if hit is not None:
                     out |= hit[1]
                 else:
                     out.add(item[1])  # an answer still being computed (a cycle): at least its file
@@ -236,30 +249,100 @@ class PythonResolver:
 
     def _cached(self, key: tuple, compute: Callable[[], Any], empty: Any = ()) -> Any:
         """The answer stored under `key`, computing it first if needed. The caller's record gets the key itself,
-        expanded into the answer's dependencies only once per resolved file (in `end`)."""
+        expanded into the answer's dependencies only once per resolved file (in `end`).
+
+        Lookups can meet themselves (mutual and star imports, aliases that name each other, `self.x =
+        self.x.f()` in many methods, class hierarchies that go round). Such lookups form a strongly connected
+        component of questions; its answers are the fixpoint computed from its first question (Tarjan's
+        algorithm): a question met again while in progress answers its current approximation (first `empty`),
+        the component's first question is recomputed until no answer in the component changes, and then all of
+        them are cached together. The answers do not depend on the order of earlier questions, and each
+        question is computed a bounded number of times (caching nothing below a cycle cost n! on a cluster of n
+        bindings that read each other)."""
         hit = self._cache.get(key)
-        if hit is None:
-            outer = self.deps
-            self.deps = set()
-            cuts = self.cycle_cuts
-            self._cache[key] = _PENDING
-            try:
-                result = compute()
-            finally:
-                collected, self.deps = self.deps, outer
-            if self.cycle_cuts != cuts:
-                # A cycle was cut below: the answer depends on where the cycle was entered, so it is not kept
-                # (keeping it would make answers depend on the order of earlier questions).
-                del self._cache[key]
-                outer |= collected
-                return result
-            hit = self._cache[key] = (result, self._expand(collected))
-            self._file(key, hit[1])
-        elif hit is _PENDING:
+        if hit is not None:
+            self.deps.add(key)
+            return hit[0]
+        at = self._open.get(key)
+        if at is not None:  # in progress: a cycle
             self.cycle_cuts += 1
-            return empty  # a cycle (mutual imports, recursive aliases): no answer on this path
+            self._cut.add(at)
+            if at < self._low[-1]:
+                self._low[-1] = at
+            self.deps.add(key)
+            return self._approx.get(key, empty)
+        member = self._members.get(key)
+        if member is not None:  # answered in a component that is still open: an approximation as well
+            if member[2] < self._low[-1]:
+                self._low[-1] = member[2]
+            self.deps.add(key)
+            return member[0]
+        depth = len(self._stack)
+        self._stack.append(key)
+        self._open[key] = depth
+        self._low.append(depth)
+        outer = self.deps
+        try:
+            rounds = 0
+            while True:
+                self.deps = set()
+                order = len(self._order)
+                result = compute()
+                low = self._low[-1]
+                if low < depth:  # part of a component opened further up: its final answer comes from there
+                    self._members[key] = (result, self.deps, low)
+                    self._order.append(key)
+                    self._cut.discard(depth)
+                    break
+                if depth not in self._cut:  # no cycle through this question
+                    self._cache[key] = hit = (result, self._expand(self.deps))
+                    self._file(key, hit[1])
+                    break
+                members = self._order[order:]
+                approx = self._approx
+                if rounds < _MAX_ROUNDS and (approx.get(key, _NOTHING) != result or any(
+                        approx.get(m, _NOTHING) != self._members[m][0] for m in members)):
+                    rounds += 1  # not a fixpoint yet: again, from the new approximations
+                    approx[key] = result
+                    for m in members:
+                        approx[m] = self._members.pop(m)[0]
+                    del self._order[order:]
+                    self._cut.discard(depth)
+                    continue
+                self._close(key, result, self.deps, members)
+                del self._order[order:]
+                self._cut.discard(depth)
+                break
+        finally:
+            self._stack.pop()
+            del self._open[key]
+            self._low.pop()
+            self.deps = outer
+            if not self._stack:
+                self._approx.clear()
+                self._members.clear()
+                self._order.clear()
+                self._cut.clear()
+        if self._low and low < self._low[-1]:
+            self._low[-1] = low
         self.deps.add(key)
-        return hit[0]
+        return result
+
+    def _close(self, key: tuple, result: Any, deps: set, members: list[tuple]) -> None:
+        """Cache the answers of a closed component; they share their dependencies (they read each other)."""
+        collected = set(deps)
+        answers = {key: result}
+        for m in members:
+            answer, member_deps, _low = self._members.pop(m)
+            answers[m] = answer
+            collected |= member_deps
+            self._approx.pop(m, None)
+        self._approx.pop(key, None)
+        collected.difference_update(answers)
+        shared = self._expand(collected) | {k[1] for k in answers}
+        for k, answer in answers.items():
+            self._cache[k] = (answer, shared)
+            self._file(k, shared)
 
     # ---- modules ----------------------------------------------------------------------------------------------
 
