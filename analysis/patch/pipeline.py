@@ -19,10 +19,12 @@ from analysis.localize.pipeline import DEFAULT_K, Cancelled, Localization, local
 from analysis.localize.serialize import serialize_subgraph
 from analysis.patch.apply import FileReader, Patch, PatchError, build_patch
 from analysis.readers.base import ChatModel, Reader, ReaderError, ReaderRequest, SourceFile
+from analysis.readers.graph_context import build_graph_context
 
 log = logging.getLogger(__name__)
 
 READER_FILES = 5  # files whose text the reader sees (CGM's reranker keeps 5)
+FOCUS_FUNCTIONS = 5  # ranked functions whose neighbourhood fills the reader's graph first
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,14 @@ def prepare_fix(
         return PreparedFix(localization, None, None, index.root, read, missing_reader_message)
     top = localization.files[:READER_FILES]
     sources = tuple(SourceFile(f.path, text) for f in top if (text := read(f.path)) is not None)
-    request = ReaderRequest(issue=issue, files=sources, subgraph=serialize_subgraph(index, [f.node for f in top]))
+    nodes = [f.node for f in top]
+    focus = [f.node for f in localization.functions[:FOCUS_FUNCTIONS]]
+    request = ReaderRequest(
+        issue=issue,
+        files=sources,
+        subgraph=serialize_subgraph(index, nodes),
+        graph=build_graph_context(index.graph, nodes, focus),
+    )
     return PreparedFix(localization, reader, request, index.root, read, missing_reader_message)
 
 
