@@ -5,9 +5,12 @@ CGM's reader takes the retrieved subgraph as node tokens: every node's text is s
 mask among node tokens. This module builds that `GraphContext` from the live graph (analysis/graph.py schema):
 
 - nodes: the given FILE nodes, everything they contain (classes, functions, attributes) and their REPO / PACKAGE
-  ancestors, bounded to `max_nodes`. Ancestors and the files come first; the remaining room goes to the contained
-  definitions closest (over edges of any type and direction) to the focus nodes (the ranked functions), each
-  taken with the classes that enclose it so that the kept nodes stay connected by `contains` edges.
+  ancestors, bounded to `max_nodes`. The focus nodes (the ranked functions) are kept first, then the files in
+  rank order, then the contained definitions closest to the focus (over edges of any type and direction); every
+  node is taken with the nodes that contain it, so the kept nodes stay connected by `contains` edges.
+- order: the kept focus nodes first, in the order given (so a reader may take the first FUNCTION node as the
+  best-ranked place to look), then the ancestors outermost first, then each file followed by its kept
+  definitions in source order.
 - edges: every edge among the kept nodes (contains, imports, extends, calls), as (source index, target index, type).
 
 Sentences (the release's format, including its stripping of spaces at the ends):
@@ -96,14 +99,16 @@ def build_graph_context(
             kept[item] = None
         return True
 
-    for file in files:
-        if not keep(file):
-            break
-    for node in _by_distance(graph, members, [f for f in focus if f in members] or files):
+    sources = [f for f in dict.fromkeys(focus) if f in members]
+    for node in (*sources, *files):
+        keep(node)
+    for node in _by_distance(graph, members, sources or files):
         if len(kept) >= max_nodes:
             break
         keep(node)
-    order = _ordered(graph, kept, files, members)
+    first = [f for f in dict.fromkeys(focus) if f in kept]
+    leading = set(first)
+    order = first + [n for n in _ordered(graph, kept, files, members) if n not in leading]
     position = {node: i for i, node in enumerate(order)}
     edges = sorted(
         {

@@ -62,7 +62,8 @@ def test_answers_round_trip_to_the_exact_original(samples: list) -> None:
 def test_samples_carry_the_focus_and_the_files_graph(samples: list) -> None:
     for sample in samples:
         types = [node.type for node in sample.graph.nodes]
-        assert types[0] == "REPO" and "FILE" in types and len(types) <= 64
+        assert types[0] == "FUNCTION" and types[1] == "REPO" and "FILE" in types and len(types) <= 64
+        assert parse_edits(sample.answer).edits[0].search.strip() in sample.graph.nodes[0].text  # the buggy function
         assert all(0 <= s < len(types) and 0 <= t < len(types) for s, t, _ in sample.graph.edges)
         if sample.focus is not None:
             path, start, end = sample.focus
@@ -70,7 +71,7 @@ def test_samples_carry_the_focus_and_the_files_graph(samples: list) -> None:
             text = {s.path: s.text for s in sample.files}[path]
             search = parse_edits(sample.answer).edits[0].search
             assert search in "".join(line + "\n" for line in text.split("\n")[start - 1 : end])
-        assert sample.graph.nodes[0].text == "workspace"
+        assert sample.graph.nodes[1].text == "workspace"
         assert any(node.text.startswith(sample.answer.split("\n", 1)[0] + "\n") for node in sample.graph.nodes)
 
 
