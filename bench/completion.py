@@ -19,14 +19,19 @@ snippet is typed one character at a time at the end of the document and then aft
   contents do not change the cost; a real quadratic 64K-token prefill would dominate the run).
 - tf-nocache (baseline b): the same Transformer re-encoding its context window (the last --window tokens
   before the cursor) on every keystroke.
-- requests in process: after the typing, `--requests` requests at the end and in the middle: the PSM prompt on a
-  copy of the state, then 16 greedy steps with no stop rule (the full cost of a 16-token line); the state is
-  brought to each position by one untimed request first.
+- requests in process: after the typing, `--requests` requests at the end and in the middle, none prepared
+  ahead: the prompt on a copy of the state, the healed token re-produced (one more step when the pick is
+  exactly its text), then greedy steps with no stop rule up to 16 tokens (the full cost of a line). "first
+  token" is the first token of the completion itself. The state is brought to each position by one untimed
+  request first.
 - lsp: `rodimus-lsp serve` over stdio with the same model; typing at the end, then in the middle (the FIM
   suffix window is then full); after each typed character (and a 60 ms pause, less than the 75 ms debounce
   an Automatic trigger would wait) an Invoked inlineCompletion request, with maxTokens 1 ("first token") and
-  then 16 ("16-token line"), timed from send to answer. An answer that is the previous suggestion less the
-  typed character came from the type-through cache and is counted apart ("type-through").
+  then 16 ("16-token line"), timed from send to answer. inlineCompletion does not stream, so "first token"
+  is a whole request that generates one completion token. In the pause the server's worker prepares the
+  prompt and its healing at the cursor (`DocumentSession.prepare`); "no pause" sends the request right
+  after the keystroke, so it usually finds that work unfinished. An answer that is the previous suggestion
+  less the typed character came from the type-through cache and is counted apart ("type-through").
 
 Sample output (2 CPU cores shared with other jobs, load average 1.8; numbers vary from run to run):
      tokens |      ours end |   ours middle |    jump | ours MiB |     tf-kv end |  tf-kv middle | tf-kv MiB | ...
@@ -56,6 +61,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from completion.healing import restrict  # noqa: E402
 from completion.lm import RecurrentLM  # noqa: E402
 from completion.loader import default_model_dir, load_completion_model  # noqa: E402
 from completion.options import GenerationOptions  # noqa: E402
@@ -92,6 +98,7 @@ class Row:
     lsp_first: list[float] = field(default_factory=list)
     lsp_first_end: list[float] = field(default_factory=list)
     lsp_first_middle: list[float] = field(default_factory=list)
+    lsp_first_cold: list[float] = field(default_factory=list)
     lsp_line: list[float] = field(default_factory=list)
     lsp_line_tokens: list[int] = field(default_factory=list)
     lsp_cache: list[float] = field(default_factory=list)
@@ -161,20 +168,32 @@ def bench_ours(lm: RecurrentLM, codec: TokenCodec, text: str, snippet: str, row:
     middle = type_into_session(session, middle_line_end(text), snippet)
     row.ours_jump_ms, row.ours_middle = middle[0], middle[1:]
     for cursor in (len(session.text), middle_line_end(session.full_text())):
-        forced_generation(lm, session, cursor, 1)  # brings the state to this cursor (a jump): not timed
+        forced_generation(lm, codec, session, cursor, 1)  # brings the state to this cursor (a jump): not timed
         for _ in range(requests):
-            first, total = forced_generation(lm, session, cursor, 16)
+            first, total = forced_generation(lm, codec, session, cursor, 16)
             row.gen_first.append(first)
             row.gen_16.append(total)
     row.ours_state_mb = session.state_nbytes / 2**20
 
 
-def forced_generation(lm: RecurrentLM, session: DocumentSession, cursor: int, tokens: int) -> tuple[float, float]:
-    """ms to the first token and to `tokens` tokens of a request (greedy, no stop rule: the cost of a full line)."""
+def forced_generation(lm: RecurrentLM, codec: TokenCodec, session: DocumentSession, cursor: int,
+                      tokens: int) -> tuple[float, float]:
+    """ms to the first completion token and to `tokens` of them, for a request whose prompt was not prepared.
+
+    Greedy with no stop rule (the cost of a full line). With the default prompt the first pick re-produces the
+    healed token's text; when it is exactly that text, one more step gives the first completion token.
+    """
     start = time.perf_counter()
     prompt = session.prompt(cursor, suffix_tokens=GenerationOptions().suffix_tokens)
     assert prompt is not None
-    token = int(prompt.logits.argmax())
+    logits, produced = prompt.logits, b""
+    while True:
+        pending = prompt.forced[len(produced):]
+        token = int((restrict(logits, codec, pending) if pending else logits).argmax())
+        produced += codec.token_bytes[token]
+        if len(produced) > len(prompt.forced):
+            break
+        logits = lm.step(token, prompt.state)
     first = 1e3 * (time.perf_counter() - start)
     for _ in range(tokens - 1):
         token = int(lm.step(token, prompt.state).argmax())
@@ -276,11 +295,12 @@ async def bench_lsp(model_dir: Path, text: str, snippet: str, chars: int, row: R
     shown = ""
     for where, cursor in (("end", len(text)), ("middle", middle)):
         await request(cursor)  # the first request waits for the state at this cursor (whole prefill / jump)
-        for phase, max_tokens in (("first", 1), ("line", 16)):
+        for phase, max_tokens, typed, pause in (("first", 1, snippet[:chars], 0.06),
+                                                ("line", 16, snippet[chars : 2 * chars], 0.06),
+                                                ("cold", 1, snippet[2 * chars : 2 * chars + chars // 2], 0.0)):
             options["completion"]["maxTokens"] = max_tokens
             client.workspace_did_change_configuration(
                 types.DidChangeConfigurationParams(settings={"rodimus": options}))
-            typed = snippet[:chars] if phase == "first" else snippet[chars : 2 * chars]
             for ch in typed:
                 line, col = utf16_position(text, cursor)
                 text = text[:cursor] + ch + text[cursor:]
@@ -290,7 +310,7 @@ async def bench_lsp(model_dir: Path, text: str, snippet: str, chars: int, row: R
                     text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
                     content_changes=[types.TextDocumentContentChangePartial(
                         range=types.Range(types.Position(line, col), types.Position(line, col)), text=ch)]))
-                await asyncio.sleep(0.06)
+                await asyncio.sleep(pause)
                 ms, suggestion = await request(cursor)
                 typed_through = bool(shown) and shown.startswith(ch) and suggestion == shown[len(ch):]
                 shown = suggestion
@@ -299,6 +319,8 @@ async def bench_lsp(model_dir: Path, text: str, snippet: str, chars: int, row: R
                 elif phase == "first":
                     row.lsp_first.append(ms)
                     (row.lsp_first_end if where == "end" else row.lsp_first_middle).append(ms)
+                elif phase == "cold":
+                    row.lsp_first_cold.append(ms)
                 else:
                     row.lsp_line.append(ms)
                     row.lsp_line_tokens.append(len(codec.encode(suggestion)))
@@ -331,6 +353,7 @@ def plot(rows: list[Row], path: Path) -> None:
     axes[1].set(xscale="log", yscale="log", xlabel="document tokens", ylabel="MiB per session",
                 title="memory per document")
     axes[2].plot(n, [pct(r.lsp_first, 95) for r in rows], "o-", label="LSP: first token p95")
+    axes[2].plot(n, [pct(r.lsp_first_cold, 95) for r in rows], "o:", label="LSP: first token, no pause, p95")
     axes[2].plot(n, [pct(r.lsp_line, 95) for r in rows], "o--", label="LSP: line of up to 16 tokens p95")
     axes[2].plot(n, [pct(r.gen_first, 95) for r in rows], "^-", label="in-process: first token p95")
     axes[2].plot(n, [pct(r.gen_16, 95) for r in rows], "^--", label="in-process: 16 tokens p95")
@@ -363,12 +386,13 @@ def report(rows: list[Row]) -> None:
         print(f"{r.tokens:>7} | {pct(r.gen_first, 50):>6.1f}/{pct(r.gen_first, 95):>6.1f} | "
               f"{pct(r.gen_16, 50):>6.1f}/{pct(r.gen_16, 95):>6.1f}")
     print("\ninlineCompletion over LSP (ours), ms from send to answer (p50 / p95)")
-    print(f"{'tokens':>7} | {'first, end':>13} | {'first, middle':>13} | {'16-token line':>13} | "
-          f"{'tokens generated (mean)':>23} | {'type-through':>14} | {'open + prefill s':>16}")
+    print(f"{'tokens':>7} | {'first, end':>13} | {'first, middle':>13} | {'first, no pause':>15} | "
+          f"{'16-token line':>13} | {'tokens generated (mean)':>23} | {'type-through':>14} | {'open + prefill s':>16}")
     for r in rows:
         mean_tokens = statistics.mean(r.lsp_line_tokens) if r.lsp_line_tokens else float("nan")
         print(f"{r.tokens:>7} | {pct(r.lsp_first_end, 50):>6.1f}/{pct(r.lsp_first_end, 95):>6.1f} | "
               f"{pct(r.lsp_first_middle, 50):>6.1f}/{pct(r.lsp_first_middle, 95):>6.1f} | "
+              f"{pct(r.lsp_first_cold, 50):>8.1f}/{pct(r.lsp_first_cold, 95):>6.1f} | "
               f"{pct(r.lsp_line, 50):>6.1f}/{pct(r.lsp_line, 95):>6.1f} | {mean_tokens:>23.1f} | "
               f"{len(r.lsp_cache):>3} x {pct(r.lsp_cache, 50):>4.1f} ms | {r.ours_open_s:>16.1f}")
     small, large = rows[0], rows[-1]
@@ -377,9 +401,11 @@ def report(rows: list[Row]) -> None:
     print(f"check: memory per session {small.ours_state_mb:.1f} .. {large.ours_state_mb:.1f} MiB "
           f"(tf-kv {small.kv_mb:.1f} .. {large.kv_mb:.1f} MiB)")
     worst_first = max(pct(r.lsp_first, 95) for r in rows)
+    worst_cold = max(pct(r.lsp_first_cold, 95) for r in rows)
     worst_line = max(pct(r.lsp_line, 95) for r in rows)
     worst_16 = max(pct(r.gen_16, 95) for r in rows)
-    print(f"check: first token p95 over LSP (worst size) {worst_first:.1f} ms (target <= 30); "
+    print(f"check: first token p95 over LSP (worst size) {worst_first:.1f} ms (target <= 30), with no pause "
+          f"after the keystroke {worst_cold:.1f} ms; "
           f"line over LSP p95 {worst_line:.1f} ms, 16 forced tokens in process p95 {worst_16:.1f} ms "
           f"(target <= 200)")
 
