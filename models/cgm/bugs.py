@@ -12,7 +12,8 @@
 
 Nodes are found with `ast`; the edit is made on the source text of that one line (ast columns are UTF-8 byte
 offsets), so formatting is kept and the bug's inverse (the buggy line -> the original line) restores the source
-exactly. A mutation is kept only if the function still parses and its AST changed.
+exactly. A mutation is kept only if the function still parses (its AST then always differs: see
+`_segment_parses`).
 """
 from __future__ import annotations
 
@@ -65,8 +66,9 @@ def _replace_line(source: str, line: int, old: str, new: str) -> str:
     return "\n".join(lines)
 
 
-def find_bugs(source: str, max_function_lines: int = MAX_FUNCTION_LINES) -> list[Bug]:
-    """Every single-line mutation of `source`'s short functions, in source order (deterministic)."""
+def find_bugs(source: str, max_function_lines: int = MAX_FUNCTION_LINES, verify: bool = True) -> list[Bug]:
+    """Every single-line mutation of `source`'s short functions, in source order (deterministic). With
+    `verify=False` the candidates are not parsed (cheap; check the ones you use with `still_parses`)."""
     if "\r" in source:
         return []
     try:
@@ -78,30 +80,36 @@ def find_bugs(source: str, max_function_lines: int = MAX_FUNCTION_LINES) -> list
     for function, qualname in _functions(tree):
         if function.end_lineno is None or function.end_lineno - function.lineno + 1 > max_function_lines:
             continue
-        original = _segment_dump(lines, function.lineno, function.end_lineno)
-        if original is None:
+        if verify and not _segment_parses(lines, function.lineno, function.end_lineno):
             continue
-        for candidate in _function_bugs(function, qualname, lines):
-            mutated = list(lines)
-            mutated[candidate.line - 1] = candidate.buggy
-            changed = _segment_dump(mutated, function.lineno, function.end_lineno)
-            if changed is not None and changed != original:
-                out.append(candidate)
+        out.extend(b for b in _function_bugs(function, qualname, lines) if not verify or _mutation_parses(b, lines))
     return out
 
 
-def _segment_dump(lines: list[str], start: int, end: int) -> str | None:
-    """The AST dump of lines `start..end` (a whole function) parsed on their own, after removing the `def`
-    line's indentation; None when they do not parse that way (checking the function, not the whole module,
-    keeps this linear in the module's size)."""
+def still_parses(bug: Bug, source: str) -> bool:
+    """Whether the function `bug` was found in still parses with the bug in it."""
+    return _mutation_parses(bug, source.split("\n"))
+
+
+def _mutation_parses(bug: Bug, lines: list[str]) -> bool:
+    mutated = list(lines)
+    mutated[bug.line - 1] = bug.buggy
+    return _segment_parses(mutated, bug.start_line, bug.end_line)
+
+
+def _segment_parses(lines: list[str], start: int, end: int) -> bool:
+    """Whether lines `start..end` (a whole function) parse on their own once the `def` line's indentation is
+    removed (checking the function, not the whole module, keeps this linear in the module's size). Every
+    mutation replaces a token by a different one, so a mutation that parses always changes the AST."""
     segment = lines[start - 1 : end]
     indent = segment[0][: len(segment[0]) - len(segment[0].lstrip())]
     if any(line.strip() and not line.startswith(indent) for line in segment):
-        return None
+        return False
     try:
-        return ast.dump(ast.parse("\n".join(line[len(indent):] for line in segment)))
+        compile("\n".join(line[len(indent):] for line in segment), "<function>", "exec", ast.PyCF_ONLY_AST)
     except (SyntaxError, ValueError):
-        return None
+        return False
+    return True
 
 
 def _functions(tree: ast.Module) -> list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str]]:

@@ -27,7 +27,7 @@ import networkx as nx
 
 from analysis.readers.base import GraphContext, SourceFile
 from analysis.readers.graph_context import build_graph_context
-from models.cgm.bugs import KINDS, Bug, find_bugs, issue_text
+from models.cgm.bugs import KINDS, Bug, find_bugs, issue_text, still_parses
 
 IRRELEVANT_FILE_RATE = 0.10
 DROPPED_ORACLE_RATE = 0.10
@@ -36,6 +36,7 @@ GRAPH_NODES = 64
 RECONSTRUCTION_NODES = 16
 _TEST_PARTS = frozenset({"test", "tests", "testing"})
 _CACHE_SIZE = 256
+WORKSPACE_NAME = "workspace"  # the temporary root's name: the REPO node's text in every sample graph
 
 
 @dataclass(frozen=True)
@@ -96,35 +97,42 @@ def fix_answer(path: str, buggy_text: str, bug: Bug) -> str:
 
 
 class GraphCache:
-    """Code graphs of single corpus files, built with `analysis.Workspace` in a temporary folder (LRU)."""
+    """Code graphs of single corpus files (LRU). Each file is opened as a buffer in one `analysis.Workspace` over
+    an empty temporary folder, its graph copied, and the buffer closed again (which removes its nodes): the same
+    graph as indexing the file alone on disk, without writing it."""
 
     def __init__(self, size: int = _CACHE_SIZE) -> None:
         self.size = size
         self._graphs: OrderedDict[tuple[str, int], nx.MultiDiGraph] = OrderedDict()
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._workspace = None
 
     def graph(self, file: CorpusFile) -> nx.MultiDiGraph:
         key = (file.path, hash(file.text))
         found = self._graphs.get(key)
         if found is None:
-            found = self._graphs[key] = _index_file(file)
+            found = self._graphs[key] = self._index(file)
             while len(self._graphs) > self.size:
                 self._graphs.popitem(last=False)
         else:
             self._graphs.move_to_end(key)
         return found
 
+    def _index(self, file: CorpusFile) -> nx.MultiDiGraph:
+        if self._workspace is None:
+            from analysis import Workspace
 
-def _index_file(file: CorpusFile) -> nx.MultiDiGraph:
-    from analysis import Workspace
-
-    with tempfile.TemporaryDirectory(prefix="cgm-sample-") as folder:
-        root = Path(folder) / "workspace"
-        target = root / file.path
-        target.parent.mkdir(parents=True)
-        target.write_text(file.text, encoding="utf-8")
-        workspace = Workspace(root, cache_dir=Path(folder) / "cache")
-        workspace.index(use_cache=False)
-        return workspace.graph.copy()
+            self._folder = tempfile.TemporaryDirectory(prefix="cgm-samples-")
+            root = Path(self._folder.name) / WORKSPACE_NAME
+            root.mkdir()
+            self._workspace = Workspace(root, cache_dir=Path(self._folder.name) / "cache")
+            self._workspace.index(use_cache=False)
+        path = str(self._workspace.root / file.path)
+        self._workspace.open(path, file.text)
+        try:
+            return self._workspace.graph.copy()
+        finally:
+            self._workspace.close(path)
 
 
 def with_bug(graph: nx.MultiDiGraph, path: str, bug: Bug) -> nx.MultiDiGraph:
@@ -154,18 +162,19 @@ def function_node(graph: nx.MultiDiGraph, path: str, qualname: str, start_line: 
     return None
 
 
-def _pick_bugs(bugs: list[Bug], counts: Counter[str], rng: random.Random, k: int) -> list[Bug]:
-    """Up to `k` bugs on different lines, each of the kind least drawn so far (balances the kinds)."""
+def _pick_bugs(source: str, bugs: list[Bug], counts: Counter[str], rng: random.Random, k: int) -> list[Bug]:
+    """Up to `k` bugs of `source` on different lines, each of the kind least drawn so far (balances the kinds);
+    `bugs` are unverified candidates, checked here as they are drawn."""
     picked: list[Bug] = []
-    lines: set[int] = set()
-    while len(picked) < k:
-        pool = [b for b in bugs if b.line not in lines]
-        if not pool:
-            break
+    pool = list(bugs)
+    while len(picked) < k and pool:
         kinds = sorted({b.kind for b in pool}, key=lambda kind: (counts[kind], rng.random()))
         bug = rng.choice([b for b in pool if b.kind == kinds[0]])
+        pool.remove(bug)
+        if not still_parses(bug, source):
+            continue
         picked.append(bug)
-        lines.add(bug.line)
+        pool = [b for b in pool if b.line != bug.line]
         counts[bug.kind] += 1
     return picked
 
@@ -185,8 +194,8 @@ def build_fix_samples(
         if len(out) >= n:
             break
         file = files[i]
-        bugs = [b for b in find_bugs(file.text) if not b.function.rsplit(".", 1)[-1].startswith("test")]
-        for bug in _pick_bugs(bugs, counts, rng, min(BUGS_PER_FILE, n - len(out))):
+        bugs = [b for b in find_bugs(file.text, verify=False) if not b.function.rsplit(".", 1)[-1].startswith("test")]
+        for bug in _pick_bugs(file.text, bugs, counts, rng, min(BUGS_PER_FILE, n - len(out))):
             sample = _fix_sample(file, bug, files, rng, cache, noise)
             if sample is not None:
                 out.append(sample)

@@ -6,7 +6,7 @@ import json
 import random
 from pathlib import Path
 
-from models.cgm.bugs import KINDS, find_bugs, issue_text
+from models.cgm.bugs import KINDS, find_bugs, issue_text, still_parses
 
 SOURCE = '''"""A module."""
 import os
@@ -85,3 +85,10 @@ def test_fix_restores_corpus_files() -> None:
             assert bug.fix(bug.inject(record["text"])) == record["text"]
             checked += 1
     assert checked > 50
+
+
+def test_unverified_candidates_checked_one_by_one_are_the_verified_bugs() -> None:
+    broken = SOURCE + "\n\ndef g(a, b):\n    return f(a, b) if a else (b,\n    a)\n"
+    for source in (SOURCE, broken):
+        candidates = find_bugs(source, verify=False)
+        assert [b for b in candidates if still_parses(b, source)] == find_bugs(source)
