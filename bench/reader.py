@@ -21,7 +21,7 @@ Usage:
     .venv/bin/python bench/reader.py --endpoint http://localhost:8000/v1 --model cgm
 
 Sample output (columns only; numbers come from runs; the machine is shared, so times are noisy):
-    row                    | n   | fixed % | swapped_comparison | off_by_one | wrong_variable | dropped_not | swapped_arguments
+    row                  | n   | fixed % | swapped_comparison | off_by_one | wrong_variable | dropped_not | ...
     no change + oracle     | ... |
     local + oracle         | ... |
     local + localization   | ... |
@@ -204,6 +204,7 @@ def plot(rows: dict[str, dict[str, float]], path: Path) -> None:
     axis.set_xticks([i + width * (len(rows) - 1) / 2 for i in range(len(keys))],
                     ["all" if k == "fixed" else k.replace("_", " ") for k in keys])  # fmt: skip
     axis.set_ylabel("fixed exactly (%)")
+    axis.set_ylim(0, 100)
     axis.set_title(f"held-out synthetic bugs (n={next(iter(rows.values()))['n']:.0f})" if rows else "no bugs")
     axis.legend(fontsize=8)
     figure.tight_layout()
