@@ -4,7 +4,7 @@ The prompt's logits give the first token; each further token is one O(1) `step` 
 state. Before every token the cancel flag is checked; the stop rule sees the text decoded so far. The first
 token is never a special token (as `min_new_tokens=1` does elsewhere): a request asked for a completion, and
 an end-of-text straight after `<|fim_end|>` is the commonest failure of a small model. When the prompt has
-`forced` text (token healing), the first token is restricted to ones that start with it, and the
+`forced` text (token healing), the first tokens are restricted to ones that agree with it, and the
 completion is what comes after it; a greedy generation from a prepared prompt takes those first picks and
 the model after them from the prompt's `healing` instead of stepping through them.
 """

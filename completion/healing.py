@@ -1,11 +1,12 @@
 """Token healing's constraint, and the greedy healing a prepared prompt makes ahead of its request.
 
-In the prefix-only prompt the prefix's last token is not fed: the first generated token must start with
-its text (`forced`), as in standard token healing. One pick re-produces it (a token that only covered part
-of it would need more steps, and on held-out code mid-word completions were no better for allowing that:
-5 vs 6 exact lines of 150, the same 14 with the right first 8 characters). Under greedy decoding that pick
-does not depend on the request, so `DocumentSession.prepare` makes it and the model step after it while
-the editor waits, and the request starts right after them.
+In the prefix-only prompt the prefix's last token is not fed: generation must re-produce its text
+(`forced`) first, choosing among the tokens that agree with what is still pending. Tokens that cover only
+part of it must stay allowed: after an indentation the prefix ends in a run of spaces that training text
+never ends a token with (GPT-2's pre-tokenizer gives the last space to the next word), so the model has to
+write a shorter run and then ` word`. Under greedy decoding these picks do not depend on the request, so
+`DocumentSession.prepare` makes them (one model step each) while the editor waits, and the request starts
+right after them.
 """
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ from models.state import RodimusState
 
 
 def restrict(logits: torch.Tensor, codec: TokenCodec, pending: bytes) -> torch.Tensor:
-    """`logits` with every token that does not start with the `pending` forced text at -inf (a new tensor)."""
+    """`logits` with every token that disagrees with the `pending` forced text at -inf (a new tensor)."""
     allowed = torch.full_like(logits, float("-inf"))
-    choices = codec.covering_ids(pending)
+    choices = codec.consistent_ids(pending)
     allowed[choices] = logits[choices]
     return allowed
 

@@ -95,9 +95,10 @@ class TokenCodec:
     def encode_bytes(self, text: bytes | bytearray) -> list[int]:
         return self.encode(bytes(text).decode("utf-8"))
 
-    def covering_ids(self, pending: bytes) -> list[int]:
-        """Ordinary tokens whose bytes start with `pending` (token healing's choices)."""
-        return [i for i in self._by_first_byte[pending[0]] if self.token_bytes[i].startswith(pending)]
+    def consistent_ids(self, pending: bytes) -> list[int]:
+        """Ordinary tokens whose bytes agree with `pending` as far as both go (token healing's choices)."""
+        return [i for i in self._by_first_byte[pending[0]]
+                if pending.startswith(self.token_bytes[i]) or self.token_bytes[i].startswith(pending)]
 
     def byte_length(self, ids: list[int] | np.ndarray) -> int:
         return int(self.token_lengths[np.asarray(ids, dtype=np.int64)].sum()) if len(ids) else 0
