@@ -27,7 +27,7 @@ import networkx as nx
 
 from analysis.readers.base import GraphContext, SourceFile
 from analysis.readers.graph_context import build_graph_context
-from models.cgm.bugs import KINDS, Bug, find_bugs, issue_text, still_parses
+from models.cgm.bugs import KINDS, MAX_FUNCTION_LINES, Bug, find_bugs, issue_text, still_parses
 
 IRRELEVANT_FILE_RATE = 0.10
 DROPPED_ORACLE_RATE = 0.10
@@ -264,7 +264,7 @@ def build_reconstruction_samples(
             for node, data in graph.nodes(data=True)
             if data.get("type") == "FUNCTION"
             and data.get("path") == file.path
-            and 0 <= data["end_line"] - data["start_line"] < 40
+            and 0 <= data["end_line"] - data["start_line"] < MAX_FUNCTION_LINES
         ]
         functions.sort()
         for node in rng.sample(functions, min(BUGS_PER_FILE, len(functions), n - len(out))):
