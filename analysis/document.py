@@ -38,6 +38,7 @@ class Document:
         self._extractor = ChunkedPythonExtractor() if lang == "python" else None
         self.tree: Tree | None = self._parser.parse(self.data) if self._parser is not None else None
         self._dirty = False
+        self._touched: tuple[int, int] | None = None  # bytes the edits since the last `facts` replaced, at most
 
     @property
     def text(self) -> str:
@@ -81,6 +82,13 @@ class Document:
         starts[first:] = [*_line_starts(new, start), *(s + delta for s in starts[last:])]
         new_end = start + len(new)
         self._text = None
+        touched = self._touched
+        if touched is not None:  # carry the earlier edits' span over this one
+            def moved(offset: int) -> int:
+                return offset if offset <= start else (offset + delta if offset >= end else new_end)
+
+            touched = (min(moved(touched[0]), start), max(moved(touched[1]), new_end))
+        self._touched = touched or (start, new_end)
         if self.tree is not None:
             self.tree.edit(
                 start_byte=start, old_end_byte=end, new_end_byte=new_end, start_point=start_point,
@@ -106,7 +114,11 @@ class Document:
         src = bytes(self.data)
         if self._extractor is not None:
             facts = self._extractor.extract(self.tree, src)
+            # the bytes (of the new text) the edits since the last call replaced: the text of a def outside them
+            # is unchanged, wherever it moved (see `LocalEdit`)
+            facts.derived["touched"] = self._touched
         else:
             facts = extract_generic(self.lang, self.tree, src)
+        self._touched = None
         facts.text = self.text
         return facts

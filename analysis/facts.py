@@ -4,8 +4,8 @@ A `FileFacts` is the unit the workers return, the cache stores and the graph is 
 lists and tuples of str/int only (msgpack-able, cheap to build), never tree-sitter or networkx objects.
 Lines are 0-based, columns are 0-based UTF-8 byte offsets in their line.
 
-The part only name resolution reads (bindings, calls, imports, `__all__`) travels as its own msgpack blob and is
-decoded on first use: loading a warm cache builds the graph from text, defs and attributes alone.
+The part only name resolution reads (bindings, calls, imports, `__all__`, how many bindings are observable, see
+`pyextract.exported_first`) travels as its own msgpack blob and is decoded on first use: loading a warm cache builds the graph from text, defs and attributes alone.
 """
 from __future__ import annotations
 
@@ -75,8 +75,10 @@ class FileFacts:
     def _decode(self) -> None:
         blob, self._blob = self._blob, None
         if blob is not None:
-            self._binds, self._calls, self._imports, self._all_names = msgpack.unpackb(
+            self._binds, self._calls, self._imports, self._all_names, observable = msgpack.unpackb(
                 blob, raw=False, use_list=False)
+            if observable is not None:
+                self.derived["observable"] = observable
 
     @property
     def binds(self) -> Sequence[tuple]:
@@ -106,7 +108,8 @@ class FileFacts:
         """A msgpack-able form; the resolution part is nested as its own encoded blob."""
         blob = self._blob
         if blob is None:
-            blob = msgpack.packb([self._binds, self._calls, self._imports, self._all_names], use_bin_type=True)
+            blob = msgpack.packb([self._binds, self._calls, self._imports, self._all_names,
+                                  self.derived.get("observable")], use_bin_type=True)
         return [self.lang, self.text, self.defs, self.attrs, self.doc, self.line_count, blob]
 
     @classmethod

@@ -24,7 +24,7 @@ from analysis.languages import QUERY_DIR
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 CACHE_FILE = "graph.msgpack"
 
 

@@ -9,9 +9,11 @@ they are memoised under that key, relative to the chunk's first line.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from tree_sitter import Node, QueryCursor, Tree
@@ -426,11 +428,13 @@ def exported_first(defs: list[tuple], binds: list[tuple]) -> tuple[list[tuple], 
 
 
 def _finish(root: Node, src: bytes, defs: list[tuple], binds: Binds, calls: list[tuple],
-            all_names: list[str] | None, placed: _Placed | None = None) -> FileFacts:
+            all_names: list[str] | None, placed: _Placed | None = None,
+            attr_at: tuple[list[int], list[int]] | None = None) -> FileFacts:
     head, tail = binds
     facts = FileFacts(lang="python", text="", defs=defs, binds=head + tail if tail else head, calls=calls,
                       all_names=all_names, doc=_module_doc(root, src), line_count=root.end_point[0] + 1)
-    facts.attrs = attributes(defs, facts.binds, placed)
+    candidates = None if attr_at is None else attr_at[0] + [len(head) + i for i in attr_at[1]]
+    facts.attrs = attributes(defs, facts.binds, placed, candidates)
     facts.derived["observable"] = len(head)
     return facts
 
@@ -442,15 +446,46 @@ def extract_python(tree: Tree, src: bytes) -> FileFacts:
     return _finish(root, src, defs, exported_first(defs, binds), calls, all_names)
 
 
+@dataclass(frozen=True)
+class LocalEdit:
+    """How an extraction differs from the one before it (`base`, the serial in that one's `derived`), when
+    every chunk kept its numbers of defs and bindings: only the re-extracted chunks' records changed (and the
+    positions of the others). The ranges, one per re-extracted chunk, are of the new facts' defs, bindings
+    and calls; the old facts have the same ranges of defs and bindings."""
+
+    base: int
+    defs: tuple[tuple[int, int], ...]
+    classes: tuple[tuple[int, int], ...]  # split classes (see `_plan`) whose records were made again
+    observable: tuple[tuple[int, int], ...]  # bindings other scopes can see (see `exported_first`)
+    binds: tuple[tuple[int, int], ...]  # the others
+    calls: tuple[tuple[int, int], ...]
+    imports: bool  # whether an old or new version of a re-extracted chunk imports something
+    all_names: bool  # ... or sets `__all__`
+
+
+_SERIALS = itertools.count(1)
+
+
+def _has_imports(region: Region) -> bool:
+    return any(b[B_KIND] == IMPORT or b[B_KIND] == STAR for b in region[1])
+
+
+def _has_container_calls(region: Region) -> bool:
+    return any(c[0] < 0 for c in region[2])
+
+
 class ChunkedPythonExtractor:
     """Extraction for a live document: `extract` reuses the facts of every chunk whose text is unchanged."""
 
     def __init__(self) -> None:
         self._memo: dict[MemoKey, Region] = {}
+        self._classes: dict[tuple, tuple] = {}  # def records of split classes, by what they are made of
         self._placed = _Placed()
         # The scopes (def indices, -1 for the module) whose calls the last `extract` re-extracted: calls in
         # other scopes come from reused chunks, unchanged but for their line numbers.
         self.changed_scopes: set[int] = set()
+        # the serial, layout and regions (by plan entry) of the last extraction
+        self._last: tuple[int, list[tuple[str, int, int, int]], list[Region | None]] | None = None
 
     def extract(self, tree: Tree, src: bytes) -> FileFacts:
         root = tree.root_node
@@ -483,21 +518,70 @@ class ChunkedPythonExtractor:
                 if key is not None:
                     new_memo[key] = found
         self._memo = new_memo
-        self.changed_scopes = set()
         cursor = QueryCursor(query("python"))
+        assembly = _Assembly()
 
         def header(node: Node, in_class: bool) -> Region:
             key = (in_class, node.type, node.start_point[1], src[node.start_byte:node.end_byte])
             found = None if node.has_error else memo.get(key)
             if found is None:
+                assembly.headers_changed = True
                 found = _region(cursor.captures(node), src, node.start_point[0], node.start_byte, in_class)
             if not node.has_error:
                 new_memo[key] = found
             return found
 
-        facts = _assemble(root, src, plan, regions, {i for i, _ in missing}, self.changed_scopes, self._placed,
-                          header)
+        classes, new_classes = self._classes, {}
+
+        def class_record(entry: tuple, container: int, index: int) -> tuple:
+            _, outer, inner, body, _container_entry = entry
+            # What the record is made of: its place, its header and the docstring (the body's first statement).
+            stop = body.start_byte
+            for k in range(body.named_child_count):
+                first = body.named_child(k)
+                if first.type != "comment":
+                    stop = first.end_byte
+                    break
+            row, end = outer.start_point[0], inner.end_point
+            key = (container, outer.start_point[1], end[0] - row, end[1], src[outer.start_byte:stop])
+            record = classes.get(key)
+            if record is None:
+                record = _def_record(inner, src, container, 0, 0)
+                assembly.classes.append(index)
+            elif record[13] != outer.start_byte or record[14] != inner.end_byte or record[3] != row:
+                shift = row - record[3]  # the same record at another place
+                record = (*record[:3], row, record[4], record[5] + shift, record[6], record[7] + shift,
+                          *record[8:13], outer.start_byte, inner.end_byte)
+            new_classes[key] = record
+            return record
+
+        fresh = {i for i, _ in missing}
+        facts = _assemble(root, src, plan, regions, fresh, self._placed, header, class_record, assembly)
+        self._classes = new_classes
         self._placed.turn()
+        serial = next(_SERIALS)
+        facts.derived["serial"] = serial
+        entry_regions: list[Region | None] = [regions.get(i) for i in range(len(plan))]
+        last, self._last = self._last, (serial, assembly.layout, entry_regions)
+        local = last is not None and last[1] == assembly.layout and not assembly.headers_changed
+        self.changed_scopes = changed = set()
+        imports = names_listed = False
+        for i, container, def_range, _head, _tail, _calls in assembly.fresh:
+            region, old_region = regions[i], last[2][i] if local else None
+            changed.update(range(*def_range))
+            if not local or _has_container_calls(region) or _has_container_calls(old_region):
+                # calls made directly in the chunk's container (a decorator's arguments, a module-level call)
+                changed.add(container)
+            if local:
+                imports = imports or _has_imports(region) or _has_imports(old_region)
+                names_listed = names_listed or region[3] is not None or old_region[3] is not None
+        if local:
+            head = facts.derived["observable"]
+            facts.derived["local_edit"] = LocalEdit(
+                last[0], tuple(f[2] for f in assembly.fresh), tuple((i, i + 1) for i in assembly.classes),
+                tuple(f[3] for f in assembly.fresh),
+                tuple((start + head, stop + head) for _, _, _, _, (start, stop), _ in assembly.fresh),
+                tuple(f[5] for f in assembly.fresh), imports, names_listed)
         return facts
 
 
@@ -532,10 +616,12 @@ def _captures_by_chunk(tree: Tree, chunks: list[Node]) -> list[dict[str, list[No
 
 
 def _append_region(region: Region, container: int, row0: int, byte0: int, defs: list[tuple], binds: Binds,
-                   calls: list[tuple], placed: _Placed | None = None) -> None:
+                   calls: list[tuple], placed: _Placed | None = None,
+                   attr_at: tuple[list[int], list[int]] | None = None) -> None:
     """Append a region's records, shifted to its place in the file, its bindings split as `exported_first`
     does (bindings and calls are reused from the last extraction when the region sits at the same line, in the
-    same container, after as many defs)."""
+    same container, after as many defs). `attr_at` collects the positions (in the observable and in the other
+    bindings) of the bindings that can make attributes (see `attributes`)."""
     base = len(defs)
     for d in region[0]:
         defs.append((d[0], d[1], container if d[2] < 0 else base + d[2], d[3] + row0, d[4], d[5] + row0, d[6],
@@ -553,12 +639,23 @@ def _append_region(region: Region, container: int, row0: int, byte0: int, defs: 
                 (container if scope < 0 else base + scope, b[1], b[2] + row0, b[3], b[4],
                  base + b[5] if b[4] == DEF else b[5], b[6] + row0 if b[6] >= 0 else -1, b[7], b[8]))
         region_calls = [(container if c[0] < 0 else base + c[0], c[1], c[2] + row0, c[3]) for c in region[2]]
-        hit = (region, head, tail, region_calls)
+        hit = (region, head, tail, region_calls, _attribute_candidates(head), _attribute_candidates(tail))
     if placed is not None:
         placed.now[key] = hit
+    if attr_at is not None:
+        if hit[4]:
+            offset = len(binds[0])
+            attr_at[0].extend([offset + p for p in hit[4]])
+        if hit[5]:
+            offset = len(binds[1])
+            attr_at[1].extend([offset + p for p in hit[5]])
     binds[0].extend(hit[1])
     binds[1].extend(hit[2])
     calls.extend(hit[3])
+
+
+def _attribute_candidates(binds: list[tuple]) -> list[int]:
+    return [i for i, b in enumerate(binds) if b[B_KIND] == ASSIGN or b[B_KIND] == SELF_ATTR]
 
 
 class _Placed:
@@ -577,16 +674,35 @@ class _Placed:
         self.attrs_before, self.attrs_now = self.attrs_now, {}
 
 
+class _Assembly:
+    """What `_assemble` learns beyond the facts: per plan entry the numbers of defs and of observable and other
+    bindings before it (the layout), and the record ranges of the re-extracted chunks."""
+
+    def __init__(self) -> None:
+        self.layout: list[tuple[str, int, int, int]] = []
+        # per re-extracted chunk: its plan entry, its container's def index, its ranges of defs, observable
+        # bindings, other bindings (in their lists) and calls
+        self.fresh: list[tuple[int, int, tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]] = []
+        self.headers_changed = False
+        self.classes: list[int] = []  # def indices of the split classes whose records were made again
+
+
 def _assemble(root: Node, src: bytes, plan: list[tuple], regions: dict[int, Region], fresh: set[int],
-              changed_scopes: set[int], placed: _Placed, header: Callable[[Node, bool], Region]) -> FileFacts:
-    """The file's facts from its chunks' regions; adds to `changed_scopes` the scopes of the `fresh` chunks.
-    `header` gives the region of a split class's decorator or base list."""
+              placed: _Placed, header: Callable[[Node, bool], Region],
+              class_record: Callable[[tuple, int, int], tuple],
+              assembly: _Assembly) -> FileFacts:
+    """The file's facts from its chunks' regions. `header` gives the region of a split class's decorator or base
+    list, `class_record` the def record of a split class; `assembly` receives the layout and, for the `fresh`
+    chunks, their ranges of defs, unobservable bindings (in that list) and calls."""
     defs: list[tuple] = []
     binds: Binds = ([], [])  # observable ones, others
     calls: list[tuple] = []
+    attr_at: tuple[list[int], list[int]] = ([], [])
     all_names: list[str] | None = None
     class_index: dict[int, int] = {}
+    layout = assembly.layout
     for i, entry in enumerate(plan):
+        layout.append((entry[0], len(defs), len(binds[0]), len(binds[1])))
         if entry[0] == "k":
             _, outer, inner, body, container_entry = entry
             container = class_index[container_entry] if container_entry >= 0 else -1
@@ -595,38 +711,47 @@ def _assemble(root: Node, src: bytes, plan: list[tuple], regions: dict[int, Regi
             for node in outer.named_children if outer is not inner else ():
                 if node.type == "decorator":
                     _append_region(header(node, in_class), container, node.start_point[0], node.start_byte, defs,
-                                   binds, calls, placed)
+                                   binds, calls, placed, attr_at)
             class_index[i] = idx = len(defs)
-            record = _def_record(inner, src, container, 0, 0)
+            record = class_record(entry, container, idx)
             defs.append(record)
             binds[0].append((container, record[1], record[7], record[8], DEF, idx, -1, -1, None))
             superclasses = inner.child_by_field_name("superclasses")
             if superclasses is not None:  # inside the class node, so in the class's scope
                 _append_region(header(superclasses, True), idx, superclasses.start_point[0], superclasses.start_byte,
-                               defs, binds, calls, placed)
+                               defs, binds, calls, placed, attr_at)
             continue
         _, node, container_entry, _in_class = entry
         region = regions[i]
         container = class_index[container_entry] if container_entry >= 0 else -1
+        starts = (len(defs), len(binds[0]), len(binds[1]), len(calls))
+        _append_region(region, container, node.start_point[0], node.start_byte, defs, binds, calls, placed, attr_at)
         if i in fresh:
-            changed_scopes.add(container)
-            changed_scopes.update(range(len(defs), len(defs) + len(region[0])))
-        _append_region(region, container, node.start_point[0], node.start_byte, defs, binds, calls, placed)
+            assembly.fresh.append((i, container, (starts[0], len(defs)), (starts[1], len(binds[0])),
+                                   (starts[2], len(binds[1])), (starts[3], len(calls))))
         if region[3] is not None:
             all_names = region[3]
-    return _finish(root, src, defs, binds, calls, all_names, placed)
+    layout.append(("", len(defs), len(binds[0]), len(binds[1])))
+    return _finish(root, src, defs, binds, calls, all_names, placed, attr_at)
 
 
-def attributes(defs: list[tuple], binds: list[tuple], placed: _Placed | None = None) -> list[tuple]:
+def attributes(defs: list[tuple], binds: list[tuple], placed: _Placed | None = None,
+               candidates: list[int] | None = None) -> list[tuple]:
     """Module and class attributes: the first assignment of each name in the module, in a class body, or to
     `self.<name>` in one of the class's methods; names that are also defs of that scope are left out. The
-    attribute type is the annotation or the called constructor ("" if neither)."""
-    def_names = {(d[D_PARENT], d[D_NAME]) for d in defs}
+    attribute type is the annotation or the called constructor ("" if neither). `candidates`: the indices of
+    the ASSIGN and SELF_ATTR bindings, in order, when the caller knows them."""
+    if candidates is None:
+        candidates = _attribute_candidates(binds)
     seen: set[tuple[int, str]] = set()
     out: list[tuple] = []
+    if not candidates:
+        return out
+    def_names = {(d[D_PARENT], d[D_NAME]) for d in defs}
     before = placed.attrs_before if placed is not None else {}
     now = placed.attrs_now if placed is not None else {}
-    for i, b in [(i, b) for i, b in enumerate(binds) if b[B_KIND] == ASSIGN or b[B_KIND] == SELF_ATTR]:
+    for i in candidates:
+        b = binds[i]
         kind = b[B_KIND]
         if kind == ASSIGN:
             scope = b[B_SCOPE]

@@ -13,7 +13,7 @@ Cached answers carry their own dependencies, which are replayed into the caller'
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from analysis.facts import (
@@ -22,7 +22,7 @@ from analysis.facts import (
     SELF_ATTR, STAR, FileFacts,
 )
 from analysis.graph import CALLS, EXTENDS, IMPORTS, member_ids
-from analysis.pyextract import nested_in_functions, observable_scopes
+from analysis.pyextract import LocalEdit, nested_in_functions, observable_scopes
 
 Target = tuple[str, str, int]
 Value = tuple[str, str, int]
@@ -35,18 +35,38 @@ _MAX_ROUNDS = 8
 
 
 class _ScopeTables:
-    """Per-scope lookup tables built from a range of a file's bindings."""
+    """Per-scope lookup tables built from ranges of a file's bindings."""
 
     __slots__ = ("scopes", "stars", "globals", "self_attrs", "first_params", "returns")
 
-    def __init__(self, facts: FileFacts, start: int, stop: int) -> None:
-        defs, binds = facts.defs, facts.binds
+    def __init__(self) -> None:
         self.scopes: dict[int, dict[str, list[int]]] = {}
         self.stars: dict[int, list[int]] = {}
         self.globals: dict[int, set[str]] = {}
         self.self_attrs: dict[int, dict[str, list[int]]] = {}
         self.first_params: dict[int, int] = {}
         self.returns: dict[int, list[int]] = {}
+
+    def tables(self) -> tuple[dict, ...]:
+        return self.scopes, self.stars, self.globals, self.self_attrs, self.first_params, self.returns
+
+    def without(self, def_ranges: Iterable[tuple[int, int]]) -> _ScopeTables:
+        """A copy without the entries of the scopes (and classes) in these ranges of def indices; the entries of
+        the other scopes are shared."""
+        out = _ScopeTables()
+        for mine, theirs in zip(self.tables(), out.tables()):
+            theirs.update(mine)
+            for start, stop in def_ranges:
+                if stop - start < len(theirs):
+                    for scope in range(start, stop):
+                        theirs.pop(scope, None)
+                else:
+                    for scope in [s for s in theirs if start <= s < stop]:
+                        del theirs[scope]
+        return out
+
+    def add(self, facts: FileFacts, start: int, stop: int) -> None:
+        defs, binds = facts.defs, facts.binds
         scopes, first_params = self.scopes, self.first_params
         for i in range(start, stop):
             b = binds[i]
@@ -73,13 +93,21 @@ class _ScopeTables:
                     found.append(i)
 
 
+def local_edit_from(old: FileFacts, new: FileFacts) -> LocalEdit | None:
+    """How `new` differs from `old` when it was extracted from an edit of it that kept the layout (see
+    `pyextract.LocalEdit`); None otherwise."""
+    edit = new.derived.get("local_edit")
+    return edit if edit is not None and edit.base == old.derived.get("serial") else None
+
+
 class PyFileIndex:
     """Lookup tables of one Python file, derived from its facts. The tables of the observable bindings (which
     come first, in scopes of their own) are kept apart, so that an edit that leaves the file's signature alone
-    can reuse them and rebuild only the tables of the other bindings."""
+    can reuse them and rebuild only the tables of the other bindings: all of them, or, after an edit that kept
+    the file's layout, those of the re-extracted chunks' scopes."""
 
     __slots__ = ("rel", "facts", "def_ids", "attr_ids", "id_to_def", "scopes", "stars", "globals", "self_attrs",
-                 "attr_of", "first_params", "returns", "_methods", "_head")
+                 "attr_of", "first_params", "returns", "_methods", "_head", "_tail")
 
     def __init__(self, rel: str, facts: FileFacts, previous: PyFileIndex | None = None) -> None:
         self.rel = rel
@@ -90,14 +118,24 @@ class PyFileIndex:
             self.def_ids, self.attr_ids = previous.def_ids, previous.attr_ids
             self.id_to_def, self.attr_of = previous.id_to_def, previous.attr_of
             head = previous._head
+            edit = local_edit_from(previous.facts, facts)
         else:
             self._methods = None
             self.def_ids, self.attr_ids = member_ids(rel, facts)
             self.id_to_def = {node_id: i for i, node_id in enumerate(self.def_ids)}
             self.attr_of = {(a[0], a[1]): self.attr_ids[k] for k, a in enumerate(facts.attrs)}
-            head = _ScopeTables(facts, 0, boundary)
+            head = _ScopeTables()
+            head.add(facts, 0, boundary)
+            edit = None
         self._head = head
-        tail = _ScopeTables(facts, boundary, len(facts.binds))
+        if edit is not None:
+            tail = previous._tail.without(edit.defs)
+            for start, stop in edit.binds:
+                tail.add(facts, start, stop)
+        else:
+            tail = _ScopeTables()
+            tail.add(facts, boundary, len(facts.binds))
+        self._tail = tail
         self.scopes = {**head.scopes, **tail.scopes}
         self.stars = {**head.stars, **tail.stars}
         self.globals = {**head.globals, **tail.globals}
@@ -634,7 +672,7 @@ class PythonResolver:
     def _return_values(self, rel: str, func: int) -> list[Value]:
         idx = self.index(rel)
         d = idx.facts.defs[func]
-        annotation = _return_annotation(d)
+        annotation = return_annotation(d)
         if annotation:
             values = self.values(self.resolve_dotted(rel, d[D_PARENT], annotation, (d[D_LINE], d[D_COL])))
             return [("inst", v[1], v[2]) for v in values if v[0] == "cls"]
@@ -753,8 +791,10 @@ class PythonResolver:
                     out.add((rel, node_id, IMPORTS))
         return out
 
-    def call_edges(self, rel: str, scopes: set[int] | None = None) -> set[Edge]:
-        """The `calls` edges of the calls made directly in the given scopes of file `rel` (all if None)."""
+    def call_edges(self, rel: str, scopes: set[int] | None = None,
+                   ranges: Sequence[tuple[int, int]] | None = None) -> set[Edge]:
+        """The `calls` edges of the calls made directly in the given scopes of file `rel` (all if None); `ranges`
+        of the file's calls, when given, hold all the calls of those scopes."""
         idx = self.index(rel)
         def_ids = idx.def_ids
         out: set[Edge] = set()
@@ -762,7 +802,13 @@ class PythonResolver:
         # than one binding in that scope (then the one before the call counts).
         same: dict[tuple[int, str], list[str]] = {}
         scope_names = idx.scopes
-        calls = idx.facts.calls if scopes is None else [c for c in idx.facts.calls if c[0] in scopes]
+        all_calls = idx.facts.calls
+        if scopes is None:
+            calls = all_calls
+        elif ranges is not None:
+            calls = [c for start, stop in ranges for c in all_calls[start:stop] if c[0] in scopes]
+        else:
+            calls = [c for c in all_calls if c[0] in scopes]
         for scope, callee, line, col in calls:
             key = (scope, callee)
             callees = same.get(key)
@@ -812,7 +858,7 @@ def _unique(items: list) -> list:
 
 
 
-def _return_annotation(d: tuple) -> str:
+def return_annotation(d: tuple) -> str:
     header = d[D_HEADER]
     arrow = header.rfind("->")
     if arrow < 0:
@@ -868,7 +914,7 @@ def _signature(facts: FileFacts) -> int:
     )
     returns = tuple([(b[B_SCOPE], b[B_HINT]) for b in facts.binds if b[B_KIND] == RETURN])
     return hash((
-        tuple((d[D_KIND], d[1], d[D_PARENT], tuple(d[D_EXTRA]), _return_annotation(d), tuple(d[D_DECORATORS]))
+        tuple((d[D_KIND], d[1], d[D_PARENT], tuple(d[D_EXTRA]), return_annotation(d), tuple(d[D_DECORATORS]))
               for d in defs),
         observable, returns, tuple((a[0], a[1]) for a in facts.attrs),
         tuple(facts.all_names) if facts.all_names is not None else None,

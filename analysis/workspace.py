@@ -26,7 +26,10 @@ import networkx as nx
 from analysis import persist
 from analysis.document import Document
 from analysis.extract import extract_source
-from analysis.facts import D_END_BYTE, D_PARENT, D_START_BYTE, FileFacts
+from analysis.facts import (
+    ASSIGN, B_HINT, B_KIND, B_NAME, B_SCOPE, D_DECORATORS, D_END_BYTE, D_EXTRA, D_KIND, D_NAME, D_PARENT, D_START_BYTE,
+    RETURN, SELF_ATTR, FileFacts,
+)
 from analysis.genresolve import GenericResolver
 from analysis.graph import (
     CALLS, CONTAINS, EXTENDS, REPO_ID, attribute_node, bulk_add, def_node, file_nodes, parent_dir, text_slicer,
@@ -35,7 +38,8 @@ from analysis.indexer import extract_all
 from analysis.languages import language_for_path
 from analysis.modules import module_names, module_table
 from analysis.navigation import Navigator
-from analysis.pyresolve import PythonResolver, methods_by_class, signature
+from analysis.pyextract import LocalEdit
+from analysis.pyresolve import PythonResolver, local_edit_from, methods_by_class, return_annotation, signature
 from analysis.scan import Scanner, read_source
 from analysis.types import HoverFacts, IndexReport, Location, Pos, Span, SymbolInfo, TextEdit
 
@@ -80,6 +84,27 @@ def _ancestors_in(bases: dict[str, set[str]], classes: Iterable[str]) -> set[str
 
 def _package_node(directory: str) -> dict[str, str]:
     return {"type": "PACKAGE", "name": directory.replace("/", "."), "path": directory}
+
+
+def _observable_part(old: FileFacts, new: FileFacts, defs: tuple[int, int]) -> bool:
+    """Whether the defs in a range have the same observable part (see `pyresolve.signature`)."""
+    start, stop = defs
+    return [_def_part(d) for d in old.defs[start:stop]] == [_def_part(d) for d in new.defs[start:stop]]
+
+
+def _def_part(d: tuple) -> tuple:
+    return d[D_KIND], d[D_NAME], d[D_PARENT], tuple(d[D_EXTRA]), return_annotation(d), tuple(d[D_DECORATORS])
+
+
+def _bind_part(b: tuple) -> tuple:
+    return b[B_SCOPE], b[B_NAME], b[B_KIND], b[B_HINT]
+
+
+def _returns_part(binds: Sequence[tuple]) -> list[tuple]:
+    """What a signature reads of a range of unobservable bindings: what functions return, which names are
+    assigned (a class nested in a function has attributes too)."""
+    return [(b[B_SCOPE], b[B_KIND], b[B_HINT] if b[B_KIND] == RETURN else b[B_NAME]) for b in binds
+            if b[B_KIND] == RETURN or b[B_KIND] == ASSIGN or b[B_KIND] == SELF_ATTR]
 
 
 def _generic_signature(facts: FileFacts) -> int:
@@ -346,6 +371,19 @@ class Workspace:
 
     # ---- graph pieces -----------------------------------------------------------------------------------------
 
+    def _signature_after(self, old: FileFacts | None, new: FileFacts) -> int:
+        """The signature of `new`; after an edit that kept the layout and changed nothing observable in the
+        re-extracted chunks, that of `old` (without going over the whole file)."""
+        edit = local_edit_from(old, new) if old is not None and new.lang == "python" else None
+        if edit is not None and not edit.all_names and "signature" in old.derived and all(
+                _observable_part(old, new, rng) for rng in (*edit.defs, *edit.classes)) and all(
+                old.binds[start:stop] == new.binds[start:stop] or [_bind_part(b) for b in old.binds[start:stop]] ==
+                [_bind_part(b) for b in new.binds[start:stop]] for start, stop in edit.observable) and all(
+                _returns_part(old.binds[start:stop]) == _returns_part(new.binds[start:stop])
+                for start, stop in edit.binds):
+            new.derived["signature"] = old.derived["signature"]
+        return self._signature(new)
+
     def _signature(self, facts: FileFacts) -> int:
         if facts.lang == "python":
             return signature(facts)
@@ -366,11 +404,15 @@ class Workspace:
                 stale.add(i)
                 i = defs[i][D_PARENT]
         text, old_text = text_slicer(facts.text), text_slicer(old.text)
+        # The bytes the edits replaced, when `facts` come from edits of `old`: a def that does not reach them kept
+        # its text.
+        touched = facts.derived.get("touched") if local_edit_from(old, facts) is not None else None
+        low, high = touched if touched is not None else (0, len(facts.text) * 4)
         for i, (d, before) in enumerate(zip(defs, old_defs)):
             # An edit between a split class's chunks (a comment, blank lines) changes no record and re-extracts no
             # scope, but it changes the text of the defs around it.
             if d[:D_START_BYTE] != before[:D_START_BYTE] or (
-                    i not in stale
+                    i not in stale and d[D_START_BYTE] <= high and low <= d[D_END_BYTE]
                     and text(d[D_START_BYTE], d[D_END_BYTE]) != old_text(before[D_START_BYTE], before[D_END_BYTE])):
                 while 0 <= i and i not in stale:
                     stale.add(i)
@@ -494,7 +536,7 @@ class Workspace:
             if old is None and facts is None:
                 continue
             structure |= (old is None) != (facts is None)
-            new_signature = self._signature(facts) if facts is not None else None
+            new_signature = self._signature_after(old, facts) if facts is not None else None
             old_signature = self._signatures.get(rel)
             if old_signature is None and old is not None:
                 old_signature = self._signature(old)  # signatures are computed when first needed
@@ -551,7 +593,9 @@ class Workspace:
         rdeps = self._reverse_deps()
         for key in keys:
             dirty |= rdeps.get(key, set())
-        self._resolve(dirty, partial)
+        local = {rel: edit for rel in partial if previous.get(rel) is not None and rel in self._facts
+                 and (edit := local_edit_from(previous[rel], self._facts[rel])) is not None}
+        self._resolve(dirty, partial, local=local)
         self.version += 1
 
     def _reverse_deps(self) -> dict[str, set[str]]:
@@ -585,10 +629,13 @@ class Workspace:
         self._ext_deps[rel], self._ref_deps[rel] = ext, ref
 
     def _resolve(self, dirty: set[str], partial: dict[str, set[int]] | None = None,
-                 hierarchy_keys: set[str] | None = None) -> None:
+                 hierarchy_keys: set[str] | None = None, local: dict[str, LocalEdit] | None = None) -> None:
         """Re-resolve files: class bases first (the subclass index feeds call resolution), then references.
-        For a file in `partial`, only the calls of the given scopes are resolved again."""
+        For a file in `partial`, only the calls of the given scopes are resolved again; for one in `local` as
+        well (its edit kept the layout), only the calls those scopes' chunks make, and its imports only if
+        those chunks import something."""
         partial = partial or {}
+        local = local or {}
         py, gen = self._py, self._gen
         hierarchy_keys = set(hierarchy_keys or ())
         for rel in sorted(dirty):
@@ -624,6 +671,9 @@ class Workspace:
             facts = self._facts.get(rel)
             if facts is None:
                 continue
+            if facts.lang == "python" and rel in local:
+                self._resolve_local(rel, partial[rel], local[rel])
+                continue
             if facts.lang == "python" and rel in partial:
                 py.begin()
                 scopes = partial[rel]
@@ -648,6 +698,35 @@ class Workspace:
                 self._add_edges(edges - old)
                 self._ref_edges[rel] = edges
             self._set_deps(rel, self._ext_deps.get(rel, frozenset()), deps)
+
+    def _resolve_local(self, rel: str, scopes: set[int], edit: LocalEdit) -> None:
+        """Re-resolve the calls of the given scopes of a file after an edit that kept its layout: the calls
+        edges that leave those scopes' nodes are compared with the graph's (not the file's edge set)."""
+        py = self._py
+        py.begin()
+        def_ids = py.index(rel).def_ids
+        sources = {def_ids[scope] if scope >= 0 else rel for scope in scopes}
+        inside = all(any(start <= scope < stop for start, stop in edit.defs) for scope in scopes)
+        new = py.call_edges(rel, scopes, edit.calls if inside else None)
+        succ = self.graph._succ
+        old = {(source, target, CALLS) for source in sources for target, kinds in succ.get(source, {}).items()
+               if CALLS in kinds}
+        if edit.imports:
+            new_imports = py.import_edges(rel)
+            old_imports = {e for e in self._ref_edges.get(rel, ()) if e[2] != CALLS}
+            old |= old_imports - new_imports
+            new |= new_imports - old_imports
+        deps = py.end()
+        edges = self._ref_edges.setdefault(rel, set())
+        gone, added = old - new, new - old
+        if gone or added:
+            edges -= gone
+            edges |= added
+            self._remove_edges(gone)
+            self._add_edges(added)
+        before = self._ref_deps.get(rel, frozenset())
+        if not deps <= before:
+            self._set_deps(rel, self._ext_deps.get(rel, frozenset()), deps | before)
 
     def _disk_facts(self, rel: str) -> FileFacts | None:
         """Read a file from disk (refreshing the disk record); None if it is gone or not covered."""
