@@ -12,9 +12,13 @@ baseline: the pipeline's own BM25 component alone), and "BM25-words" over whole 
 (the conventional one). The reranker's weights were tuned on the repositories in TUNED_ON; the table is printed
 for those, for the held-out repositories, and for all.
 
+With `--model DIR` (a model folder with an embedder/ search head) the pipeline also runs with embeddings, as the
+"pipeline+embed" row (every definition of each instance's repository is embedded: slow on a CPU).
+
 Usage:
     .venv/bin/python bench/localize.py                       # mine (cached), evaluate, time, table + PNG
     .venv/bin/python bench/localize.py --per-repo 16 --mirrors /work/.mirror --json bench/out/localize.json
+    .venv/bin/python bench/localize.py --reuse-graphs --no-timing --model models/starter
 
 Sample output (columns only; numbers come from runs):
     method    | n   | file Acc@1 | file Acc@3 | file Acc@5 | any@5 | func Acc@5 (n)
@@ -46,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import networkx as nx  # noqa: E402
 from localize_devset import Instance, checkout, load_or_mine  # noqa: E402
 
-from analysis.localize import LocalizationIndex, localize  # noqa: E402
+from analysis.localize import Embedder, LocalizationIndex, localize  # noqa: E402
 from analysis.localize.graphview import FUNCTION  # noqa: E402
 from analysis.localize.bm25 import BM25  # noqa: E402
 from analysis.localize.tokens import count_tokens  # noqa: E402
@@ -55,6 +59,7 @@ from analysis.localize.tokenstore import STORE_FILE, Documents, TokenStore  # no
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = REPO_ROOT / "data" / "localize"
 METHODS = ("pipeline", "BM25", "BM25-words")
+EMBEDDED = "pipeline+embed"  # the pipeline with the search embedder (--model), when one is given
 # The reranker's weights were chosen on these repositories' instances; the other repositories are held out.
 TUNED_ON = frozenset({
     "astropy/astropy", "encode/httpx", "marshmallow-code/marshmallow", "pallets/click", "pallets/flask",
@@ -148,9 +153,13 @@ def plain_bm25_files(index: LocalizationIndex, issue: str) -> list[str]:
     return [index.units[index.files[i]].path for i in sorted(range(len(scores)), key=lambda i: -scores[i])[:50]]
 
 
-def evaluate(instance: Instance, git_dir: Path, reuse: bool) -> Outcome:
+def evaluate(instance: Instance, git_dir: Path, reuse: bool, store: TokenStore | None = None,
+             embedder: Embedder | None = None) -> Outcome:
+    """One instance; `store` carries token counts between instances of one repository (most files are the same at
+    nearby commits), which only saves time. With `embedder`, the pipeline also runs with it (every definition of
+    the repository is embedded: slow on a CPU)."""
     graph, root = instance_graph(instance, git_dir, reuse)
-    index = LocalizationIndex.build(graph, root)
+    index = LocalizationIndex.build(graph, root, store)
     outcome = Outcome(instance.key, instance.repo, instance.gold_files, gold_functions(index, instance))
     started = time.perf_counter()
     result = localize(index, instance.issue)
@@ -160,6 +169,10 @@ def evaluate(instance: Instance, git_dir: Path, reuse: bool) -> Outcome:
     outcome.files["BM25"], outcome.functions["BM25"] = bm25_rankings(index, instance.issue)
     outcome.files["BM25-words"] = plain_bm25_files(index, instance.issue)
     outcome.functions["BM25-words"] = []
+    if embedder is not None:
+        embedded = localize(index, instance.issue, embedder=embedder)
+        outcome.files[EMBEDDED] = [f.path for f in embedded.files[:50]]
+        outcome.functions[EMBEDDED] = [f"{f.path}::{f.name}" for f in embedded.functions[:50]]
     return outcome
 
 
@@ -270,7 +283,8 @@ def table(rows: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-def plot(rows: dict[str, dict[str, float]], per_repo: dict[str, dict[str, dict[str, float]]], path: Path) -> None:
+def plot(rows: dict[str, dict[str, float]], per_repo: dict[str, dict[str, dict[str, float]]], path: Path,
+         methods: tuple[str, ...]) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -278,18 +292,18 @@ def plot(rows: dict[str, dict[str, float]], per_repo: dict[str, dict[str, dict[s
 
     keys = ["file_acc@1", "file_acc@3", "file_acc@5", "file_any@5", "func_acc@5"]
     figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5))
-    width = 0.8 / len(METHODS)
-    for offset, method in enumerate(METHODS):
+    width = 0.8 / len(methods)
+    for offset, method in enumerate(methods):
         left.bar([i + offset * width for i in range(len(keys))], [rows[method][k] for k in keys], width, label=method)
-    left.set_xticks([i + width * (len(METHODS) - 1) / 2 for i in range(len(keys))], keys)
+    left.set_xticks([i + width * (len(methods) - 1) / 2 for i in range(len(keys))], keys)
     left.set_ylabel("%")
     left.set_title(f"all instances (n={rows['pipeline']['n']:.0f})")
     left.legend()
     repos = sorted(per_repo)
-    for offset, method in enumerate(METHODS):
+    for offset, method in enumerate(methods):
         right.bar([i + offset * width for i in range(len(repos))], [per_repo[r][method]["file_acc@1"] for r in repos],
                   width, label=method)  # fmt: skip
-    right.set_xticks([i + width * (len(METHODS) - 1) / 2 for i in range(len(repos))],
+    right.set_xticks([i + width * (len(methods) - 1) / 2 for i in range(len(repos))],
                      [r.split("/")[1] for r in repos], rotation=30)  # fmt: skip
     right.set_title("file Acc@1 per repository")
     right.legend()
@@ -314,10 +328,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="timing repetitions")
     parser.add_argument("--no-timing", action="store_true")
     parser.add_argument("--reuse-graphs", action="store_true", help="load graphs pickled by an earlier run")
+    parser.add_argument("--model", type=Path, help="model folder with an embedder/ search head: adds " + EMBEDDED)
     parser.add_argument("--json", type=Path, default=REPO_ROOT / "bench" / "out" / "localize.json")
     parser.add_argument("--png", type=Path, default=REPO_ROOT / "bench" / "out" / "localize.png")
     args = parser.parse_args(argv)
 
+    embedder = None
+    if args.model is not None:
+        from models.embedder import CodeEmbedder
+
+        embedder = CodeEmbedder.load(args.model)
+    methods = METHODS + ((EMBEDDED,) if embedder is not None else ())
     repos = mirrors(args.mirrors)
     if not repos:
         print(f"no mirrors under {args.mirrors}: fetch repositories first (see the module docstring)")
@@ -327,8 +348,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"dev set: {len(instances)} fixes from {len(repos)} repositories: "
           + ", ".join(f"{r} {n}" for r, n in sorted(Counter(i.repo for i in instances).items())))  # fmt: skip
     outcomes = []
+    stores: dict[str, TokenStore] = {}
     for number, instance in enumerate(instances, 1):
-        outcome = evaluate(instance, repos[instance.repo], args.reuse_graphs)
+        if instance.repo not in stores:
+            stores = {instance.repo: TokenStore()}  # instances come grouped by repository
+        store = stores[instance.repo]
+        outcome = evaluate(instance, repos[instance.repo], args.reuse_graphs, store, embedder)
         outcomes.append(outcome)
         mark = "hit" if strict(outcome.files["pipeline"], outcome.gold_files, 1) else "   "
         print(f"  [{number:3d}/{len(instances)}] {mark} {instance.key} {outcome.seconds:5.2f}s", flush=True)
@@ -337,21 +362,22 @@ def main(argv: list[str] | None = None) -> int:
         "tuned-on": [o for o in outcomes if o.repo in TUNED_ON],
         "held-out": [o for o in outcomes if o.repo not in TUNED_ON],
     }
-    by_split = {name: {m: metrics(part, m) for m in METHODS} for name, part in splits.items() if part}
+    by_split = {name: {m: metrics(part, m) for m in methods} for name, part in splits.items() if part}
     rows = by_split["all"]
     per_repo = {
-        repo: {method: metrics([o for o in outcomes if o.repo == repo], method) for method in METHODS}
+        repo: {method: metrics([o for o in outcomes if o.repo == repo], method) for method in methods}
         for repo in sorted({o.repo for o in outcomes})
     }
     for name, split_rows in by_split.items():
         print(f"\n{name} ({SPLIT_NOTES[name]}):")
         print(table(split_rows))
-        pipeline = split_rows["pipeline"]
-        for baseline in ("BM25", "BM25-words"):
-            other = split_rows[baseline]
-            ratio = pipeline["file_acc@1"] / other["file_acc@1"] if other["file_acc@1"] else float("inf")
-            print(f"  vs {baseline}: file Acc@1 {ratio:.2f}x (goal >= 1.3x), file Acc@5 "
-                  f"{pipeline['file_acc@5'] - other['file_acc@5']:+.1f} points (goal >= +15)")  # fmt: skip
+        for system in [m for m in (METHODS[0], EMBEDDED) if m in split_rows]:
+            pipeline = split_rows[system]
+            for baseline in ("BM25", "BM25-words"):
+                other = split_rows[baseline]
+                ratio = pipeline["file_acc@1"] / other["file_acc@1"] if other["file_acc@1"] else float("inf")
+                print(f"  {system} vs {baseline}: file Acc@1 {ratio:.2f}x (goal >= 1.3x), file Acc@5 "
+                      f"{pipeline['file_acc@5'] - other['file_acc@5']:+.1f} points (goal >= +15)")  # fmt: skip
     print("per repository, file Acc@1 pipeline / BM25: "
           + ", ".join(f"{r.split('/')[1]} {v['pipeline']['file_acc@1']:.0f}/{v['BM25']['file_acc@1']:.0f}"
                       for r, v in per_repo.items()))  # fmt: skip
@@ -361,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"timing on the standard library ({timing['files']} files, warm graph cache and token store): in "
               f"process {timing['in_process_median_s']} s (graph load + localization index + localize), CLI "
               f"{timing['cli_median_s']} s end to end (median of {args.repeats}); goal <= 10 s")  # fmt: skip
-    plot(rows, per_repo, args.png)
+    plot(rows, per_repo, args.png, methods)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"splits": by_split, "per_repo": per_repo, "timing": timing,
                                      "outcomes": [o.__dict__ for o in outcomes]}, indent=1))  # fmt: skip

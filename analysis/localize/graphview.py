@@ -12,6 +12,7 @@ from typing import Any
 FILE = "FILE"
 CLASS = "CLASS"
 FUNCTION = "FUNCTION"
+ATTRIBUTE = "ATTRIBUTE"
 DEFINITION_TYPES = frozenset({CLASS, FUNCTION})
 CONTAINS = "contains"
 CALLS = "calls"

@@ -9,7 +9,8 @@ rebuilding after an edit costs about the changed files (see tokenstore.py, which
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Hashable, Iterable
+import textwrap
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -19,6 +20,7 @@ import numpy as np
 from analysis.localize.bm25 import BM25
 from analysis.localize.embedding import Embedder
 from analysis.localize.graphview import (
+    ATTRIBUTE,
     CONTAINS,
     DEFINITION_TYPES,
     FILE,
@@ -28,10 +30,11 @@ from analysis.localize.graphview import (
     node_type,
     relative_path,
 )
-from analysis.localize.tokens import count_tokens
+from analysis.localize.tokens import count_tokens, identifier_tokens
 from analysis.localize.tokenstore import Documents, FileTokens, TermCounts, TokenStore
 
 NodeId = Hashable
+EMBED_LINES = 80
 
 # Directories and file names that hold tests, examples and documentation. Fixes land in library code far more
 # often, so these files get a prior below 1 in reranking (they stay rankable).
@@ -78,7 +81,11 @@ class LocalizationIndex:
     by_path: dict[str, NodeId]  # relative path -> FILE node
     children: dict[NodeId, list[NodeId]]  # FILE -> contained definitions (transitively)
     tokens: TokenStore = field(repr=False)
-    _embeddings: dict[str, tuple[list[NodeId], np.ndarray]] = field(default_factory=dict, repr=False)
+    _vectors: dict[Hashable, np.ndarray] = field(default_factory=dict, repr=False)
+    _vectors_of: Embedder | None = field(default=None, repr=False)
+    _path_words: dict[NodeId, tuple[frozenset[str], frozenset[str]]] | None = field(default=None, repr=False)
+    _skeleton_bm25: BM25 | None = field(default=None, repr=False)
+    _attributes: dict[str, list[NodeId]] | None = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -158,6 +165,51 @@ class LocalizationIndex:
             lines.append("    " * (depth + 1) + f"{keyword} {unit.name}".strip())
         return "\n".join(lines)
 
+    def language(self, file: NodeId) -> str:
+        """The FILE node's language as the graph records it (`lang`), else its extension."""
+        data = self.graph.nodes[file]
+        return str(data.get("lang") or PurePosixPath(self.units[file].path).suffix)
+
+    def path_words(self) -> dict[NodeId, tuple[frozenset[str], frozenset[str]]]:
+        """FILE -> (the tokens of its module name, those of its package's name). A package's `__init__` is
+        named by its package (and then by the package above)."""
+        if self._path_words is None:
+            words: dict[NodeId, tuple[frozenset[str], frozenset[str]]] = {}
+            for file in self.files:
+                parts = PurePosixPath(self.units[file].path).with_suffix("").parts
+                if parts and parts[-1] == "__init__":
+                    parts = parts[:-1]
+                module = frozenset(identifier_tokens(parts[-1])) if parts else frozenset()
+                package = frozenset(identifier_tokens(parts[-2])) if len(parts) > 1 else frozenset()
+                words[file] = (module, package)
+            self._path_words = words
+        return self._path_words
+
+    def attribute_files(self) -> dict[str, list[NodeId]]:
+        """Attribute name (module constants, class attributes) -> the FILE nodes that assign it."""
+        if self._attributes is None:
+            found: dict[str, dict[NodeId, None]] = {}
+            for _, data in self.graph.nodes(data=True):
+                if node_type(data) == ATTRIBUTE and data.get("name"):
+                    file = self.by_path.get(str(data.get("path") or ""))
+                    if file is not None:
+                        found.setdefault(str(data["name"]), {})[file] = None
+            self._attributes = {name: list(files) for name, files in found.items()}
+        return self._attributes
+
+    def skeleton_bm25(self) -> BM25:
+        """BM25 over file skeletons (the path and the names of the definitions, rows as `files`): CGM retrieves
+        files by their skeletons, where a name weighs more than in the whole text."""
+        if self._skeleton_bm25 is None:
+            vocabulary = TokenStore()
+            docs = []
+            for file in self.files:
+                names = [self.units[file].path.replace("/", " ")]
+                names.extend(self.units[child].qualname for child in self.children.get(file, []))
+                docs.append(vocabulary.term_counts(count_tokens(" ".join(names))))
+            self._skeleton_bm25 = BM25(Documents.of(docs), vocabulary.vocabulary)
+        return self._skeleton_bm25
+
     def neighbours(self, node: NodeId) -> Iterable[tuple[NodeId, str]]:
         """(neighbour, edge type) over edges of every type and both directions."""
         for _, target, data in self.graph.out_edges(node, data=True):
@@ -180,21 +232,46 @@ class LocalizationIndex:
             if node_type(self.graph.nodes[current]) == FILE:
                 return current
 
-    def embeddings(self, embedder: Embedder, what: str) -> tuple[list[NodeId], np.ndarray]:
-        """Embeddings of definition texts (`what="code"`) or file skeletons (`what="skeleton"`), computed once."""
-        cached = self._embeddings.get(what)
-        if cached is None:
-            if what == "skeleton":
-                nodes = list(self.files)
-                texts = [self.skeleton(f) for f in nodes]
-            else:
-                nodes = list(self.definitions)
-                texts = [
-                    self.units[n].qualname + "\n" + _definition_text(self.graph.nodes[n])[:4000] for n in nodes
-                ]
-            vectors = embedder.embed(texts, "code") if texts else np.zeros((0, 1), dtype=np.float32)
-            cached = self._embeddings[what] = (nodes, np.asarray(vectors, dtype=np.float32))
-        return cached
+    def definition_embeddings(
+        self, embedder: Embedder, known: Mapping[NodeId, np.ndarray] | None = None, embed_limit: int | None = None
+    ) -> tuple[list[NodeId], np.ndarray]:
+        """Definitions and their vectors [N, D]: from `known` (e.g. the search index's) when it has them, else
+        embedded here and kept for the next call. At most `embed_limit` definitions are embedded per call (None: all);
+        the others are left out until a later call (or `known`) has them."""
+        own = self._own_vectors(embedder)
+        missing = [n for n in self.definitions if (known is None or n not in known) and n not in own]
+        if embed_limit is not None:
+            missing = missing[:embed_limit]
+        if missing:
+            texts = [_embedding_text(self.graph.nodes[n]) for n in missing]
+            for node, vector in zip(missing, np.asarray(embedder.embed(texts, "code"), dtype=np.float32)):
+                own[node] = vector
+        nodes: list[NodeId] = []
+        rows: list[np.ndarray] = []
+        for node in self.definitions:
+            vector = known.get(node) if known is not None else None
+            vector = own.get(node) if vector is None else vector
+            if vector is not None:
+                nodes.append(node)
+                rows.append(vector)
+        return nodes, (np.stack(rows).astype(np.float32) if rows else np.zeros((0, 1), dtype=np.float32))
+
+    def skeleton_embeddings(self, embedder: Embedder, files: list[NodeId]) -> np.ndarray:
+        """Vectors [len(files), D] of the files' skeletons (`skeleton`), each embedded once per index."""
+        own = self._own_vectors(embedder)
+        keys = [("skeleton", f) for f in files]
+        missing = [f for f, key in zip(files, keys) if key not in own]
+        if missing:
+            vectors = np.asarray(embedder.embed([self.skeleton(f) for f in missing], "code"), dtype=np.float32)
+            for file, vector in zip(missing, vectors):
+                own[("skeleton", file)] = vector
+        return np.stack([own[key] for key in keys]) if keys else np.zeros((0, 1), dtype=np.float32)
+
+    def _own_vectors(self, embedder: Embedder) -> dict[Hashable, np.ndarray]:
+        """The vectors this index embedded itself, forgotten when another embedder asks."""
+        if self._vectors_of is not embedder:
+            self._vectors_of, self._vectors = embedder, {}
+        return self._vectors
 
 
 def _definitions_by_file(graph: nx.MultiDiGraph) -> dict[NodeId, list[tuple[NodeId, str]]]:
@@ -271,6 +348,13 @@ def _sum_counts(parts: list[TermCounts]) -> TermCounts:
     unique, inverse = np.unique(ids, return_inverse=True)
     counts = np.bincount(inverse, weights=np.concatenate([p[1] for p in parts]), minlength=len(unique))
     return unique.astype(np.int32), counts.astype(np.float32)
+
+
+def _embedding_text(data: dict) -> str:
+    """What the embedder reads of a definition: its source, dedented, at most EMBED_LINES lines, as the search
+    index embeds its units (analysis/search/units.py), so vectors from either place mean the same."""
+    lines = _definition_text(data).split("\n")[:EMBED_LINES]
+    return textwrap.dedent("\n".join(lines)).strip("\n")
 
 
 def _definition_text(data: dict) -> str:

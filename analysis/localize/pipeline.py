@@ -1,11 +1,13 @@
 """Rewriter -> retriever -> reranker, and the JSON the CLI and `rodimus.localize` print."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
 from analysis.localize.embedding import Embedder
-from analysis.localize.index import LocalizationIndex
+from analysis.localize.index import LocalizationIndex, NodeId
 from analysis.localize.reranker import RankedFile, RankedFunction, rank_files, rank_functions
 from analysis.localize.retriever import retrieve
 from analysis.localize.rewriter import Rewrite, rewrite
@@ -46,11 +48,15 @@ def localize(
     issue: str,
     *,
     embedder: Embedder | None = None,
+    definition_vectors: Mapping[NodeId, np.ndarray] | None = None,
     chat: ChatModel | None = None,
     cancelled: Callable[[], bool] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Localization:
-    """Rank the files and functions of `index`'s graph that `issue` is about."""
+    """Rank the files and functions of `index`'s graph that `issue` is about.
+
+    With an `embedder`, embedding kNN and skeleton similarity join the evidence; `definition_vectors` are the
+    definitions' vectors already computed by that embedder (the search index's, see search_vectors.py)."""
 
     def stage(name: str) -> None:
         if cancelled is not None and cancelled():
@@ -61,7 +67,7 @@ def localize(
     stage("rewriting the issue")
     rewritten = rewrite(issue, chat)
     stage("retrieving anchors")
-    retrieval = retrieve(index, issue, rewritten, embedder)
+    retrieval = retrieve(index, issue, rewritten, embedder, definition_vectors)
     stage("reranking")
     files = rank_files(index, retrieval, embedder)
     functions = rank_functions(index, retrieval, files)

@@ -6,6 +6,8 @@ Anchors come from four sources, each recorded per node so the reranker can weigh
 - `line`: the innermost definition containing a traceback frame's line;
 - `entity` / `fuzzy` / `keyword`: definitions whose name matches an entity exactly, fuzzily (RapidFuzz WRatio,
   as CGM), or a keyword; a name defined in many places counts for less;
+- `attribute`: files that assign an attribute (a module constant, a class attribute) an entity names;
+- `path_words`: files whose module or package name the issue's words spell;
 - `bm25`, `embedding`: the best files and definitions by BM25 (identifier-split tokens) and, when an embedder is
   given, by cosine similarity with the rewritten queries;
 - `tests`: source files that matching tests exercise (by `test_<name>.py` naming and by `calls` edges).
@@ -18,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -33,8 +36,11 @@ from analysis.localize.tokens import STOPWORDS, identifier_tokens, tokenize
 BM25_FILES = 40
 BM25_DEFINITIONS = 80
 EMBEDDING_NEIGHBOURS = 15  # per query, as CGM
+INLINE_EMBED_LIMIT = 256  # definitions the search index has no vector for yet, embedded during one query
 FUZZY_LIMIT = 3
 FUZZY_CUTOFF = 88.0
+PACKAGE_WORDS = 0.5
+MIN_PATH_WORDS = 0.3
 _WORD = re.compile(r"(?<![\w.])[A-Za-z]{2,}(?![\w.(])")
 
 
@@ -48,8 +54,15 @@ class Retrieval:
 
 
 def retrieve(
-    index: LocalizationIndex, issue: str, rewrite: Rewrite, embedder: Embedder | None = None
+    index: LocalizationIndex,
+    issue: str,
+    rewrite: Rewrite,
+    embedder: Embedder | None = None,
+    definition_vectors: Mapping[NodeId, np.ndarray] | None = None,
 ) -> Retrieval:
+    """Anchors and the file-level subgraph. With an embedder, definitions are also anchored by kNN: their
+    vectors come from `definition_vectors` (the search index's) where it has them; without it every definition
+    is embedded here (once per index), with it at most INLINE_EMBED_LIMIT missing ones per call."""
     anchors: dict[NodeId, dict[str, float]] = defaultdict(dict)
 
     def credit(node: NodeId, source: str, score: float) -> None:
@@ -59,15 +72,18 @@ def retrieve(
     _path_anchors(index, rewrite.entities, credit)
     _dotted_anchors(index, [e for e in rewrite.entities if e.kind == "dotted"], credit)
     _name_anchors(index, [e for e in rewrite.entities if e.kind == "name"], rewrite.keywords, credit)
-    file_bm25, definition_bm25 = _bm25(index, issue, rewrite)
+    file_bm25, definition_bm25, skeleton_bm25 = _bm25(index, issue, rewrite)
     for node, score in file_bm25.items():
         credit(node, "bm25", score)
     for node, score in definition_bm25.items():
         credit(node, "bm25", score)
+    for node, score in skeleton_bm25.items():
+        credit(node, "bm25_skeleton", score)
     _test_anchors(index, file_bm25, definition_bm25, credit)
+    _path_word_anchors(index, issue, credit)
     query_vectors = None
     if embedder is not None:
-        query_vectors = _embedding_anchors(index, issue, rewrite, embedder, credit)
+        query_vectors = _embedding_anchors(index, issue, rewrite, embedder, definition_vectors, credit)
     return Retrieval(dict(anchors), _expand(index, anchors), file_bm25, definition_bm25, query_vectors)
 
 
@@ -169,10 +185,14 @@ def _dotted_anchors(index: LocalizationIndex, entities: list[Entity], credit) ->
 
 def _name_anchors(index: LocalizationIndex, entities: list[Entity], keywords: tuple[str, ...], credit) -> None:
     names = list(index.by_name)
+    attributes = index.attribute_files()
     for entity in entities:
         exact = index.by_name.get(entity.text, [])
         for node in exact:
             credit(node, "entity", entity.weight * _specificity(len(exact)))
+        assigned = attributes.get(entity.text, [])
+        for file in assigned:  # a constant or attribute the issue names: the files that assign it
+            credit(file, "attribute", entity.weight * _specificity(len(assigned)))
         if not exact:
             folded = index.by_lower_name.get(entity.text.lower(), [])
             for node in folded:
@@ -211,16 +231,46 @@ def bm25_query(issue: str, rewrite: Rewrite) -> Counter[str]:
 
 def _bm25(
     index: LocalizationIndex, issue: str, rewrite: Rewrite
-) -> tuple[dict[NodeId, float], dict[NodeId, float]]:
+) -> tuple[dict[NodeId, float], dict[NodeId, float], dict[NodeId, float]]:
+    """The best files, definitions and file skeletons by BM25, each scored relative to the best of its kind."""
     query = bm25_query(issue, rewrite)
     files = index.file_bm25.top(query, BM25_FILES)
     definitions = index.definition_bm25.top(query, BM25_DEFINITIONS)
+    skeletons = index.skeleton_bm25().top(query, BM25_FILES)
 
     def normalised(rows: list[tuple[int, float]], nodes: list[NodeId]) -> dict[NodeId, float]:
         best = rows[0][1] if rows else 1.0
         return {nodes[row]: score / best for row, score in rows}
 
-    return normalised(files, index.files), normalised(definitions, index.definitions)
+    return (
+        normalised(files, index.files),
+        normalised(definitions, index.definitions),
+        normalised(skeletons, index.files),
+    )
+
+
+def _path_word_anchors(index: LocalizationIndex, issue: str, credit) -> None:
+    """Files whose module (or package) name the issue's words spell: `pip list` names commands/list.py.
+
+    Each token of a file's module name counts by its rarity among all files' module and package names
+    (log(N / df) / log N: 0 for a token every name has, such as the project's own name), and the name's share is
+    the sum over the tokens the issue has, divided by the name's token count. Credit: the module's share plus
+    PACKAGE_WORDS times the package's; below MIN_PATH_WORDS it is ignored."""
+    words = set(tokenize(issue))
+    names = index.path_words()
+    frequency: Counter[str] = Counter()
+    for module, package in names.values():
+        frequency.update(module | package)
+    scale = math.log(max(len(names), 2))
+
+    def share(tokens: frozenset[str]) -> float:
+        found = sum(math.log(len(names) / frequency[t]) for t in tokens if t in words)
+        return found / scale / len(tokens) if found else 0.0
+
+    for file, (module, package) in names.items():
+        score = share(module) + PACKAGE_WORDS * share(package)
+        if score >= MIN_PATH_WORDS:
+            credit(file, "path_words", score)
 
 
 def _test_anchors(
@@ -251,11 +301,16 @@ def _test_anchors(
 
 
 def _embedding_anchors(
-    index: LocalizationIndex, issue: str, rewrite: Rewrite, embedder: Embedder, credit
+    index: LocalizationIndex,
+    issue: str,
+    rewrite: Rewrite,
+    embedder: Embedder,
+    known: Mapping[NodeId, np.ndarray] | None,
+    credit,
 ) -> np.ndarray:
     queries = list(rewrite.queries) or [issue[:2000]]
     vectors = np.asarray(embedder.embed(queries, "query"), dtype=np.float32)
-    nodes, keys = index.embeddings(embedder, "code")
+    nodes, keys = index.definition_embeddings(embedder, known, None if known is None else INLINE_EMBED_LIMIT)
     for hits in cosine_top(vectors, keys, EMBEDDING_NEIGHBOURS):
         for row, similarity in hits:
             anchors_score = max(similarity, 0.0)

@@ -9,9 +9,11 @@ never made up. A reader's failure or an invalid patch is reported the same way (
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from analysis.localize.embedding import Embedder
 from analysis.localize.index import LocalizationIndex
@@ -66,12 +68,16 @@ def prepare_fix(
     *,
     missing_reader_message: str = "",
     embedder: Embedder | None = None,
+    definition_vectors: Mapping[Hashable, np.ndarray] | None = None,
     chat: ChatModel | None = None,
     cancelled: Callable[[], bool] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> PreparedFix:
     """Localize `issue` and build the reader's request (the best files' current texts and their subgraph)."""
-    localization = localize(index, issue, embedder=embedder, chat=chat, cancelled=cancelled, progress=progress)
+    localization = localize(
+        index, issue, embedder=embedder, definition_vectors=definition_vectors, chat=chat, cancelled=cancelled,
+        progress=progress,
+    )  # fmt: skip
     if reader is None:
         return PreparedFix(localization, None, None, index.root, read, missing_reader_message)
     top = localization.files[:READER_FILES]
@@ -127,13 +133,14 @@ def fix_issue(
     *,
     missing_reader_message: str = "",
     embedder: Embedder | None = None,
+    definition_vectors: Mapping[Hashable, np.ndarray] | None = None,
     chat: ChatModel | None = None,
     cancelled: Callable[[], bool] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> FixResult:
     """`prepare_fix` then `complete_fix` in one call (the CLI's path)."""
     prepared = prepare_fix(
-        index, issue, reader, read, missing_reader_message=missing_reader_message, embedder=embedder, chat=chat,
-        cancelled=cancelled, progress=progress,
+        index, issue, reader, read, missing_reader_message=missing_reader_message, embedder=embedder,
+        definition_vectors=definition_vectors, chat=chat, cancelled=cancelled, progress=progress,
     )  # fmt: skip
     return complete_fix(prepared, cancelled=cancelled, progress=progress)

@@ -3,14 +3,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsp_server.commands._root import add_root_arguments, index_root
 from lsp_server.errors import UsageError
 
+PROGRESS_MIN_UNITS = 256
+
 if TYPE_CHECKING:
-    from analysis.localize import LocalizationIndex
+    from collections.abc import Hashable
+
+    import numpy as np
+
+    from analysis.localize import Embedder, LocalizationIndex
+    from analysis.search import SearchIndex
     from analysis.readers.config import ReaderConfig
     from analysis.workspace import Workspace
 
@@ -20,6 +28,8 @@ def add_issue_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--issue", required=True, metavar="FILE", help="text file with the issue ('-': stdin)")
     parser.add_argument("-k", type=int, default=10, metavar="K", help="how many files and functions to list")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--model", metavar="DIR",
+                        help="model folder whose embedder/ search head adds embedding evidence (default: the starter)")
     cgm = parser.add_argument_group("CGM backend (the rewriter's LLM and the reader), as the cgm.* settings")
     cgm.add_argument("--cgm-backend", choices=("openai", "local"), help="backend kind (default: none)")
     cgm.add_argument("--cgm-endpoint", metavar="URL", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1")
@@ -56,6 +66,8 @@ def localization_index(args: argparse.Namespace) -> tuple[Workspace, Localizatio
     the token counts kept beside the graph cache (unless --no-cache)."""
     if args.k < 1:
         raise UsageError(f"-k must be >= 1, got {args.k}")
+    if args.model is not None and not Path(args.model).expanduser().is_dir():
+        raise UsageError(f"--model {args.model!r} is not a folder")
     from analysis.localize import LocalizationIndex
     from analysis.localize.tokenstore import STORE_FILE, TokenStore
 
@@ -66,3 +78,45 @@ def localization_index(args: argparse.Namespace) -> tuple[Workspace, Localizatio
     if store.dirty and not args.no_cache:
         store.save(store_path)
     return project, index
+
+
+def localization_embedder(
+    args: argparse.Namespace, project: Workspace
+) -> tuple[Embedder | None, dict[Hashable, np.ndarray] | None]:
+    """The search embedder of `--model` (default: the starter) and the definitions' vectors, taken from the search
+    vectors kept beside the graph cache (what `rodimus-lsp search` keeps; units without one are embedded now and
+    kept). Without a usable head: (None, None) and one line on stderr saying so, and localization uses BM25 and
+    the graph alone."""
+    from analysis.localize.search_vectors import definition_vectors
+    from analysis.search import SearchIndex, VectorStore
+    from lsp_server.features.search import open_embedder, vectors_path
+
+    embedder, why = open_embedder(args.model)
+    if embedder is None:
+        reason = why.rsplit(": ", 1)[0]  # open_embedder's reason, without its note about search
+        print(f"rodimus-lsp {args.command}: {reason}: localization ranks with BM25 and the code graph",
+              file=sys.stderr)  # fmt: skip
+        return None, None
+    store = None if args.no_cache else VectorStore.load(vectors_path(project), embedder.fingerprint)
+    search = SearchIndex(project.root, embedder, vectors=store)
+    search.refresh(project.graph)
+    _embed(search, f"rodimus-lsp {args.command}")
+    if not args.no_cache:
+        search.save_vectors(vectors_path(project))
+    return embedder, definition_vectors(search)
+
+
+def _embed(search: SearchIndex, who: str) -> None:
+    """Embed the units without a vector, with progress lines on stderr when there are many."""
+    total = len(search.pending())
+    if total < PROGRESS_MIN_UNITS:
+        search.embed_pending()
+        return
+    started = time.perf_counter()
+    print(f"{who}: embedding {total} code units (kept for the next runs)", file=sys.stderr)
+
+    def report(done: int, count: int) -> None:
+        if done == count or done % 1024 < 32:
+            print(f"  {done}/{count} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+    search.embed_pending(progress=report)

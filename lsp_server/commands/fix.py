@@ -5,7 +5,13 @@ import argparse
 import json
 import sys
 
-from lsp_server.commands._issue import add_issue_arguments, localization_index, read_issue, reader_config
+from lsp_server.commands._issue import (
+    add_issue_arguments,
+    localization_embedder,
+    localization_index,
+    read_issue,
+    reader_config,
+)
 
 HELP = "localize an issue in ROOT and propose a patch (written only with --apply)"
 EPILOG = """examples:
@@ -34,8 +40,10 @@ def run(args: argparse.Namespace) -> int:
     from analysis.readers.config import build_chat, build_reader, missing_reader_hint
 
     project, index = localization_index(args)
+    embedder, vectors = localization_embedder(args, project)
     reader = build_reader(config)
     result = fix_issue(index, issue, reader, disk_reader(project.root), chat=build_chat(config),
+                       embedder=embedder, definition_vectors=vectors,
                        missing_reader_message=missing_reader_hint(config))  # fmt: skip
     if args.apply and result.patch is not None:
         write_patch(project.root, result.patch)

@@ -4,7 +4,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from lsp_server.commands._issue import add_issue_arguments, localization_index, read_issue, reader_config
+from lsp_server.commands._issue import (
+    add_issue_arguments,
+    localization_embedder,
+    localization_index,
+    read_issue,
+    reader_config,
+)
 
 HELP = "rank the files and functions of ROOT that an issue is about"
 EPILOG = """examples:
@@ -13,7 +19,10 @@ EPILOG = """examples:
 
 --json prints {"files": [{"path", "score"}], "functions": [{"path", "name", "start_line", "end_line", "score"}]}
 (paths relative to ROOT, 1-based inclusive lines, function names qualified inside their file: Class.method).
-With --cgm-backend openai the issue is also rewritten by that LLM; by default the rewriter is deterministic."""
+With a search head in the model folder (--model, default the starter) embedding kNN and skeleton similarity
+add evidence, with the vectors `rodimus-lsp search` keeps (the first run embeds the project); without one the
+ranking uses BM25 and the code graph. With --cgm-backend openai the issue is also rewritten by that LLM; by
+default the rewriter is deterministic."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,8 +35,10 @@ def run(args: argparse.Namespace) -> int:
     from analysis.localize import localize
     from analysis.readers.config import build_chat
 
-    _, index = localization_index(args)
-    result = localize(index, issue, chat=build_chat(config)).to_json(args.k)
+    project, index = localization_index(args)
+    embedder, vectors = localization_embedder(args, project)
+    result = localize(index, issue, embedder=embedder, definition_vectors=vectors, chat=build_chat(config))
+    result = result.to_json(args.k)
     if args.json:
         print(json.dumps(result))
         return 0

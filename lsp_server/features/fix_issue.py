@@ -4,6 +4,8 @@
 issue), on diagnostics (their messages), or on a line whose comment has TODO / FIXME / BUG. `codeAction/resolve`
 and the commands run the pipeline with work-done progress and cancellation:
 
+- event loop: the search embedder and the definitions' vectors of the search index (features/search.py keeps
+  them up to date in the background); without a search head, localization uses BM25 and the graph (logged once);
 - writer thread (serialized with graph edits, so the graph is consistent): refresh the localization index,
   localize, and collect the texts and subgraph the reader needs;
 - reader pool: the reader (an LLM call that may take long and checks the cancel flag per streamed chunk), then
@@ -31,7 +33,11 @@ from lsp_server.features.workspace_edit import workspace_edit
 from lsp_server.progress import WorkDone
 
 if TYPE_CHECKING:
-    from analysis.localize import LocalizationIndex
+    from collections.abc import Hashable
+
+    import numpy as np
+
+    from analysis.localize import Embedder, LocalizationIndex
     from analysis.patch.pipeline import FixResult, PreparedFix
     from analysis.readers.config import ReaderConfig
     from analysis.workspace import Workspace
@@ -176,6 +182,7 @@ class _IndexCache:
 
 
 _indexes: weakref.WeakKeyDictionary[Any, _IndexCache] = weakref.WeakKeyDictionary()
+_logged_no_embedder: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 async def _run(ls: RodimusServer, issue: str, want_patch: bool) -> FixResult:
@@ -188,6 +195,7 @@ async def _run(ls: RodimusServer, issue: str, want_patch: bool) -> FixResult:
     config = _reader_config(ls)
     cancel = threading.Event()
     loop = asyncio.get_running_loop()
+    embedder, vectors = await _search_vectors(ls)
     async with WorkDone(ls, "Fixing issue" if want_patch else "Localizing issue", cancellable=True) as progress:
         steps = iter(range(1, STAGES))
 
@@ -200,7 +208,8 @@ async def _run(ls: RodimusServer, issue: str, want_patch: bool) -> FixResult:
 
         try:
             prepared = await asyncio.wrap_future(
-                ls.work.write(_prepare, ls, project, issue[:MAX_ISSUE_CHARS], config, want_patch, cancelled, report)
+                ls.work.write(_prepare, ls, project, issue[:MAX_ISSUE_CHARS], config, want_patch, embedder, vectors,
+                              cancelled, report)  # fmt: skip
             )
             if prepared is None:
                 raise Cancelled("localizing")
@@ -219,8 +228,39 @@ async def _run(ls: RodimusServer, issue: str, want_patch: bool) -> FixResult:
         return result
 
 
+async def _search_vectors(ls: RodimusServer) -> tuple[Embedder | None, dict[Hashable, np.ndarray] | None]:
+    """The search embedder and the definitions' vectors of the server's search index (semantic search keeps
+    them up to date in the background), or (None, None) without a usable search head: localization then uses
+    BM25 and the graph alone, which is logged once per server."""
+    from analysis.localize.search_vectors import definition_vectors
+    from lsp_server.features import search
+
+    service = search._services.get(ls)  # the search feature's service for this server (features/search.py)
+    ready = None
+    if service is not None:
+        await service.ensure_embedder()
+        ready = await service.ready_index()
+    if ready is None or ready[0].embedder is None:
+        if ls not in _logged_no_embedder:
+            _logged_no_embedder.add(ls)
+            logger.info("no search head: issue localization ranks with BM25 and the code graph alone")
+        return None, None
+    index, changes = ready
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, index.apply, changes)
+    return index.embedder, await loop.run_in_executor(None, definition_vectors, index)
+
+
 def _prepare(
-    ls: RodimusServer, project: Workspace, issue: str, config: ReaderConfig, want_patch: bool, cancelled, report
+    ls: RodimusServer,
+    project: Workspace,
+    issue: str,
+    config: ReaderConfig,
+    want_patch: bool,
+    embedder: Embedder | None,
+    vectors: dict[Hashable, np.ndarray] | None,
+    cancelled,
+    report,
 ) -> PreparedFix | None:
     """Writer thread: refresh the index and localize (the graph cannot change meanwhile)."""
     from analysis.localize import Cancelled, LocalizationIndex
@@ -242,7 +282,8 @@ def _prepare(
     try:
         return prepare_fix(
             cached.index, issue, reader, _reader_of(project), missing_reader_message=missing_reader_hint(config),
-            chat=build_chat(config), cancelled=cancelled, progress=report,
+            embedder=embedder, definition_vectors=vectors, chat=build_chat(config), cancelled=cancelled,
+            progress=report,
         )  # fmt: skip
     except Cancelled:
         return None
