@@ -1,10 +1,11 @@
-"""CheckpointStore: copies of a session's model state at chosen token indices, thinned with distance.
+"""CheckpointStore: copies of a session's model state at chosen token indices.
 
 A checkpoint at index i holds the state after `<|fim_begin|>` and the first i tokens of the document. An
 edit whose first changed token is f invalidates every checkpoint after f and leaves the others exact, so
 the session rolls back to the newest one at or before f. Which indices are kept is `keep_set` (see
-`CheckpointPolicy`): dense next to the cursor, geometrically sparser further away, at most `max_count`.
-Freed state buffers are reused, so steady typing allocates nothing.
+`CheckpointPolicy`): a uniform grid over the whole document, so a rollback anywhere is at most the grid's
+spacing, and fine ones next to the cursor for typing. Freed state buffers are reused, so steady typing
+allocates nothing.
 """
 from __future__ import annotations
 
@@ -15,17 +16,31 @@ from completion.options import CheckpointPolicy
 from models.state import RodimusState
 
 
-def keep_set(candidates: Iterable[int], cursor: int, policy: CheckpointPolicy, pinned: Iterable[int] = ()) -> set[int]:
-    """Which candidate indices to keep for a cursor at token index `cursor`.
+def grid_spacing(doc_tokens: int, policy: CheckpointPolicy) -> int:
+    """The grid's spacing S for a document of `doc_tokens` tokens: the smallest `every * 2**k` with at most
+    `grid_count` multiples in (0, doc_tokens]. Powers of two nest: doubling S keeps every other point."""
+    spacing = policy.every
+    while doc_tokens // spacing > policy.grid_count:
+        spacing *= 2
+    return spacing
 
-    `pinned` (the recent tokens and line starts the policy asks for) are kept when they are candidates;
-    the rest survive if they are far enough from the next kept index nearer the cursor.
+
+def keep_set(candidates: Iterable[int], cursor: int, policy: CheckpointPolicy, doc_tokens: int,
+             pinned: Iterable[int] = ()) -> set[int]:
+    """Which candidate indices to keep for a cursor at token index `cursor` in a document of `doc_tokens`.
+
+    The grid's points (positive multiples of `grid_spacing`) are kept wherever they are. Of the others,
+    `pinned` (the recent tokens and line starts the policy asks for) are kept, and the rest survive if they
+    are less than the spacing from the cursor and far enough from the next kept index nearer it; at most
+    `max_count` non-grid ones, the farthest optional ones dropped first.
     """
+    spacing = grid_spacing(doc_tokens, policy)
     ordered = sorted(set(candidates))
+    grid = {i for i in ordered if i > 0 and i % spacing == 0}
     pinned_set = set(pinned) & set(ordered)
-    keep = set(pinned_set)
-    below = [i for i in reversed(ordered) if i <= cursor]
-    above = [i for i in ordered if i > cursor]
+    keep = grid | pinned_set
+    below = [i for i in reversed(ordered) if cursor - spacing < i <= cursor]
+    above = [i for i in ordered if cursor < i < cursor + spacing]
     for side in (below, above):
         last = cursor
         for i in side:
@@ -33,9 +48,10 @@ def keep_set(candidates: Iterable[int], cursor: int, policy: CheckpointPolicy, p
             if i in keep or abs(last - i) >= max(policy.every, policy.ratio * distance):
                 keep.add(i)
                 last = i
-    if len(keep) > policy.max_count:
-        optional = sorted(keep - pinned_set, key=lambda i: abs(cursor - i))
-        drop = len(keep) - policy.max_count
+    fine = keep - grid
+    if len(fine) > policy.max_count:
+        optional = sorted(fine - pinned_set, key=lambda i: abs(cursor - i))
+        drop = len(fine) - policy.max_count
         keep -= set(optional[len(optional) - drop :]) if drop <= len(optional) else set(optional)
     return keep
 
@@ -92,7 +108,7 @@ class CheckpointStore:
         for i in [i for i in self._indices if i not in keep]:
             self._free.append(self._states.pop(i))
         self._indices = [i for i in self._indices if i in keep]
-        del self._free[max(0, self.policy.max_count - len(self._indices)) :]  # bounded spare buffers
+        del self._free[max(0, self.policy.limit - len(self._indices)) :]  # bounded spare buffers
 
     def clear(self) -> None:
         self._indices.clear()

@@ -104,8 +104,7 @@ class CompletionEngine:
             budget = int(state_budget_mb * 2**20)
 
             def set_budget(sessions: Sessions) -> None:
-                sessions.budget_bytes = budget
-                sessions.enforce_budget()
+                sessions.set_budget(budget)
 
             self.worker.update(set_budget)
 

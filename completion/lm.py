@@ -6,6 +6,7 @@ memory); a single token goes through the O(1) step.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 
 import torch
@@ -28,6 +29,11 @@ class RecurrentLM:
 
     def new_state(self) -> RodimusState:
         return self.model.new_state(1)
+
+    @functools.cached_property
+    def state_nbytes(self) -> int:
+        """Bytes of one state (`new_state`): the unit a session's memory is counted in."""
+        return self.new_state().nbytes
 
     def _ids(self, ids: Sequence[int]) -> torch.Tensor:
         return torch.as_tensor(list(ids), dtype=torch.long, device=self.device)

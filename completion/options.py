@@ -5,7 +5,7 @@ defaults unless a benchmark or test asks otherwise.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -42,11 +42,20 @@ class GenerationOptions:
 class CheckpointPolicy:
     """Where a session keeps copies of its model state, so that an edit rolls back only a bounded distance.
 
-    Candidates are the last `recent` token boundaries before the cursor (typing rewrites the last token or
-    two), the starts of the last `lines` lines, and one every `every` tokens. Further from the cursor the
-    kept ones thin out geometrically: a checkpoint survives only if it is at least
-    `max(every, ratio * distance)` tokens from the next kept one nearer the cursor. At most `max_count`
-    are kept, so a session's memory does not grow with the document.
+    Two tiers (`completion.checkpoints.keep_set`):
+
+    - a grid over the whole document: every multiple of the spacing S, the smallest `every * 2**k` that
+      needs at most `grid_count` points for the document (`grid_spacing`). An edit or a jump anywhere
+      rolls back at most S tokens, and S only grows past `every` once the document has more than
+      `every * grid_count` tokens. Doubling S keeps every other point, so a grown document thins its grid
+      without re-feeding anything.
+    - fine ones near the cursor: the last `recent` token boundaries before it (typing rewrites the last
+      token or two), the starts of the last `lines` lines, and one every `every` tokens, thinning out
+      geometrically (a checkpoint survives only if it is at least `max(every, ratio * distance)` tokens from
+      the next kept one nearer the cursor) up to S away; at most `max_count` of them.
+
+    At most `limit` checkpoints in all, so a session's memory is bounded whatever the document's length:
+    `for_budget` sizes `grid_count` from the session's share of the state budget.
     """
 
     every: int = 64
@@ -54,11 +63,27 @@ class CheckpointPolicy:
     lines: int = 3
     ratio: float = 0.5
     max_count: int = 20
+    grid_count: int = 64
     chunk: int = 512  # prefill chunk: bounds activation memory when feeding many tokens
 
     def __post_init__(self) -> None:
-        if self.every < 1 or self.chunk < 1 or self.max_count < 1 or self.ratio < 0:
-            raise ValueError("checkpoint policy needs every, chunk, max_count >= 1 and ratio >= 0")
+        if min(self.every, self.chunk, self.max_count, self.grid_count) < 1 or self.ratio < 0:
+            raise ValueError("checkpoint policy needs every, chunk, max_count, grid_count >= 1 and ratio >= 0")
+
+    @property
+    def limit(self) -> int:
+        """Most checkpoints a session keeps (grid and fine ones)."""
+        return self.grid_count + self.max_count
+
+    def for_budget(self, share_bytes: int, state_bytes: int) -> CheckpointPolicy:
+        """This policy with as many grid points as fit in `share_bytes` of model state, states of
+        `state_bytes` each, beside the fine checkpoints and the session's working states (at least one)."""
+        fit = share_bytes // max(1, state_bytes) - self.max_count - WORKING_STATES
+        return replace(self, grid_count=max(1, fit))
+
+
+WORKING_STATES = 4  # a session's states besides its checkpoints: live, request copy, prepared prompt, healing
+SESSIONS_PER_BUDGET = 4  # a session's checkpoints fit in this fraction of stateBudgetMB (LRU evicts the rest)
 
 
 DEFAULT_GENERATION = GenerationOptions()

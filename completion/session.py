@@ -230,6 +230,12 @@ class DocumentSession:
         self.lm.feed(tail, state)
         return state
 
+    def fit_checkpoints(self, share_bytes: int) -> None:
+        """Size the checkpoint grid so that this session's model state fits in `share_bytes`
+        (`CheckpointPolicy.for_budget`); checkpoints beyond the new limit are dropped now."""
+        self.policy = self.checkpoints.policy = self.policy.for_budget(share_bytes, self.lm.state_nbytes)
+        self._thin(max(0, self._live_index))
+
     def set_fim(self, fim: bool) -> None:
         """Switch the prompt format; the states are rebuilt (they begin differently)."""
         if fim != self.fim:
@@ -299,7 +305,7 @@ class DocumentSession:
         pinned = self._pinned(target)
         candidates = set(pinned) | set(range(source - source % self.policy.every + self.policy.every, target,
                                              self.policy.every)) | {source}
-        keep = keep_set([*self.checkpoints.indices, *candidates], target, self.policy, pinned)
+        keep = keep_set([*self.checkpoints.indices, *candidates], target, self.policy, len(self.log), pinned)
         stops = sorted(i for i in candidates if source <= i < target and i in keep)
         fed = 0
         position = source
@@ -313,8 +319,13 @@ class DocumentSession:
             if stop != target and stop not in self.checkpoints:
                 self.checkpoints.save(stop, live)
         self._live_index = position
-        self.checkpoints.retain(keep_set(self.checkpoints.indices, target, self.policy, pinned))
+        self._thin(target, pinned)
         return fed
+
+    def _thin(self, cursor: int, pinned: list[int] | None = None) -> None:
+        """Keep the checkpoints the policy wants for a cursor at token index `cursor`."""
+        pinned = self._pinned(cursor) if pinned is None else pinned
+        self.checkpoints.retain(keep_set(self.checkpoints.indices, cursor, self.policy, len(self.log), pinned))
 
     def _pinned(self, target: int) -> list[int]:
         """Checkpoints the policy always wants near the cursor: the last few tokens and line starts."""

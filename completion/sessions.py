@@ -1,8 +1,10 @@
 """Sessions: one DocumentSession per open document, model state kept under a memory budget.
 
 Every session reports its bytes; when the total of model state passes `budget_bytes`, the least recently
-used sessions drop their states (text and token log stay, so the next request rebuilds them). Closing a
-document frees its session. Used by the model worker thread only.
+used sessions drop their states (text and token log stay, so the next request rebuilds them). Each session
+sizes its checkpoint grid to a share of the budget (`share_bytes`, 1 / SESSIONS_PER_BUDGET of it), so that
+much at most of a document's state stays resident however long it is. Closing a document frees its session.
+Used by the model worker thread only.
 """
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
+
+from completion.options import SESSIONS_PER_BUDGET
 
 if TYPE_CHECKING:
     from completion.session import DocumentSession
@@ -32,10 +36,23 @@ class Sessions:
     def __iter__(self) -> Iterator[tuple[str, DocumentSession]]:
         return iter(list(self._by_uri.items()))
 
+    @property
+    def share_bytes(self) -> int:
+        """The model state one session may keep (its checkpoint grid is sized to it)."""
+        return self.budget_bytes // SESSIONS_PER_BUDGET
+
     def open(self, uri: str, text: str) -> DocumentSession:
         session = self._by_uri[uri] = self._make(text)
+        session.fit_checkpoints(self.share_bytes)
         self._by_uri.move_to_end(uri)
         return session
+
+    def set_budget(self, budget_bytes: int) -> None:
+        """A new budget: every session's checkpoints are refitted to its share, then the total enforced."""
+        self.budget_bytes = budget_bytes
+        for session in self._by_uri.values():
+            session.fit_checkpoints(self.share_bytes)
+        self.enforce_budget()
 
     def get(self, uri: str) -> DocumentSession | None:
         session = self._by_uri.get(uri)

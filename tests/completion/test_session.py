@@ -2,18 +2,22 @@
 `<|fim_begin|>` + the text before the cursor, and an edit costs a bounded number of fed tokens."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from completion.checkpoints import grid_spacing
 from completion.lm import RecurrentLM
-from completion.options import CheckpointPolicy
+from completion.options import WORKING_STATES, CheckpointPolicy
 from completion.session import DocumentSession
 from completion.tokens import TokenCodec
 from models.state import RodimusState
 from tests.completion.edits import BASE, byte_span, edits
 
-SMALL = CheckpointPolicy(every=16, recent=3, lines=2, max_count=8)
+SMALL = CheckpointPolicy(every=16, recent=3, lines=2, max_count=8, grid_count=4)
+GRID = replace(SMALL, grid_count=12)  # for BASE * 12 (about 1500 tokens): a grid 8x the fine spacing
 
 
 def fresh_state(lm: RecurrentLM, codec: TokenCodec, ids: list[int], fim: bool = True) -> RodimusState:
@@ -48,7 +52,7 @@ def test_state_at_cursor_equals_fresh_prefill(lm: RecurrentLM, codec: TokenCodec
     prefix = text[:cursor]
     actual = session.prefix_state(len(prefix.encode("utf-8")))
     assert_same_state(actual, fresh_state(lm, codec, codec.encode(prefix), fim))
-    assert len(session.checkpoints) <= SMALL.max_count
+    assert len(session.checkpoints) <= SMALL.limit
 
 
 def test_prompt_is_the_psm_prompt(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
@@ -117,10 +121,55 @@ def test_typing_cost_does_not_grow_with_the_document(plus_lm: RecurrentLM, codec
         middle = len(text[: len(text) // 2 + text[len(text) // 2 :].index("\n")].encode("utf-8"))
         middle_costs = typing_costs(session, middle, typed)
         worst[copies] = max(end_costs + middle_costs)
-        assert session.state_nbytes <= (SMALL.max_count + 2) * session.prefix_state(0).nbytes
+        assert session.state_nbytes <= (SMALL.limit + WORKING_STATES) * plus_lm.state_nbytes
     longest_line = max(len(codec.encode(line)) for line in (BASE + typed).split("\n"))
     assert worst[16] <= longest_line + SMALL.recent
     assert worst[16] <= worst[2] + SMALL.recent
+
+
+def line_ends(text: str) -> list[int]:
+    """Byte offsets of the ends of the text's lines (before their newlines)."""
+    return [len(text[:i].encode("utf-8")) for i, ch in enumerate(text) if ch == "\n"]
+
+
+def test_an_edit_far_from_the_cursor_refeeds_at_most_the_grid_spacing(lm: RecurrentLM, codec: TokenCodec) -> None:
+    text = BASE * 12
+    session = DocumentSession(lm, codec, text, GRID)
+    session.sync()
+    spacing = grid_spacing(len(session.log), GRID)
+    assert spacing > GRID.every and len(session.log) > 4 * spacing  # the grid thinned, and is still a grid
+    longest_line = max(len(codec.encode(line + "\n")) for line in text.split("\n"))
+    ends = line_ends(text)
+    for at in (ends[len(ends) // 2], ends[len(ends) // 10]):  # each far before the cursor (where the last one was)
+        session.edit(at, at, "x")
+        session.edit(at, at + 1, "")  # the text as before, the checkpoints after `at` gone
+        fed = session.sync()
+        assert 0 < fed <= spacing + longest_line
+        assert len(session.checkpoints) <= GRID.limit
+        assert session.state_nbytes <= (GRID.limit + WORKING_STATES) * lm.state_nbytes
+
+
+def test_moving_the_cursor_anywhere_refeeds_at_most_the_grid_spacing(lm: RecurrentLM, codec: TokenCodec) -> None:
+    text = BASE * 12
+    session = DocumentSession(lm, codec, text, GRID)
+    session.sync()
+    spacing = grid_spacing(len(session.log), GRID)
+    for at in line_ends(text)[::7]:  # back and forth: nothing changed, so the grid after the cursor stays valid
+        assert session.sync(at) <= spacing
+        assert session.sync(len(text.encode("utf-8"))) <= spacing
+
+
+def test_checkpoints_fit_the_sessions_share_of_the_budget(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    session = DocumentSession(plus_lm, codec, BASE * 8, SMALL)
+    session.sync()
+    share = (SMALL.max_count + WORKING_STATES + 3) * plus_lm.state_nbytes
+    session.fit_checkpoints(share)
+    assert session.policy.grid_count == 3 and len(session.checkpoints) <= session.policy.limit
+    assert session.state_nbytes <= share
+    session.fit_checkpoints(0)  # no room at all: one grid point, still a working session
+    assert session.policy.grid_count == 1
+    end = len(BASE.encode("utf-8"))
+    assert_same_state(session.prefix_state(end), fresh_state(plus_lm, codec, codec.encode(BASE), fim=False))
 
 
 def test_dropped_states_are_rebuilt(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
