@@ -186,6 +186,7 @@ class PythonResolver:
         # per depth the lowest depth a cycle below it reached, the depths some cycle came back to, answers so far
         # of the questions in cycles, and the answers (with their record and low depth) of the questions of
         # components not closed yet, in the order they were answered.
+        self._subtrees: dict[str, dict[str, list[str]]] = {}  # see `_subtree_methods`
         self._stack: list[tuple] = []
         self._open: dict[tuple, int] = {}
         self._low: list[int] = []
@@ -215,7 +216,10 @@ class PythonResolver:
     def invalidate(self, keys: Iterable[str]) -> None:
         """Forget the cached answers that read any of these dependency keys."""
         cache, dependents = self._cache, self._dependents
+        subtrees = self._subtrees
         for key in keys:
+            if subtrees and key.startswith(("subtree:", "overrides:")):
+                subtrees.pop(key.partition(":")[2], None)
             for cached in dependents.pop(key, ()):
                 dropped = cache.pop(cached, None)
                 if dropped is not None:
@@ -603,7 +607,17 @@ class PythonResolver:
         root = self.index(rel).def_ids[cls]
         self.deps.add("subtree:" + root)
         self.deps.add(f"override:{root}.{name}")
-        out: list[str] = []
+        return list(self._subtree_methods(root).get(name, ()))
+
+    def _subtree_methods(self, root: str) -> dict[str, list[str]]:
+        """Method name -> node ids of the methods of that name defined in the subclasses of a class (at any
+        depth, depth first, subclasses in id order): one walk of the subtree for all the names asked about it.
+        Kept apart from the cache and its dependency records (the answers per name record finer keys); dropped
+        on `subtree:<id>` or `overrides:<id>` (see `invalidate`)."""
+        table = self._subtrees.get(root)
+        if table is not None:
+            return table
+        table = {}
         seen: set[str] = set()
         todo = [root]
         while todo:
@@ -613,10 +627,15 @@ class PythonResolver:
                 seen.add(sub_id)
                 todo.append(sub_id)
                 idx = self._quiet_index(sub_id.split("::", 1)[0])
-                method = idx.methods().get(sub_id, {}).get(name) if idx is not None else None
-                if method is not None:
-                    out.append(method)
-        return out
+                methods = idx.methods().get(sub_id) if idx is not None else None
+                for method_name, method in (methods or {}).items():
+                    found = table.get(method_name)
+                    if found is None:
+                        table[method_name] = [method]
+                    else:
+                        found.append(method)
+        self._subtrees[root] = table
+        return table
 
     def _quiet_index(self, rel: str) -> PyFileIndex | None:
         """`index` without recording a dependency on the whole file (the caller records a finer one)."""

@@ -519,6 +519,8 @@ class Workspace:
         """Keys of the override lookups that a class with these (strict) ancestors can change: `subtree:` when
         its bases changed, `override:<ancestor>.<name>` for the method names it added or removed."""
         keys = {f"override:{a}.{n}" for a in ancestors for n in names}
+        if keys:
+            keys.update("overrides:" + a for a in ancestors)  # the resolver's table of a subtree's methods
         if bases_changed:
             keys.update("subtree:" + a for a in ancestors)
         return keys

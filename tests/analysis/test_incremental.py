@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from analysis import Workspace
+from analysis.pyresolve import PyFileIndex
 from analysis.types import Pos, TextEdit
 
 FIXTURES = Path(__file__).with_name("fixtures")
@@ -80,6 +81,54 @@ def test_edits_through_change_equal_a_fresh_build(tmp_path_factory, batches) -> 
         texts[rel] = text
         ws.change(str(live_root / rel), lsp_edits)
         assert ws.text(str(live_root / rel)) == text
+
+    fresh_root = base / "fresh" / "proj"
+    shutil.copytree(FIXTURES / "editproj", fresh_root)
+    for rel, text in texts.items():
+        (fresh_root / rel).write_bytes(text.encode("utf-8"))
+    fresh = Workspace(fresh_root, cache_dir=base / "cache-fresh")
+    fresh.index(use_cache=False)
+    assert_same_graph(ws.graph, fresh.graph)
+
+
+@st.composite
+def keystrokes(draw: st.DrawFn) -> list[tuple[str, int, str]]:
+    """Typing as an editor sends it: one character typed or deleted at a time, within a line (these edits
+    keep a file's layout most of the time, so the graph takes the `LocalEdit` path)."""
+    return [(draw(st.sampled_from(FILES)), draw(st.integers(0, 10_000)),
+             draw(st.sampled_from(["", "", "q", "_", "(", ")", ".", " ", "x", "1", ":", "="])))
+            for _ in range(draw(st.integers(1, 25)))]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(typed=keystrokes())
+def test_keystrokes_equal_a_fresh_build(tmp_path_factory, typed) -> None:
+    base = tmp_path_factory.mktemp("typing")
+    live_root = base / "live" / "proj"
+    shutil.copytree(FIXTURES / "editproj", live_root)
+    ws = Workspace(live_root, cache_dir=base / "cache-live")
+    ws.index(use_cache=False)
+    texts = {rel: (live_root / rel).read_text(encoding="utf-8") for rel in FILES}
+    for rel in FILES:
+        ws.open(str(live_root / rel), texts[rel])
+    for rel, where, typed_text in typed:
+        text = texts[rel]
+        start = where % (len(text) + 1)
+        if typed_text:
+            edit = TextEdit(_pos(text, start), _pos(text, start), typed_text)
+            text = text[:start] + typed_text + text[start:]
+        else:  # a deletion of one character, never a line break
+            if start >= len(text) or text[start] == "\n":
+                continue
+            edit = TextEdit(_pos(text, start), _pos(text, start + 1), "")
+            text = text[:start] + text[start + 1:]
+        texts[rel] = text
+        ws.change(str(live_root / rel), [edit])
+        # the lookup tables kept up by edits are those of the file's current facts
+        index = ws._py.index(rel)
+        fresh_index = PyFileIndex(rel, ws._facts[rel])
+        for table in ("scopes", "stars", "globals", "self_attrs", "first_params", "returns"):
+            assert getattr(index, table) == getattr(fresh_index, table), table
 
     fresh_root = base / "fresh" / "proj"
     shutil.copytree(FIXTURES / "editproj", fresh_root)
