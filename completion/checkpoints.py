@@ -17,9 +17,10 @@ from models.state import RodimusState
 
 
 def grid_spacing(doc_tokens: int, policy: CheckpointPolicy) -> int:
-    """The grid's spacing S for a document of `doc_tokens` tokens: the smallest `every * 2**k` with at most
-    `grid_count` multiples in (0, doc_tokens]. Powers of two nest: doubling S keeps every other point."""
-    spacing = policy.every
+    """The grid's spacing S for a document of `doc_tokens` tokens: the smallest `grid_every * 2**k` with at
+    most `grid_count` multiples in (0, doc_tokens]. Powers of two nest: doubling S keeps every other point.
+    S is a multiple of `every`, so the session's feed passes through the grid's points and saves them."""
+    spacing = policy.grid_every
     while doc_tokens // spacing > policy.grid_count:
         spacing *= 2
     return spacing

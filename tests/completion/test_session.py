@@ -16,7 +16,7 @@ from completion.tokens import TokenCodec
 from models.state import RodimusState
 from tests.completion.edits import BASE, byte_span, edits
 
-SMALL = CheckpointPolicy(every=16, recent=3, lines=2, max_count=8, grid_count=4)
+SMALL = CheckpointPolicy(every=16, recent=3, lines=2, max_count=8, grid_every=16, grid_count=4)
 GRID = replace(SMALL, grid_count=12)  # for BASE * 12 (about 1500 tokens): a grid 8x the fine spacing
 
 
