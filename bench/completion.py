@@ -12,7 +12,13 @@ snippet is typed one character at a time at the end of the document and then aft
   prompt format: the prefix alone, its last token healed; --fim for PSM); a keystroke is the edit
   (re-tokenize around it) plus `sync` (roll back to a checkpoint, feed the changed tokens). The first keystroke
   after the jump to the middle is reported apart ("jump"): it re-feeds from the nearest checkpoint.
-  Memory: the session's model state (live state, request copy, checkpoints).
+  Memory: the session's model state (live state, request copy, checkpoints). The session's checkpoints are
+  sized as the server sizes them (its share of --state-budget-mb, `Sessions.share_bytes`).
+- far jump: right after the document is opened (state at the end), the first keystroke at the start, at the
+  middle, and anywhere (the worst of nine places from 10 % to 90 %), each on a copy of the session: tokens
+  re-fed and ms (wall and CPU: the machine is shared, CPU time is the steadier figure). Beside it, counted
+  (the rollback only, no model run) for the fine checkpoints alone, thinned with distance from the cursor as
+  the sessions kept them before the uniform grid ("baseline").
 - tf-kv (baseline a): a Llama/Qwen2-style Transformer of the same width and depth (models/transformer.py,
   random weights) keeping a KV cache of the prefix; a keystroke truncates the cache at the first changed
   token and feeds the tokens from there to the cursor. Its cache is filled with random keys and values (the
@@ -45,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import json
 import os
 import platform
@@ -53,7 +60,7 @@ import subprocess
 import sys
 import sysconfig
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -61,10 +68,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from completion.checkpoints import grid_spacing  # noqa: E402
 from completion.healing import restrict  # noqa: E402
 from completion.lm import RecurrentLM  # noqa: E402
 from completion.loader import default_model_dir, load_completion_model  # noqa: E402
-from completion.options import GenerationOptions  # noqa: E402
+from completion.options import DEFAULT_POLICY, SESSIONS_PER_BUDGET, CheckpointPolicy, GenerationOptions  # noqa: E402
 from completion.retokenize import retokenize  # noqa: E402
 from completion.session import DocumentSession  # noqa: E402
 from completion.token_log import TokenLog  # noqa: E402
@@ -87,6 +95,10 @@ class Row:
     ours_end: list[float] = field(default_factory=list)
     ours_middle: list[float] = field(default_factory=list)
     ours_jump_ms: float = 0.0
+    far: dict[str, list[float]] = field(default_factory=dict)  # target -> [tokens re-fed, wall ms, CPU ms]
+    far_baseline: dict[str, int] = field(default_factory=dict)  # target -> tokens re-fed, fine tier only
+    grid_spacing: int = 0
+    open_state_mb: float = 0.0
     ours_open_s: float = 0.0
     ours_state_mb: float = 0.0
     gen_first: list[float] = field(default_factory=list)
@@ -159,11 +171,15 @@ def type_into_session(session: DocumentSession, cursor: int, snippet: str) -> li
 
 @torch.inference_mode()
 def bench_ours(lm: RecurrentLM, codec: TokenCodec, text: str, snippet: str, row: Row, requests: int,
-               fim: bool) -> None:
+               fim: bool, policy: CheckpointPolicy) -> None:
     start = time.perf_counter()
-    session = DocumentSession(lm, codec, text, fim=fim)
+    session = DocumentSession(lm, codec, text, policy, fim=fim)
     session.sync()
     row.ours_open_s = time.perf_counter() - start
+    previous = replace(policy, grid_every=policy.every * 2**24)  # a grid beyond any document: the fine tier alone
+    baseline = DocumentSession(CountingLM(lm), codec, text, previous, fim=fim)  # type: ignore[arg-type]
+    baseline.sync()
+    bench_far_jumps(session, baseline, text, row)
     row.ours_end = type_into_session(session, len(session.text), snippet)
     middle = type_into_session(session, middle_line_end(text), snippet)
     row.ours_jump_ms, row.ours_middle = middle[0], middle[1:]
@@ -198,6 +214,61 @@ def forced_generation(lm: RecurrentLM, codec: TokenCodec, session: DocumentSessi
     for _ in range(tokens - 1):
         token = int(lm.step(token, prompt.state).argmax())
     return first, 1e3 * (time.perf_counter() - start)
+
+
+def far_targets(text: str) -> dict[str, list[int]]:
+    """Byte offsets of line ends to jump to: the first line, the middle, and nine spread over the document."""
+    def line_end(fraction: float) -> int:
+        at = text.find("\n", int(len(text) * fraction))
+        return len(text[:at].encode("utf-8"))
+
+    return {"start": [line_end(0.0)], "middle": [middle_line_end(text)],
+            "anywhere": [line_end(k / 10) for k in range(1, 10)]}
+
+
+def keystroke_after_jump(session: DocumentSession, at: int) -> tuple[int, float, float]:
+    """(tokens re-fed, wall ms, CPU ms) of a keystroke at byte `at`, on a copy of the session."""
+    moved = copy.deepcopy(session, {id(session.lm): session.lm, id(session.codec): session.codec})
+    wall, cpu = time.perf_counter(), time.process_time()
+    moved.edit(at, at, "x")
+    fed = moved.sync()
+    return fed, 1e3 * (time.perf_counter() - wall), 1e3 * (time.process_time() - cpu)
+
+
+class CountingLM:
+    """A stand-in for RecurrentLM that feeds nothing: a session on it places its checkpoints exactly as on the
+    model (placement depends on token indices only), so the baseline's rollback is counted without a prefill."""
+
+    def __init__(self, lm: RecurrentLM) -> None:
+        self.state = lm.new_state()
+        self.state_nbytes = lm.state_nbytes
+
+    def new_state(self):  # noqa: ANN201 - a RodimusState
+        return self.state.clone()
+
+    def feed(self, ids, state, should_stop=None) -> int:  # noqa: ANN001
+        return len(ids)
+
+
+def rollback_after_jump(session: DocumentSession, at: int) -> int:
+    """Tokens a keystroke at byte `at` would re-feed (from the newest checkpoint at or before its anchor)."""
+    moved = copy.deepcopy(session, {id(session.lm): session.lm, id(session.codec): session.codec})
+    moved.edit(at, at, "x")
+    target, _ = moved.anchor(moved.cursor)
+    nearest = moved.checkpoints.newest_at_or_before(target)
+    return target - (nearest[0] if nearest is not None else 0)
+
+
+def bench_far_jumps(session: DocumentSession, baseline: DocumentSession, text: str, row: Row) -> None:
+    """The first keystroke after moving from the end (the session just opened) to the start, the middle, and
+    anywhere (worst of nine places): ours measured, the baseline (the fine checkpoints alone, thinned
+    geometrically with distance from the cursor: the policy before the grid) counted."""
+    row.grid_spacing = grid_spacing(len(session.log), session.policy)
+    row.open_state_mb = session.state_nbytes / 2**20
+    for name, offsets in far_targets(text).items():
+        runs = [keystroke_after_jump(session, at) for at in offsets]
+        row.far[name] = list(max(runs))  # the most tokens re-fed, with its times
+        row.far_baseline[name] = max(rollback_after_jump(baseline, at) for at in offsets)
 
 
 # ------------------------------------------------------------------------------------------------ baselines
@@ -337,7 +408,7 @@ def plot(rows: list[Row], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     n = [r.tokens for r in rows]
-    fig, axes = plt.subplots(1, 3, figsize=(17, 4.8))
+    fig, axes = plt.subplots(1, 4, figsize=(22, 4.8))
     for label, values, style in (
         ("ours, end", [pct(r.ours_end, 50) for r in rows], "o-"),
         ("ours, middle", [pct(r.ours_middle, 50) for r in rows], "o--"),
@@ -361,6 +432,11 @@ def plot(rows: list[Row], path: Path) -> None:
     axes[2].axhline(200, color="grey", lw=0.8, ls=":")
     axes[2].set(xscale="log", yscale="log", xlabel="document tokens", ylabel="ms, send to answer",
                 title="completion latency (ours)")
+    axes[3].plot(n, [r.far["anywhere"][0] for r in rows], "o-", label="ours: grid + fine checkpoints")
+    axes[3].plot(n, [r.far_baseline["anywhere"] for r in rows], "s--", label="baseline: fine checkpoints only")
+    axes[3].plot(n, [r.grid_spacing for r in rows], ":", color="grey", label="grid spacing")
+    axes[3].set(xscale="log", yscale="log", xlabel="document tokens", ylabel="tokens re-fed (worst of 9 places)",
+                title="first keystroke after a far jump")
     for ax in axes:
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
@@ -380,6 +456,16 @@ def report(rows: list[Row]) -> None:
               f"{r.ours_state_mb:>8.1f} | {pct(r.kv_end, 50):>6.2f}/{pct(r.kv_end, 90):>6.2f} | "
               f"{pct(r.kv_middle, 50):>6.2f}/{pct(r.kv_middle, 90):>6.2f} | {r.kv_mb:>9.1f} | "
               f"{pct(r.nocache, 50):>10.1f} | {pct(r.kv_end, 50) / pct(r.ours_end, 50):>9.1f}x")
+    print("\nfirst keystroke after a far jump from the end of a just-opened document: tokens re-fed, "
+          "ms wall / CPU (anywhere: the worst of 9 places); baseline: fine checkpoints only (before the grid), "
+          "tokens counted")
+    print(f"{'tokens':>7} | {'spacing':>7} | {'MiB open':>8} | {'start':>18} | {'middle':>18} | {'anywhere':>18} | "
+          f"{'baseline start / middle / anywhere':>34}")
+    for r in rows:
+        cells = " | ".join(f"{int(r.far[k][0]):>6} {r.far[k][1]:>5.0f}/{r.far[k][2]:>5.0f}" for k in ("start", "middle",
+                                                                                                      "anywhere"))
+        base = " / ".join(f"{r.far_baseline[k]:>6}" for k in ("start", "middle", "anywhere"))
+        print(f"{r.tokens:>7} | {r.grid_spacing:>7} | {r.open_state_mb:>8.1f} | {cells} | {base:>34}")
     print("\nrequest latency in process (ours: prompt on a copy of the state + greedy steps), ms (p50 / p95)")
     print(f"{'tokens':>7} | {'first token':>13} | {'16 tokens':>13}")
     for r in rows:
@@ -400,6 +486,10 @@ def report(rows: list[Row]) -> None:
     print(f"\ncheck: keystroke p50 at {large.tokens} / at {small.tokens} tokens = {ratio:.2f} (target <= 1.2)")
     print(f"check: memory per session {small.ours_state_mb:.1f} .. {large.ours_state_mb:.1f} MiB "
           f"(tf-kv {small.kv_mb:.1f} .. {large.kv_mb:.1f} MiB)")
+    worst_far = max(rows, key=lambda r: r.far["anywhere"][0])
+    print(f"check: a far jump re-feeds at most {int(worst_far.far['anywhere'][0])} tokens "
+          f"({worst_far.far['anywhere'][1]:.0f} ms wall, {worst_far.far['anywhere'][2]:.0f} ms CPU) at "
+          f"{worst_far.tokens} tokens; baseline {max(r.far_baseline['anywhere'] for r in rows)} tokens")
     worst_first = max(pct(r.lsp_first, 95) for r in rows)
     worst_cold = max(pct(r.lsp_first_cold, 95) for r in rows)
     worst_line = max(pct(r.lsp_line, 95) for r in rows)
@@ -422,21 +512,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lsp-chars", type=int, default=20,
                         help="requests per (position, maxTokens) over LSP (0: skip)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (the server's worker uses 1)")
+    parser.add_argument("--state-budget-mb", type=int, default=512,
+                        help="stateBudgetMB the session's checkpoints are sized from (the server's default)")
     parser.add_argument("--fim", action="store_true", help="the FIM (PSM) prompt format instead of the default")
     parser.add_argument("--png", type=Path, default=Path(__file__).parent / "out" / "completion.png")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     lm, codec = load_completion_model(args.model)
+    policy = DEFAULT_POLICY.for_budget(args.state_budget_mb * 2**20 // SESSIONS_PER_BUDGET, lm.state_nbytes)
     sizes = [int(s) for s in args.sizes.split(",")]
     snippet = (SNIPPET * (args.chars // len(SNIPPET) + 1))[: args.chars]
-    print(header(args.model) + f" | prompt {'FIM (PSM)' if args.fim else 'prefix, last token healed'}")
+    print(header(args.model) + f" | prompt {'FIM (PSM)' if args.fim else 'prefix, last token healed'} | "
+          f"checkpoints: grid of <= {policy.grid_count} from {policy.grid_every} tokens apart, {policy.max_count} fine "
+          f"(stateBudgetMB {args.state_budget_mb})")
     transformer = transformer_like(lm, max(sizes) + 2 * len(snippet) + 64)
     rows = []
     for size in sizes:
         row = Row(size)
         text = stdlib_text(codec, size)
-        bench_ours(lm, codec, text, snippet, row, args.requests, args.fim)
+        bench_ours(lm, codec, text, snippet, row, args.requests, args.fim, policy)
         kv = KVTyping(transformer, codec, text, extra=4 * len(snippet))
         row.kv_end = kv.type(len(kv.text), snippet, args.kv_keys)[1:]
         row.kv_middle = kv.type(middle_line_end(text), snippet, args.kv_keys + 1)[1:]
