@@ -20,9 +20,11 @@ cursor before the next edit starts from a copy of it, so its first token costs t
 
 On an edit the token log is re-tokenized around it (`completion.retokenize`), checkpoints after the first
 changed token are dropped, and the next `sync` rolls back to the newest checkpoint at or before the anchor
-and feeds only the tokens from there. With checkpoints dense near the cursor (`CheckpointStore`), typing
-costs a bounded number of tokens whatever the document's length. Rodimus+ keeps its attention window
-inside the state, so restoring a checkpoint restores the window too.
+and feeds only the tokens from there (through the chunked prefill, split only where a checkpoint is saved).
+With checkpoints dense near the cursor and a uniform grid over the whole document (`CheckpointStore`,
+`CheckpointPolicy`), typing costs a bounded number of tokens whatever the document's length, and so does the
+first keystroke after a jump anywhere before the last edit: at most the grid's spacing. Rodimus+ keeps its
+attention window inside the state, so restoring a checkpoint restores the window too.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import pytest
 from completion.context import Trigger
 from completion.engine import CompletionEngine, LineEdit
 from completion.lm import RecurrentLM
-from completion.options import GenerationOptions
+from completion.options import DEFAULT_POLICY, SESSIONS_PER_BUDGET, WORKING_STATES, GenerationOptions
 from completion.sessions import Sessions
 from completion.tokens import TokenCodec
 from tests.completion.cursor import context_at
@@ -77,6 +77,23 @@ def test_least_recently_used_states_are_evicted(plus_lm: RecurrentLM, codec: Tok
     assert sessions.get("a") is first  # rebuilt on demand, text and token log kept
     sessions.close("b")
     assert "b" not in sessions and second.state_nbytes == 0
+
+
+def test_each_session_sizes_its_checkpoints_to_its_share_of_the_budget(plus_lm: RecurrentLM,
+                                                                      codec: TokenCodec) -> None:
+    from completion.session import DocumentSession
+
+    budget = 2**20
+    sessions = Sessions(lambda text: DocumentSession(plus_lm, codec, text), budget_bytes=budget)
+    first, second = sessions.open("a", BASE * 4), sessions.open("b", BASE)
+    share_states = budget // SESSIONS_PER_BUDGET // plus_lm.state_nbytes
+    assert first.policy.grid_count == share_states - DEFAULT_POLICY.max_count - WORKING_STATES
+    first.sync()
+    second.sync()
+    assert first.state_nbytes <= sessions.share_bytes
+    sessions.set_budget(0)  # no room: one grid point each, and only the newest session keeps its states
+    assert first.policy.grid_count == second.policy.grid_count == 1
+    assert first.state_nbytes == 0 and second.state_nbytes > 0
 
 
 async def test_a_failed_update_drops_the_session_until_it_is_read_again(engine: CompletionEngine) -> None:
