@@ -429,12 +429,15 @@ def exported_first(defs: list[tuple], binds: list[tuple]) -> tuple[list[tuple], 
 
 def _finish(root: Node, src: bytes, defs: list[tuple], binds: Binds, calls: list[tuple],
             all_names: list[str] | None, placed: _Placed | None = None,
-            attr_at: tuple[list[int], list[int]] | None = None) -> FileFacts:
+            attr_at: tuple[list[int], list[int]] | None = None, attrs: list[tuple] | None = None) -> FileFacts:
     head, tail = binds
     facts = FileFacts(lang="python", text="", defs=defs, binds=head + tail if tail else head, calls=calls,
                       all_names=all_names, doc=_module_doc(root, src), line_count=root.end_point[0] + 1)
-    candidates = None if attr_at is None else attr_at[0] + [len(head) + i for i in attr_at[1]]
-    facts.attrs = attributes(defs, facts.binds, placed, candidates)
+    if attrs is not None:
+        facts.attrs = attrs
+    else:
+        candidates = None if attr_at is None else attr_at[0] + [len(head) + i for i in attr_at[1]]
+        facts.attrs = attributes(defs, facts.binds, placed, candidates)
     facts.derived["observable"] = len(head)
     return facts
 
@@ -486,6 +489,7 @@ class ChunkedPythonExtractor:
         self.changed_scopes: set[int] = set()
         # the serial, layout and regions (by plan entry) of the last extraction
         self._last: tuple[int, list[tuple[str, int, int, int]], list[Region | None]] | None = None
+        self._last_facts: FileFacts | None = None
 
     def extract(self, tree: Tree, src: bytes) -> FileFacts:
         root = tree.root_node
@@ -555,14 +559,44 @@ class ChunkedPythonExtractor:
             new_classes[key] = record
             return record
 
+        last = self._last
+        placed = self._placed
+
+        def same_attributes(defs: list[tuple], binds: Binds, _attr_at: tuple[list[int], list[int]]
+                            ) -> list[tuple] | None:
+            """The last extraction's attributes, if the layout is the same, every chunk but the re-extracted
+            ones reused its records as they were, and the re-extracted ones have the same attribute bindings
+            and def names as before (see `attributes`)."""
+            before = self._last_facts
+            if (before is None or last is None or last[1] != assembly.layout or assembly.headers_changed
+                    or placed.misses != len(assembly.fresh) or assembly.classes):
+                return None
+            old_defs, old_binds = before.defs, before.binds
+            head = len(binds[0])
+            for _i, _container, (d0, d1), _h, _t, _c in assembly.fresh:
+                if any(d[D_PARENT] != o[D_PARENT] or d[D_NAME] != o[D_NAME] for d, o in zip(defs[d0:d1],
+                                                                                          old_defs[d0:d1])):
+                    return None
+            for offset, mine in ((0, binds[0]), (head, binds[1])):
+                for _i, _container, _d, (h0, h1), (t0, t1), _c in assembly.fresh:
+                    start, stop = (h0, h1) if offset == 0 else (t0, t1)
+                    for p in range(start, stop):
+                        b = mine[p]
+                        if (b[B_KIND] == ASSIGN or b[B_KIND] == SELF_ATTR or old_binds[offset + p][B_KIND] in (
+                                ASSIGN, SELF_ATTR)) and b != old_binds[offset + p]:
+                            return None
+            return before.attrs
+
         fresh = {i for i, _ in missing}
-        facts = _assemble(root, src, plan, regions, fresh, self._placed, header, class_record, assembly)
+        facts = _assemble(root, src, plan, regions, fresh, placed, header, class_record, assembly,
+                          same_attributes)
+        self._last_facts = facts
         self._classes = new_classes
         self._placed.turn()
         serial = next(_SERIALS)
         facts.derived["serial"] = serial
         entry_regions: list[Region | None] = [regions.get(i) for i in range(len(plan))]
-        last, self._last = self._last, (serial, assembly.layout, entry_regions)
+        self._last = (serial, assembly.layout, entry_regions)
         local = last is not None and last[1] == assembly.layout and not assembly.headers_changed
         self.changed_scopes = changed = set()
         imports = names_listed = False
@@ -629,6 +663,8 @@ def _append_region(region: Region, container: int, row0: int, byte0: int, defs: 
     key = (id(region), row0, container, base)
     hit = placed.before.get(key) if placed is not None else None
     if hit is None:
+        if placed is not None:
+            placed.misses += 1
         # A region's scopes are its container (a module or a class, observable) and its own defs.
         observable = observable_scopes(region[0], region[1])
         head: list[tuple] = []
@@ -668,8 +704,10 @@ class _Placed:
         # attribute records by (id of their binding record, its index, scope), the record kept alive in the value
         self.attrs_before: dict[tuple, tuple] = {}
         self.attrs_now: dict[tuple, tuple] = {}
+        self.misses = 0  # regions placed anew since the last `turn`
 
     def turn(self) -> None:
+        self.misses = 0
         self.before, self.now = self.now, {}
         self.attrs_before, self.attrs_now = self.attrs_now, {}
 
@@ -689,11 +727,13 @@ class _Assembly:
 
 def _assemble(root: Node, src: bytes, plan: list[tuple], regions: dict[int, Region], fresh: set[int],
               placed: _Placed, header: Callable[[Node, bool], Region],
-              class_record: Callable[[tuple, int, int], tuple],
-              assembly: _Assembly) -> FileFacts:
+              class_record: Callable[[tuple, int, int], tuple], assembly: _Assembly,
+              same_attributes: Callable[[list[tuple], Binds, tuple[list[int], list[int]]], list[tuple] | None]
+              ) -> FileFacts:
     """The file's facts from its chunks' regions. `header` gives the region of a split class's decorator or base
     list, `class_record` the def record of a split class; `assembly` receives the layout and, for the `fresh`
-    chunks, their ranges of defs, unobservable bindings (in that list) and calls."""
+    chunks, their ranges of defs, unobservable bindings (in that list) and calls. `same_attributes` may give
+    the attributes of the last extraction when they cannot have changed."""
     defs: list[tuple] = []
     binds: Binds = ([], [])  # observable ones, others
     calls: list[tuple] = []
@@ -732,7 +772,7 @@ def _assemble(root: Node, src: bytes, plan: list[tuple], regions: dict[int, Regi
         if region[3] is not None:
             all_names = region[3]
     layout.append(("", len(defs), len(binds[0]), len(binds[1])))
-    return _finish(root, src, defs, binds, calls, all_names, placed, attr_at)
+    return _finish(root, src, defs, binds, calls, all_names, placed, attr_at, same_attributes(defs, binds, attr_at))
 
 
 def attributes(defs: list[tuple], binds: list[tuple], placed: _Placed | None = None,
