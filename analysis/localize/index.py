@@ -2,8 +2,8 @@
 
 `LocalizationIndex` reads the graph in the CGM schema (node attribute `type` in FILE/CLASS/FUNCTION/...,
 `contains`/`imports`/`extends`/`calls` edges) and holds: the retrievable units (files, classes, functions) with
-paths relative to the root and 1-based lines, BM25 over whole files and over definitions, name and path lookup
-tables, and file skeletons. Tokenized texts are reused from a previous index when a node's text is unchanged, so
+paths relative to the root and 1-based lines, BM25 over whole files, over definitions and over file skeletons
+(path and definition names), name and path lookup tables, and file skeletons. Tokenized texts are reused from a previous index when a node's text is unchanged, so
 rebuilding after an edit costs about the changed files (see tokenstore.py, which also persists them).
 """
 from __future__ import annotations
@@ -76,6 +76,7 @@ class LocalizationIndex:
     definitions: list[NodeId]  # rows of `definition_bm25`
     file_bm25: BM25
     definition_bm25: BM25
+    skeleton_bm25: BM25  # rows as `files`: the path and definition names (CGM retrieves files by skeleton)
     by_name: dict[str, list[NodeId]]  # exact definition name -> nodes
     by_lower_name: dict[str, list[NodeId]]
     by_path: dict[str, NodeId]  # relative path -> FILE node
@@ -84,7 +85,6 @@ class LocalizationIndex:
     _vectors: dict[Hashable, np.ndarray] = field(default_factory=dict, repr=False)
     _vectors_of: Embedder | None = field(default=None, repr=False)
     _path_words: dict[NodeId, tuple[frozenset[str], frozenset[str]]] | None = field(default=None, repr=False)
-    _skeleton_bm25: BM25 | None = field(default=None, repr=False)
     _attributes: dict[str, list[NodeId]] | None = field(default=None, repr=False)
 
     @classmethod
@@ -100,6 +100,7 @@ class LocalizationIndex:
         file_docs: list[Documents] = []
         definitions: list[NodeId] = []
         definition_docs: list[Documents] = []
+        skeleton_docs: list[Documents] = []
         used: set[str] = set()
         grouped = _definitions_by_file(graph)
         for node, data in graph.nodes(data=True):
@@ -130,6 +131,7 @@ class LocalizationIndex:
             file_docs.append(tokens.file)
             definitions.extend(kids)
             definition_docs.append(tokens.definitions)
+            skeleton_docs.append(tokens.skeleton)
         store.keep_only(used)
         by_name: dict[str, list[NodeId]] = {}
         by_lower: dict[str, list[NodeId]] = {}
@@ -145,6 +147,7 @@ class LocalizationIndex:
             definitions=definitions,
             file_bm25=BM25(Documents.concatenate(file_docs), store.vocabulary),
             definition_bm25=BM25(Documents.concatenate(definition_docs), store.vocabulary),
+            skeleton_bm25=BM25(Documents.concatenate(skeleton_docs), store.vocabulary),
             by_name=by_name,
             by_lower_name=by_lower,
             by_path={units[f].path: f for f in files},
@@ -196,19 +199,6 @@ class LocalizationIndex:
                         found.setdefault(str(data["name"]), {})[file] = None
             self._attributes = {name: list(files) for name, files in found.items()}
         return self._attributes
-
-    def skeleton_bm25(self) -> BM25:
-        """BM25 over file skeletons (the path and the names of the definitions, rows as `files`): CGM retrieves
-        files by their skeletons, where a name weighs more than in the whole text."""
-        if self._skeleton_bm25 is None:
-            vocabulary = TokenStore()
-            docs = []
-            for file in self.files:
-                names = [self.units[file].path.replace("/", " ")]
-                names.extend(self.units[child].qualname for child in self.children.get(file, []))
-                docs.append(vocabulary.term_counts(count_tokens(" ".join(names))))
-            self._skeleton_bm25 = BM25(Documents.of(docs), vocabulary.vocabulary)
-        return self._skeleton_bm25
 
     def neighbours(self, node: NodeId) -> Iterable[tuple[NodeId, str]]:
         """(neighbour, edge type) over edges of every type and both directions."""
@@ -339,7 +329,8 @@ def _tokenize_file(
         body = "\n".join(segments[i]) or _definition_text(graph.nodes[unit.node])
         own.append(store.term_counts(count_tokens(unit.qualname + "\n" + body)))
     module = store.term_counts(count_tokens(path.replace("/", " ") + "\n" + "\n".join(segments[-1])))
-    return FileTokens(Documents.of([_sum_counts([module, *own])]), Documents.of(own))
+    skeleton = store.term_counts(count_tokens(" ".join([path.replace("/", " "), *(u.qualname for u in definitions)])))
+    return FileTokens(Documents.of([_sum_counts([module, *own])]), Documents.of(own), Documents.of([skeleton]))
 
 
 def _sum_counts(parts: list[TermCounts]) -> TermCounts:

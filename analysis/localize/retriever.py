@@ -236,7 +236,7 @@ def _bm25(
     query = bm25_query(issue, rewrite)
     files = index.file_bm25.top(query, BM25_FILES)
     definitions = index.definition_bm25.top(query, BM25_DEFINITIONS)
-    skeletons = index.skeleton_bm25().top(query, BM25_FILES)
+    skeletons = index.skeleton_bm25.top(query, BM25_FILES)
 
     def normalised(rows: list[tuple[int, float]], nodes: list[NodeId]) -> dict[NodeId, float]:
         best = rows[0][1] if rows else 1.0

@@ -19,7 +19,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 STORE_FILE = "localize-tokens.msgpack"
 
 TermCounts = tuple[np.ndarray, np.ndarray]  # (term ids int32, counts float32), one entry per distinct term
@@ -52,11 +52,12 @@ class Documents:
 
 @dataclass(frozen=True)
 class FileTokens:
-    """Counts of a whole file (one document) and of each definition's own lines (one document per definition,
-    in the order of the file's definitions)."""
+    """Counts of a whole file (one document), of each definition's own lines (one document per definition,
+    in the order of the file's definitions) and of the file's skeleton: its path and definition names (one)."""
 
     file: Documents
     definitions: Documents
+    skeleton: Documents
 
 
 class TokenStore:
@@ -93,7 +94,9 @@ class TokenStore:
         payload = {
             "format": FORMAT_VERSION,
             "vocabulary": list(self.vocabulary),
-            "entries": {key: [arrays(t.file), arrays(t.definitions)] for key, t in self.entries.items()},
+            "entries": {
+                key: [arrays(t.file), arrays(t.definitions), arrays(t.skeleton)] for key, t in self.entries.items()
+            },
         }
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -121,10 +124,7 @@ class TokenStore:
                     np.frombuffer(ids, np.int32), np.frombuffer(counts, np.float32), np.frombuffer(sizes, np.int64)
                 )
 
-            store.entries = {
-                key: FileTokens(arrays(file), arrays(definitions))
-                for key, (file, definitions) in payload["entries"].items()
-            }
+            store.entries = {key: FileTokens(*map(arrays, parts)) for key, parts in payload["entries"].items()}
         except FileNotFoundError:
             return store
         except (OSError, ValueError, KeyError, TypeError, msgpack.UnpackException) as error:

@@ -11,6 +11,7 @@ from lsp_server.commands._root import add_root_arguments, index_root
 from lsp_server.errors import UsageError
 
 PROGRESS_MIN_UNITS = 256
+HEAD_DIR = "embedder"  # models.embedder.HEAD_DIR, named here so that the check for a head needs no torch
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
@@ -87,16 +88,23 @@ def localization_embedder(
     vectors kept beside the graph cache (what `rodimus-lsp search` keeps; units without one are embedded now and
     kept). Without a usable head: (None, None) and one line on stderr saying so, and localization uses BM25 and
     the graph alone."""
+    from models.starter import default_model_dir
+
+    folder = Path(args.model).expanduser() if args.model else default_model_dir()
+    why = f"no search head in {folder / HEAD_DIR}"
+    embedder = None
+    if (folder / HEAD_DIR / "config.json").is_file():  # checked first: without a head, torch is never imported
+        from lsp_server.features.search import open_embedder
+
+        embedder, why = open_embedder(str(folder))
+        why = why.rsplit(": ", 1)[0]  # open_embedder's reason, without its note about search
+    if embedder is None:
+        print(f"rodimus-lsp {args.command}: {why}: localization ranks with BM25 and the code graph", file=sys.stderr)
+        return None, None
     from analysis.localize.search_vectors import definition_vectors
     from analysis.search import SearchIndex, VectorStore
-    from lsp_server.features.search import open_embedder, vectors_path
+    from lsp_server.features.search import vectors_path
 
-    embedder, why = open_embedder(args.model)
-    if embedder is None:
-        reason = why.rsplit(": ", 1)[0]  # open_embedder's reason, without its note about search
-        print(f"rodimus-lsp {args.command}: {reason}: localization ranks with BM25 and the code graph",
-              file=sys.stderr)  # fmt: skip
-        return None, None
     store = None if args.no_cache else VectorStore.load(vectors_path(project), embedder.fingerprint)
     search = SearchIndex(project.root, embedder, vectors=store)
     search.refresh(project.graph)
