@@ -282,7 +282,7 @@ def fit(head: SearchHead, data: Data, epochs: int, batch_size: int, lr: float, s
     optimizer = torch.optim.AdamW([{"params": list(head.parameters()), "weight_decay": 0.01},
                                    {"params": [scale], "weight_decay": 0.0}], lr=lr)  # fmt: skip
     steps_per_epoch = max(len(data.train_q) // batch_size, 1)
-    total = steps_per_epoch * epochs
+    total = max(steps_per_epoch * epochs, 1)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min(1.0, (s + 1) / 20) * 0.5 * (1 + math.cos(math.pi * min(s / total, 1.0))))
     rng = random.Random(seed)
