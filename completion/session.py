@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from completion.checkpoints import CheckpointStore, keep_set
+from completion.checkpoints import CheckpointStore, grid_spacing, keep_set
 from completion.healing import heal_greedily
 from completion.line_index import LineIndex
 from completion.lm import RecurrentLM
@@ -77,6 +77,7 @@ class DocumentSession:
         self._live_index = -1  # the live state covers log[:_live_index]; -1: nothing usable
         self._scratch: RodimusState | None = None
         self._prepared: _Prepared | None = None
+        self._thinned_for = (-1, 0)  # (cursor, grid spacing) the checkpoints were last thinned for
 
     # ------------------------------------------------------------------------------------------ text
     def edit(self, start: int, old_end: int, new_text: str) -> TokenEdit:
@@ -291,6 +292,8 @@ class DocumentSession:
         return self._live
 
     def _advance(self, target: int, should_stop: Callable[[], bool] | None = None) -> int:
+        if self._live_index == target and self._thinned_for == (target, grid_spacing(len(self.log), self.policy)):
+            return 0  # a keystroke that leaves the anchor where it is: nothing to feed, nothing to thin
         source = self._live_index if 0 <= self._live_index <= target else -1
         nearest = self.checkpoints.newest_at_or_before(target)
         if nearest is not None and nearest[0] > source:
@@ -328,6 +331,7 @@ class DocumentSession:
         """Keep the checkpoints the policy wants for a cursor at token index `cursor`."""
         pinned = self._pinned(cursor) if pinned is None else pinned
         self.checkpoints.retain(keep_set(self.checkpoints.indices, cursor, self.policy, len(self.log), pinned))
+        self._thinned_for = (cursor, grid_spacing(len(self.log), self.policy))
 
     def _pinned(self, target: int) -> list[int]:
         """Checkpoints the policy always wants near the cursor: the last few tokens and line starts."""
