@@ -24,6 +24,6 @@ def answer_text(model: CGMForCausalLM, builder: ItemBuilder, issue: str, files: 
         source, lines = shown
         return search_replace_answer(model, builder.tokenizer, vectors, owner, edges, prompt, source.path,
                                      [line.rstrip("\r\n") for line in lines], source.text,
-                                     config.max_answer_tokens, builder.eos, cancelled)  # fmt: skip
+                                     cancelled=cancelled)  # fmt: skip
     out = model.generate(vectors, owner, edges, prompt, config.max_answer_tokens, builder.eos, cancelled)
     return builder.tokenizer.decode(out)

@@ -69,10 +69,10 @@ def test_local_reader_reads_a_request(tmp_path: Path, tokenizer: Tokenizer, embe
     reader = LocalReader.from_folder(tmp_path / "reader")
     assert reader.encoder is not None and reader.name == "local"
     request = ReaderRequest("f(1) returns 5", (SourceFile("a.py", SOURCE),), "", small_graph())
-    reply = reader.read(request)  # constrained decoding: the SEARCH part is a line of the shown function
-    head, search = reply.raw.split("\n=======\n")[0].split("<<<<<<< SEARCH\n")
-    assert head == "a.py\n" and search in ("def f(x):", "    return g(x) + 1", "def f(x):\n    return g(x) + 1")
-    assert len(reply.edits) + reply.dropped == 1  # a random model rarely closes the block within 12 tokens
+    reply = reader.read(request)  # constrained decoding: a line of the shown function and a one-token edit of it
+    assert len(reply.edits) == 1 and reply.edits[0].path == "a.py"
+    assert reply.edits[0].search in ("def f(x):\n", "    return g(x) + 1\n", "def f(x):\n    return g(x) + 1\n")
+    assert reply.edits[0].replace != reply.edits[0].search
     config = ReaderConfig(backend="local", model=str(tmp_path / "reader"))
     assert isinstance(build_reader(config), LocalReader) and build_reader(config) is build_reader(config)
 
