@@ -79,7 +79,8 @@ class Document:
         starts = self.line_starts
         first = bisect_right(starts, start)  # lines that start after the edit's start
         last = bisect_right(starts, end)
-        starts[first:] = [*_line_starts(new, start), *(s + delta for s in starts[last:])]
+        starts[first:] = [*_line_starts(new, start), *map(delta.__add__, starts[last:])] if delta else [
+            *_line_starts(new, start), *starts[last:]]
         new_end = start + len(new)
         self._text = None
         touched = self._touched
