@@ -5,7 +5,8 @@ lists and tuples of str/int only (msgpack-able, cheap to build), never tree-sitt
 Lines are 0-based, columns are 0-based UTF-8 byte offsets in their line.
 
 The part only name resolution reads (bindings, calls, imports, `__all__`, how many bindings are observable, see
-`pyextract.exported_first`) travels as its own msgpack blob and is decoded on first use: loading a warm cache builds the graph from text, defs and attributes alone.
+`pyextract.exported_first`) travels as its own msgpack blob and is decoded on first use: loading a warm cache
+builds the graph from text, defs and attributes alone.
 """
 from __future__ import annotations
 

@@ -86,10 +86,20 @@ def _package_node(directory: str) -> dict[str, str]:
     return {"type": "PACKAGE", "name": directory.replace("/", "."), "path": directory}
 
 
-def _observable_part(old: FileFacts, new: FileFacts, defs: tuple[int, int]) -> bool:
-    """Whether the defs in a range have the same observable part (see `pyresolve.signature`)."""
-    start, stop = defs
-    return [_def_part(d) for d in old.defs[start:stop]] == [_def_part(d) for d in new.defs[start:stop]]
+def _same_signature(old: FileFacts, new: FileFacts, edit: LocalEdit) -> bool:
+    """Whether what `pyresolve.signature` reads is the same in `old` and `new`, which differ only in the ranges
+    of `edit` (and in positions): compared in those ranges only."""
+    if edit.all_names:
+        return False
+    for start, stop in (*edit.defs, *edit.classes):
+        if [_def_part(d) for d in old.defs[start:stop]] != [_def_part(d) for d in new.defs[start:stop]]:
+            return False
+    for start, stop in edit.observable:
+        before, after = old.binds[start:stop], new.binds[start:stop]
+        if before != after and [_bind_part(b) for b in before] != [_bind_part(b) for b in after]:
+            return False
+    return all(_returns_part(old.binds[start:stop]) == _returns_part(new.binds[start:stop])
+               for start, stop in edit.binds)
 
 
 def _def_part(d: tuple) -> tuple:
@@ -375,12 +385,7 @@ class Workspace:
         """The signature of `new`; after an edit that kept the layout and changed nothing observable in the
         re-extracted chunks, that of `old` (without going over the whole file)."""
         edit = local_edit_from(old, new) if old is not None and new.lang == "python" else None
-        if edit is not None and not edit.all_names and "signature" in old.derived and all(
-                _observable_part(old, new, rng) for rng in (*edit.defs, *edit.classes)) and all(
-                old.binds[start:stop] == new.binds[start:stop] or [_bind_part(b) for b in old.binds[start:stop]] ==
-                [_bind_part(b) for b in new.binds[start:stop]] for start, stop in edit.observable) and all(
-                _returns_part(old.binds[start:stop]) == _returns_part(new.binds[start:stop])
-                for start, stop in edit.binds):
+        if edit is not None and "signature" in old.derived and _same_signature(old, new, edit):
             new.derived["signature"] = old.derived["signature"]
         return self._signature(new)
 
