@@ -39,13 +39,22 @@ snippet is typed one character at a time at the end of the document and then aft
   after the keystroke, so it usually finds that work unfinished. An answer that is the previous suggestion
   less the typed character came from the type-through cache and is counted apart ("type-through").
 
-Sample output (2 CPU cores shared with other jobs, load average 1.8; numbers vary from run to run):
+Sample output (2 CPU cores shared with other jobs and a training run, load average 7.9; wall times vary from
+run to run by 2x and more, CPU times less):
      tokens |      ours end |   ours middle |    jump | ours MiB |     tf-kv end |  tf-kv middle | tf-kv MiB | ...
-       1024 |   0.15/  7.45 |   0.19/  7.65 |   135.7 |     26.6 |   4.50/  5.31 |   4.25/  4.55 |       1.0 | ...
-      65536 |   0.20/  7.41 |   0.30/ 10.59 |    97.1 |     30.8 |  45.35/ 53.18 |  38.28/ 45.54 |      64.4 | ...
+       1024 |   0.08/  9.58 |   0.11/ 13.91 |   296.0 |     23.8 |   9.37/ 13.43 |   9.10/ 13.28 |       1.0 | ...
+      65536 |   0.08/ 18.03 |   0.10/ 18.12 |   258.3 |    111.9 |  94.67/122.38 |  53.61/ 61.84 |      64.4 | ...
+    far jump: tokens re-fed  ms wall/CPU (anywhere: worst of 9 places); baseline: fine checkpoints only, counted
+     tokens | spacing | MiB open |     start     |      middle     |     anywhere    | baseline start/middle/anywhere
+       1024 |     512 |     12.6 |  8   69/  35  |  488  315/ 155  |  488  294/ 142  |      8 /   488 /   488
+       8192 |     512 |     32.2 |  8   84/  28  |  410  343/ 136  |  410  325/ 130  |      8 /   410 /  3711
+      32768 |     512 |    100.7 |  8   75/  29  |  216  241/ 100  |  467  358/ 145  |      8 /   216 / 13456
+      65536 |    1024 |    102.1 |  8   62/  26  |  203  262/ 106  |  945  582/ 234  |      8 /   203 / 26999
 In the default prompt format a keystroke inside a word leaves the anchor where it is (p50: no model work);
-the p90 column is the keystrokes that feed tokens. With --fim every keystroke feeds 1-2 tokens: p50 7.08 ms
-at 1K and 6.95 ms at 64K in the same conditions.
+the p90 column is the keystrokes that feed tokens. The baseline's far jumps re-feed up to about half the
+distance jumped (measured with the model on the same machine: 3711 tokens 0.74 s CPU at 8K, 26999 tokens
+4.8 s CPU at 64K); the grid bounds them by its spacing, for a session's memory that grows with the document
+up to its share of stateBudgetMB (512 / 4 MiB by default: 102 MiB at 32K and 64K, 24 MiB before the grid).
 """
 from __future__ import annotations
 
