@@ -15,14 +15,15 @@ Measures, each against a baseline or a target in the same run:
      site-packages, C modules) are left out of the rate; a site agrees when our answers and jedi's share a
      (file, line).
 
-Sample output (a run on the 2-core development machine while other jobs kept its load average near 5.5, so
-wall times are about twice the CPU times; the CPU figures are the better guide to an idle machine):
+Sample output (a run on the 2-core development machine while other jobs kept its load average near 7, so wall
+times are two to five times the CPU times; the CPU figures are the better guide to an idle machine, where the
+cold index would take about workers' CPU / 2 + main CPU, here about 8.8 s):
     metric                                                    ours                          baseline / target
-    cold index, wall s (CPU: main + workers)                  30.86 (4.4 + 10.7)            <= 10
-    warm index, wall s median (CPU)                           2.17 (1.08)                   <= 1.5; cold 30.86
+    cold index, wall s (CPU: main + workers)                  43.40 (4.0 + 9.5)             <= 10
+    warm index, wall s median (CPU)                           2.65 (1.02)                   <= 1.5; cold 43.40
     RSS with the warm graph, MB                               413                           <= 1536
-    keystroke: typing in a function body, p50 / p95 ms (CPU)  32.9 / 77.4 (13.3 / 32.4)     from scratch 254.7 / 345.2
-    keystroke: a letter anywhere, p50 / p95 ms (CPU)          123.2 / 573.5 (48.9 / 225.3)  from scratch 285.7 / 520.4
+    keystroke: typing in a function body, p50 / p95 ms (CPU)  20.5 / 40.1 (8.2 / 14.7)      from scratch 262.6 / 309.2
+    keystroke: a letter anywhere, p50 / p95 ms (CPU)          122.2 / 375.6 (48.9 / 150.3)  from scratch 292.9 / 513.5
     definition agrees with jedi                               95.3% (286/300, top-1 281)    >= 90%; 775 sites sampled
 """
 from __future__ import annotations
