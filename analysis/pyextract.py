@@ -562,8 +562,7 @@ class ChunkedPythonExtractor:
         last = self._last
         placed = self._placed
 
-        def same_attributes(defs: list[tuple], binds: Binds, _attr_at: tuple[list[int], list[int]]
-                            ) -> list[tuple] | None:
+        def same_attributes(defs: list[tuple], binds: Binds) -> list[tuple] | None:
             """The last extraction's attributes, if the layout is the same, every chunk but the re-extracted
             ones reused its records as they were, and the re-extracted ones have the same attribute bindings
             and def names as before (see `attributes`)."""
@@ -728,12 +727,11 @@ class _Assembly:
 def _assemble(root: Node, src: bytes, plan: list[tuple], regions: dict[int, Region], fresh: set[int],
               placed: _Placed, header: Callable[[Node, bool], Region],
               class_record: Callable[[tuple, int, int], tuple], assembly: _Assembly,
-              same_attributes: Callable[[list[tuple], Binds, tuple[list[int], list[int]]], list[tuple] | None]
-              ) -> FileFacts:
+              same_attributes: Callable[[list[tuple], Binds], list[tuple] | None]) -> FileFacts:
     """The file's facts from its chunks' regions. `header` gives the region of a split class's decorator or base
     list, `class_record` the def record of a split class; `assembly` receives the layout and, for the `fresh`
-    chunks, their ranges of defs, unobservable bindings (in that list) and calls. `same_attributes` may give
-    the attributes of the last extraction when they cannot have changed."""
+    chunks, their ranges of defs, bindings (in the observable and in the other ones) and calls. `same_attributes`
+    may give the attributes of the last extraction when they cannot have changed."""
     defs: list[tuple] = []
     binds: Binds = ([], [])  # observable ones, others
     calls: list[tuple] = []
@@ -772,7 +770,7 @@ def _assemble(root: Node, src: bytes, plan: list[tuple], regions: dict[int, Regi
         if region[3] is not None:
             all_names = region[3]
     layout.append(("", len(defs), len(binds[0]), len(binds[1])))
-    return _finish(root, src, defs, binds, calls, all_names, placed, attr_at, same_attributes(defs, binds, attr_at))
+    return _finish(root, src, defs, binds, calls, all_names, placed, attr_at, same_attributes(defs, binds))
 
 
 def attributes(defs: list[tuple], binds: list[tuple], placed: _Placed | None = None,
