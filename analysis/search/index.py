@@ -30,9 +30,9 @@ from analysis.graph import REPO_ID
 from analysis.localize.bm25 import BM25
 from analysis.localize.embedding import Embedder
 from analysis.localize.graphview import FILE, node_type, relative_path
-from analysis.localize.tokens import count_tokens
 from analysis.localize.tokenstore import Documents, TokenStore
 from analysis.search.fusion import DEFAULT_FUSION, Fusion
+from analysis.search.terms import search_terms
 from analysis.search.units import FileSnapshot, FileUnits, SearchUnit, file_units, snapshot
 from analysis.search.vectors import VectorStore
 
@@ -216,8 +216,8 @@ class SearchIndex:
         """Embed units without a vector, `batch_size` at a time (at most `limit`); returns how many were embedded.
 
         The embedder runs outside the lock, so queries keep answering meanwhile; `cancelled` is checked
-        before every batch."""
-        todo = self.pending()[:limit]
+        before every batch. Texts of similar length share a batch (shortest first), so little goes to padding."""
+        todo = sorted(self.pending()[:limit], key=lambda item: len(item[1]))
         done = 0
         for start in range(0, len(todo), batch_size):
             if cancelled is not None and cancelled():
@@ -259,7 +259,7 @@ class SearchIndex:
         (NaN without a vector; None without an embedder or vectors). For benchmarks and fusion tuning."""
         with self._lock:
             view = self._current()
-        bm25 = view.bm25.scores(count_tokens(query))
+        bm25 = view.bm25.scores(search_terms(query))
         cosine = None
         if self.embedder is not None and view.has_vector.any():
             vector = np.asarray(self.embedder.embed([query], "query"), dtype=np.float32)[0]

@@ -1,9 +1,10 @@
 """What search indexes: the FUNCTION, CLASS and FILE-chunk units of one file of the code graph.
 
 A definition unit is embedded from its whole source (dedented, decorators included) and scored by BM25 on its
-qualified name plus its *own* lines (those not inside a nested definition, so a class does not match every word
-of its methods). A FILE chunk is a run of module-level lines (outside every definition) of at most
-`CHUNK_LINES` lines; chunks that hold only blank lines, comments and imports are left out.
+*own* lines (those not inside a nested definition, so a class does not match every word of its methods) plus its
+qualified name and header (decorators and signature) once more: names say the most about what code does (the
+boost was chosen on the dev packages, see terms.py). A FILE chunk is a run of module-level lines (outside every
+definition) of at most `CHUNK_LINES` lines; chunks that hold only blank lines, comments and imports are left out.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pathlib import PurePosixPath
 import networkx as nx
 
 from analysis.localize.graphview import CONTAINS, DEFINITION_TYPES, FILE, edge_type, node_lines, node_type
-from analysis.localize.tokens import count_tokens
+from analysis.search.terms import search_terms
 
 CHUNK_LINES = 40
 MAX_EMBED_LINES = 80  # the embedder reads a few hundred tokens at most; longer texts are cut before tokenizing
@@ -93,6 +94,11 @@ def snapshot(graph: nx.MultiDiGraph, file: Hashable, path: str) -> FileSnapshot:
     return FileSnapshot(path, file, str(nodes[file].get("text") or ""), tuple(found))
 
 
+def _header(code: str) -> str:
+    """A definition's decorators and signature: its code up to the first line that ends with a colon."""
+    return code.split(":\n", 1)[0]
+
+
 def _substantive(line: str) -> bool:
     stripped = line.strip()
     return bool(stripped) and not stripped.startswith(_NOISE_PREFIXES)
@@ -117,12 +123,12 @@ def file_units(file: FileSnapshot) -> FileUnits:
         code = textwrap.dedent("\n".join(lines[start - 1:min(end, start - 1 + MAX_EMBED_LINES)])).strip("\n")
         code = code or d.text  # a graph without file text: the node's own text
         units.append(SearchUnit(str(d.node), d.node, d.kind, path, d.qualname, start, end, code, _digest(d.kind, code)))
-        terms.append(count_tokens(d.qualname + "\n" + ("\n".join(own[i]) or code)))
+        terms.append(search_terms("\n".join((d.qualname, d.qualname, _header(code), "\n".join(own[i]) or code))))
     name = PurePosixPath(path).name
     for start, end in _module_chunks(lines, owner):
         code = "\n".join(lines[start - 1:end])
         units.append(SearchUnit(f"{path}#L{start}", file.node, FILE, path, name, start, end, code, _digest(FILE, code)))
-        terms.append(count_tokens(path.replace("/", " ") + "\n" + code))
+        terms.append(search_terms(path.replace("/", " ") + "\n" + code))
     return FileUnits(text, tuple(units), tuple(terms))
 
 
