@@ -626,12 +626,24 @@ def _plan(nodes: list[Node], container: int, in_class: bool, plan: list[tuple]) 
             continue
         inner = node.child_by_field_name("definition") if node.type == "decorated_definition" else node
         body = inner.child_by_field_name("body") if inner is not None and inner.type == "class_definition" else None
-        # A class with a syntax error stays one chunk: its statements need not all sit in its body block.
-        if body is not None and not node.has_error:
+        if body is not None and _errors_only_in_body(node, inner, body):
             plan.append(("k", node, inner, body, container))
             _plan(body.children, len(plan) - 1, True, plan)
         else:
             plan.append(("c", node, container, in_class))
+
+
+def _errors_only_in_body(outer: Node, inner: Node, body: Node) -> bool:
+    """Whether a class can be split into its members: every syntax error in it lies inside one of its body's
+    statements (which then become chunks of their own). An error elsewhere (in its header, or one that leaves
+    statements beside its body block) keeps the class one chunk: its statements need not all sit in its body."""
+    if not outer.has_error:
+        return True
+    for node in (outer, inner) if outer != inner else (inner,):
+        for child in node.children:
+            if child.has_error and child != body and child != inner:
+                return False
+    return True
 
 
 def _captures_by_chunk(tree: Tree, chunks: list[Node]) -> list[dict[str, list[Node]]]:

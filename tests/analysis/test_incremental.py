@@ -137,3 +137,56 @@ def test_keystrokes_equal_a_fresh_build(tmp_path_factory, typed) -> None:
     fresh = Workspace(fresh_root, cache_dir=base / "cache-fresh")
     fresh.index(use_cache=False)
     assert_same_graph(ws.graph, fresh.graph)
+
+
+# Keystrokes that break the syntax of one statement: a class whose error lies inside one member is still split
+# into its members (the `LocalEdit` path), one whose error reaches its header or leaves statements beside its
+# body is one chunk.
+BREAKING = st.sampled_from(["(", ")", "[", "'", '"""', ":", "=", "q", " ", "\n", "\n  ", "\nq", "@", "def ",
+                            "class ", "return", "import", "lambda", "\\"])
+
+
+def _facts_content(facts) -> tuple:
+    return (facts.defs, facts.binds, facts.calls, facts.attrs, facts.all_names, facts.doc, facts.line_count,
+            facts.derived["observable"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(typed=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 2), BREAKING), min_size=1, max_size=12))
+def test_chunked_extraction_equals_a_whole_file_one_through_syntax_errors(typed) -> None:
+    """The facts assembled from chunks (reused and re-extracted) equal one query over the whole tree."""
+    from analysis.document import Document
+    from analysis.pyextract import extract_python
+
+    text = (FIXTURES / "editproj" / "app" / "models.py").read_text(encoding="utf-8")
+    doc = Document("python", text)
+    doc.facts()
+    for where, length, insert in typed:
+        start = where % (len(text) + 1)
+        end = min(len(text), start + length)
+        doc.apply(TextEdit(_pos(text, start), _pos(text, end), insert))
+        text = text[:start] + insert + text[end:]
+        live = doc.facts()
+        # the same tree: error recovery after an incremental reparse may differ from a fresh parse's
+        assert _facts_content(live) == _facts_content(extract_python(doc.tree, bytes(doc.data)))
+
+
+def test_a_syntax_error_inside_one_method_keeps_the_layout() -> None:
+    """The class around a broken method stays split into its members, so the keystroke takes the local path:
+    only the broken method's chunk is extracted again."""
+    from analysis.document import Document
+    from analysis.pyresolve import local_edit_from
+
+    text = ("class A:\n    def f(self):\n        return g(1)\n\n    def h(self):\n        return 2\n\n"
+            "class B(A):\n    pass\n")
+    doc = Document("python", text)
+    before = doc.facts()
+    line = 2
+    col = len("        return g(1")
+    doc.apply(TextEdit(Pos(line, col), Pos(line, col), " +"))  # `g(1 +)`: an error inside `f` only
+    after = doc.facts()
+    assert doc.tree.root_node.has_error
+    edit = local_edit_from(before, after)
+    assert edit is not None
+    assert edit.defs == ((1, 2),)  # the chunk of `f` alone
+    assert [d[1] for d in after.defs] == ["A", "f", "h", "B"]
