@@ -15,16 +15,25 @@ Measures, each against a baseline or a target in the same run:
      site-packages, C modules) are left out of the rate; a site agrees when our answers and jedi's share a
      (file, line).
 
-Sample output (a run on the 2-core development machine while other jobs kept its load average near 7, so wall
-times are two to five times the CPU times; the CPU figures are the better guide to an idle machine, where the
-cold index would take about workers' CPU / 2 + main CPU, here about 8.8 s):
+Sample output (commit fd2d833, a run on the 2-core development machine while other jobs kept its load average
+near 5, so wall times are up to two or three times the CPU times; the CPU figures are the better guide to an idle
+machine). The keystroke figures count each letter and its undo; the table after them splits the "anywhere"
+keystrokes by the path they took through the workspace update (an edit that makes or leaves a syntax error
+counted as one):
     metric                                                    ours                          baseline / target
-    cold index, wall s (CPU: main + workers)                  43.40 (4.0 + 9.5)             <= 10
-    warm index, wall s median (CPU)                           2.65 (1.02)                   <= 1.5; cold 43.40
-    RSS with the warm graph, MB                               413                           <= 1536
-    keystroke: typing in a function body, p50 / p95 ms (CPU)  20.5 / 40.1 (8.2 / 14.7)      from scratch 262.6 / 309.2
-    keystroke: a letter anywhere, p50 / p95 ms (CPU)          122.2 / 375.6 (48.9 / 150.3)  from scratch 292.9 / 513.5
+    cold index, wall s (CPU: main + workers)                  18.29 (3.5 + 8.9)             <= 10
+    warm index, wall s median (CPU)                           1.22 (0.88)                   <= 1.5; cold 18.29
+    RSS with the warm graph, MB                               412                           <= 1536
+    keystroke: typing in a function body, p50 / p95 ms (CPU)  6.6 / 15.6 (5.6 / 9.9)        from scratch 134.4 / 156.3
+    keystroke: a letter anywhere, p50 / p95 ms (CPU)          54.3 / 221.9 (37.9 / 149.5)   from scratch 113.5 / 218.2
     definition agrees with jedi                               95.3% (286/300, top-1 281)    >= 90%; 775 sites sampled
+
+    a letter anywhere, by path                     n  CPU share  p50 / p95 CPU ms
+    slow: syntax error                            52        56%     65.5 / 233.1
+    slow: layout kept, signature changed          41        20%     41.8 / 70.2
+    slow: module or class binding changed         14        13%     74.4 / 143.1
+    fast: layout and signature kept               86         8%      8.5 / 13.6
+    slow: other (a statement added or removed)     7         2%     37.1 / 41.4
 """
 from __future__ import annotations
 
@@ -49,6 +58,8 @@ if str(REPO) not in sys.path:
 
 from analysis import Workspace  # noqa: E402
 from analysis.extract import extract_source  # noqa: E402
+from analysis.facts import B_NAME, B_SCOPE, D_NAME, FileFacts  # noqa: E402
+from analysis.pyresolve import local_edit_from, signature  # noqa: E402
 from analysis.scan import decode  # noqa: E402
 from analysis.types import Pos, TextEdit  # noqa: E402
 
@@ -114,22 +125,44 @@ def keystroke_edits(ws: Workspace, rel: str, text: str, count: int, seed: int) -
     return {"typing in a function body": in_body, "a letter anywhere": anywhere}
 
 
+def keystroke_cause(old: FileFacts, new: FileFacts, syntax_error: bool) -> str:
+    """Which path a keystroke took through `Workspace._update`, and why: the fast one (the layout and the file's
+    signature kept), or the cause of a slower one."""
+    if local_edit_from(old, new) is not None:
+        if signature(old) == signature(new):
+            return "fast: layout and signature kept"
+        return "slow: layout kept, signature changed"
+    if syntax_error:
+        return "slow: syntax error"
+    if [d[D_NAME] for d in old.defs] != [d[D_NAME] for d in new.defs]:
+        return "slow: def renamed / added / removed"
+    before, after = old.derived["observable"], new.derived["observable"]
+    if [(b[B_SCOPE], b[B_NAME]) for b in old.binds[:before]] != [(b[B_SCOPE], b[B_NAME]) for b in new.binds[:after]]:
+        return "slow: module or class binding changed"
+    return "slow: other (a statement added or removed)"
+
+
 def measure_keystrokes(ws: Workspace, path: str, edits: list[tuple[int, int]]
-                       ) -> tuple[list[float], list[float], list[float]]:
-    """Latency (ms, wall and CPU) of `change` for each edit (and its undo), and wall latency of a from-scratch
-    rebuild of the file's part of the graph after the same edit."""
+                       ) -> tuple[list[float], list[float], list[float], list[str]]:
+    """Latency (ms, wall and CPU) of `change` for each edit (and its undo), the path each took (see
+    `keystroke_cause`, an edit that leaves or makes a syntax error counted as one), and wall latency of a
+    from-scratch rebuild of the file's part of the graph after the same edit."""
     rel = ws.rel(path)
     ours: list[float] = []
     ours_cpu: list[float] = []
+    causes: list[str] = []
     scratch: list[float] = []
     pairs = [(TextEdit(Pos(line, col), Pos(line, col), "q"), TextEdit(Pos(line, col), Pos(line, col + 1), ""))
              for line, col in edits]
+    doc = ws._docs[rel]
     for pair in pairs:
         for edit in pair:
+            old, had_error = ws._facts[rel], doc.tree.root_node.has_error
             started, cpu = time.perf_counter(), time.process_time()
             ws.change(path, [edit])
             ours.append((time.perf_counter() - started) * 1000)
             ours_cpu.append((time.process_time() - cpu) * 1000)
+            causes.append(keystroke_cause(old, ws._facts[rel], had_error or doc.tree.root_node.has_error))
     # The baseline, in a second pass over the same edits so that the two do not disturb each other's caches:
     # parse and extract the whole file, then replace and resolve its part of the graph.
     for pair in pairs:
@@ -140,7 +173,7 @@ def measure_keystrokes(ws: Workspace, path: str, edits: list[tuple[int, int]]
             facts = extract_source("python", decode(text.encode("utf-8")))
             ws._update({rel: facts})
             scratch.append((time.perf_counter() - started) * 1000)
-    return ours, ours_cpu, scratch
+    return ours, ours_cpu, scratch, causes
 
 
 def pick_file(ws: Workspace, wanted: str | None) -> str:
@@ -201,6 +234,20 @@ def jedi_agreement(ws: Workspace, wanted: int, seed: int, max_sites: int) -> dic
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def print_causes(row: dict) -> None:
+    """The "anywhere" keystrokes by the path they took: count, share of the CPU time, p50 and p95 CPU ms."""
+    by_cause: dict[str, list[float]] = {}
+    for cause, ms in zip(row["causes"], row["ours_cpu_ms"]):
+        by_cause.setdefault(cause, []).append(ms)
+    total = sum(row["ours_cpu_ms"]) or 1.0
+    width = max(map(len, by_cause))
+    print(f"\n{'a letter anywhere, by path':<{width}}  {'n':>4}  {'CPU share':>9}  {'p50 / p95 CPU ms':>16}")
+    for cause, values in sorted(by_cause.items(), key=lambda kv: -sum(kv[1])):
+        print(f"{cause:<{width}}  {len(values):>4}  {sum(values) / total:>9.0%}  "
+              f"{percentile(values, .5):>7.1f} / {percentile(values, .95):<7.1f}")
+    print()
 
 
 def draw(results: dict, png: Path) -> None:
@@ -274,8 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     ws.open(path, text)
     workloads = {}
     for name, edits in keystroke_edits(ws, rel, text, args.keystrokes // 2, args.seed).items():
-        ours, ours_cpu, scratch = measure_keystrokes(ws, path, edits)
-        workloads[name] = {"ours_ms": ours, "ours_cpu_ms": ours_cpu, "scratch_ms": scratch}
+        ours, ours_cpu, scratch, causes = measure_keystrokes(ws, path, edits)
+        workloads[name] = {"ours_ms": ours, "ours_cpu_ms": ours_cpu, "scratch_ms": scratch, "causes": causes}
     ws.close(path)
     keystrokes = {"file": rel, "lines": text.count("\n") + 1, "workloads": workloads}
 
@@ -303,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'metric':<{width}}  {'ours':<28}  baseline / target")
     for metric, ours, base in rows:
         print(f"{metric:<{width}}  {ours:<28}  {base}")
+    print_causes(workloads["a letter anywhere"])
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
     draw(results, args.png)
