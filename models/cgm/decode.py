@@ -47,10 +47,16 @@ def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
 
 
 class _Scorer:
-    """Log-likelihoods of answer continuations after nodes + prompt, sharing one prefilled base in the cache."""
+    """Log-likelihoods of answer continuations after nodes + prompt, sharing one prefilled base.
 
-    def __init__(self, model: CGMForCausalLM, cache: KVCache, prefix: int, last: torch.Tensor) -> None:
-        self.model, self.cache, self.prefix = model, cache, prefix
+    The base's keys and values are never overwritten: each batch of continuations runs in a batch cache that
+    starts as a copy of the nodes + prompt + the base tokens all the batch's continuations share.
+    """
+
+    def __init__(self, model: CGMForCausalLM, cache: KVCache, prefix: int, last: torch.Tensor,
+                 batch_tokens: int = 1024) -> None:
+        self.model, self.cache, self.prefix, self.batch_tokens = model, cache, prefix, batch_tokens
+        self.prompt_last = last  # [1, V]: predicts the first token of a continuation
         self.base: list[int] = []
         self.base_logits = last  # [1 + len(base), V]: row i predicts token i of a continuation
         self.base_cumulative = torch.zeros(1)  # [1 + len(base)]: log-likelihood of base[:i]
@@ -58,52 +64,89 @@ class _Scorer:
     def set_base(self, ids: list[int]) -> None:
         self.cache.position = self.prefix
         self.base = ids
-        self.base_logits = torch.cat([self.base_logits[:1], self.model.lm.prefill(torch.tensor([ids]), self.cache)[0]])
+        self.base_logits = torch.cat([self.prompt_last, self.model.lm.prefill(torch.tensor([ids]), self.cache)[0]])
         token_scores = torch.log_softmax(self.base_logits[:-1], -1).gather(1, torch.tensor(ids)[:, None])[:, 0]
         self.base_cumulative = torch.cat([torch.zeros(1), token_scores.cumsum(0)])
 
-    def logits(self, ids: list[int]) -> tuple[int, torch.Tensor]:
-        """(tokens shared with the base, logits predicting each token of ids after them)."""
-        shared = _common_prefix(self.base, ids)
-        self.cache.position = self.prefix + shared
-        rest = self.model.lm.prefill(torch.tensor([ids[shared:]]), self.cache)[0, :-1]
-        return shared, torch.cat([self.base_logits[shared:shared + 1], rest])
+    def scores(self, candidates: Sequence[list[int]],
+               cancelled: Callable[[], bool] | None = None) -> list[float] | None:
+        """log p(ids | nodes, prompt) for each candidate (None when cancelled between batches): the base's share
+        from the prefilled rows, the rest from batched prefills. Candidates go in order of shared length, so a
+        batch re-feeds few base tokens."""
+        shared = [_common_prefix(self.base, ids) for ids in candidates]
+        order = sorted(range(len(candidates)), key=lambda i: (shared[i], len(candidates[i])))
+        out = [0.0] * len(candidates)
+        batch: list[int] = []
+        longest = 0
+        for index in order:
+            longest = max(longest, len(candidates[index]))
+            if batch and (len(batch) + 1) * (longest - shared[batch[0]]) > self.batch_tokens:
+                if cancelled is not None and cancelled():
+                    return None
+                self._score_batch(candidates, shared, batch, out)
+                batch, longest = [], len(candidates[index])
+            batch.append(index)
+        if cancelled is not None and cancelled():
+            return None
+        if batch:
+            self._score_batch(candidates, shared, batch, out)
+        return out
 
-    def score(self, ids: list[int]) -> float:
-        """log p(ids | nodes, prompt): the base's share from the prefilled rows, the rest from a fresh prefill."""
-        shared, logits = self.logits(ids)
-        targets = torch.tensor(ids[shared:])[:, None]
-        return self.base_cumulative[shared].item() + torch.log_softmax(logits, -1).gather(1, targets).sum().item()
+    def _score_batch(self, candidates: Sequence[list[int]], shared: list[int], batch: list[int],
+                     out: list[float]) -> None:
+        start = min(shared[i] for i in batch)
+        rests = [candidates[i][start:] for i in batch]
+        width = max(len(rest) for rest in rests)
+        if width == 0:
+            for i in batch:
+                out[i] = self.base_cumulative[start].item()
+            return
+        ids = torch.zeros(len(batch), width, dtype=torch.long)  # right padding: causal rows never see it
+        valid = torch.zeros(len(batch), width, dtype=torch.bool)
+        for row, rest in enumerate(rests):
+            ids[row, :len(rest)] = torch.tensor(rest, dtype=torch.long)
+            valid[row, :len(rest)] = True
+        known = self.prefix + start
+        cache = self.model.lm.new_cache(len(batch), capacity=known + width)
+        for mine, base in zip((*cache.keys, *cache.values), (*self.cache.keys, *self.cache.values)):
+            mine[:, :known] = base[:, :known]
+        cache.position = known
+        logits = self.model.lm.prefill(ids, cache)[:, :-1]  # row t predicts token t + 1 of the rest
+        first = self.base_logits[start].expand(len(batch), 1, -1)
+        rows = torch.cat([first, logits], 1)
+        token_scores = torch.log_softmax(rows, -1).gather(2, ids[..., None])[..., 0]
+        totals = self.base_cumulative[start] + (token_scores * valid).sum(1)
+        for row, i in enumerate(batch):
+            out[i] = totals[row].item()
 
 
 def _best(scorer: _Scorer, tokenizer: Tokenizer, prefix_text: str, options: Sequence[str],
           cancelled: Callable[[], bool] | None) -> int | None:
-    best, best_score = None, -float("inf")
-    for index, option in enumerate(options):
-        if cancelled is not None and cancelled():
-            return None
-        score = scorer.score(tokenizer.encode(prefix_text + option))
-        if score > best_score:
-            best, best_score = index, score
-    return best
+    scores = scorer.scores([tokenizer.encode(prefix_text + option) for option in options], cancelled)
+    return None if scores is None else max(range(len(options)), key=scores.__getitem__)
 
 
-def edit_candidates(tokenizer: Tokenizer, copy: Sequence[int], logits: torch.Tensor, original: str,
-                    top_k: int) -> list[str]:
-    """Texts one token edit away from the copied tokens: each token replaced by, preceded by one of the model's
-    top_k next tokens at that place, or dropped. Only texts that still end with the REPLACE marker and differ
-    from the original count."""
+def edit_candidates(tokenizer: Tokenizer, base: str, copy: Sequence[int], logits: torch.Tensor, top_k: int,
+                    start: int = 0) -> list[str]:
+    """Replacements one token edit away from the copied tokens ``copy`` (the tokens of ``base`` followed by the
+    unchanged span and the REPLACE marker): each token from ``start`` on replaced by, or preceded by, one of the
+    model's top_k tokens at that place (``logits[j]`` predicts ``copy[j]``), or dropped.
+
+    Each candidate is decoded as a whole and ``base`` cut off its text: the tokenizer may merge the base's last
+    line end with the next line's indentation, so the edited tokens do not start where ``base`` ends. Only texts
+    that still start with ``base``, end with the REPLACE marker and differ from the unchanged copy count."""
+    original = tokenizer.decode(list(copy))
     out: dict[str, None] = {}
     top = logits.topk(top_k + 1, dim=-1).indices.tolist()
-    for j in range(len(copy)):
+    for j in range(start, len(copy)):
         edits = [[*copy[:j], *copy[j + 1:]]]
         for token in top[j]:
             if token != copy[j]:
                 edits += [[*copy[:j], token, *copy[j + 1:]], [*copy[:j], token, *copy[j:]]]
         for ids in edits:
             text = tokenizer.decode(ids)
-            if text.endswith("\n" + TAIL) and text != original:
-                out[text] = None
+            if text.startswith(base) and text.endswith("\n" + TAIL) and text != original:
+                out[text[len(base):]] = None
     return list(out)
 
 
@@ -129,10 +172,9 @@ def search_replace_answer(model: CGMForCausalLM, tokenizer: Tokenizer, vectors: 
     if chosen is None:
         return ""
     base = head + spans[chosen] + DIVIDER
-    scorer.set_base(tokenizer.encode(base))
-    unchanged = spans[chosen] + "\n" + TAIL
-    copy = tokenizer.encode(base + unchanged)
-    shared, logits = scorer.logits(copy)
-    options = edit_candidates(tokenizer, copy[shared:], logits, unchanged, top_k)
+    copy = tokenizer.encode(base + spans[chosen] + "\n" + TAIL)
+    scorer.set_base(copy)  # the unchanged copy: a candidate re-feeds only the tokens from its edit on
+    options = edit_candidates(tokenizer, base, copy, scorer.base_logits, top_k,
+                              start=_common_prefix(tokenizer.encode(base), copy))
     best = _best(scorer, tokenizer, base, options, cancelled) if options else None
     return "" if best is None else base + options[best] + "\n"
