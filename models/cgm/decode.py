@@ -102,20 +102,24 @@ class _Scorer:
                 out[i] = self.base_cumulative[start].item()
             return
         ids = torch.zeros(len(batch), width, dtype=torch.long)  # right padding: causal rows never see it
-        valid = torch.zeros(len(batch), width, dtype=torch.bool)
+        lengths = torch.tensor([len(rest) for rest in rests])
         for row, rest in enumerate(rests):
             ids[row, :len(rest)] = torch.tensor(rest, dtype=torch.long)
-            valid[row, :len(rest)] = True
         known = self.prefix + start
         cache = self.model.lm.new_cache(len(batch), capacity=known + width)
         for mine, base in zip((*cache.keys, *cache.values), (*self.cache.keys, *self.cache.values)):
             mine[:, :known] = base[:, :known]
         cache.position = known
-        logits = self.model.lm.prefill(ids, cache)[:, :-1]  # row t predicts token t + 1 of the rest
-        first = self.base_logits[start].expand(len(batch), 1, -1)
-        rows = torch.cat([first, logits], 1)
-        token_scores = torch.log_softmax(rows, -1).gather(2, ids[..., None])[..., 0]
-        totals = self.base_cumulative[start] + (token_scores * valid).sum(1)
+        hidden = self.model.lm.hidden_states(ids, cache)
+        # the vocabulary projection is most of the cost: only rows that predict a token of a rest get it
+        predicts = torch.arange(width)[None, :] < (lengths - 1)[:, None]  # row t predicts token t + 1
+        logits = self.model.lm.lm_head(hidden[predicts]).float()
+        targets = ids[:, 1:][predicts[:, :-1]]
+        later = torch.zeros(len(batch)).index_put_(
+            (predicts.nonzero()[:, 0],), torch.log_softmax(logits, -1).gather(1, targets[:, None])[:, 0],
+            accumulate=True)
+        first = torch.log_softmax(self.base_logits[start], -1)[ids[:, 0]] * (lengths > 0)
+        totals = self.base_cumulative[start] + first + later
         for row, i in enumerate(batch):
             out[i] = totals[row].item()
 
