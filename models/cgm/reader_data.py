@@ -168,7 +168,8 @@ def _pick_bugs(source: str, bugs: list[Bug], counts: Counter[str], rng: random.R
     picked: list[Bug] = []
     pool = list(bugs)
     while len(picked) < k and pool:
-        kinds = sorted({b.kind for b in pool}, key=lambda kind: (counts[kind], rng.random()))
+        # the tie-break draws follow the kinds' sorted order, not the set's (string hashing differs per process)
+        kinds = sorted(sorted({b.kind for b in pool}), key=lambda kind: (counts[kind], rng.random()))
         bug = rng.choice([b for b in pool if b.kind == kinds[0]])
         pool.remove(bug)
         if not still_parses(bug, source):
