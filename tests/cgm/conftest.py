@@ -54,3 +54,26 @@ def small_graph() -> GraphContext:
         GraphNode("b.py", "FILE", ""),
     )
     return GraphContext(nodes=nodes, edges=((0, 1, "contains"), (0, 2, "contains"), (1, 2, "calls")))
+
+
+# Real Python source that every machine running the suite has: the interpreter's own standard library, split by
+# whole file the way the corpus build splits (data/corpus is built by a script and is not in the repository).
+HELDOUT_MODULES = ("_weakrefset", "bisect", "heapq", "textwrap", "shlex", "fnmatch", "colorsys", "calendar",
+                   "string", "base64", "difflib", "glob", "copy", "pprint", "sched", "ntpath", "posixpath", "quopri",
+                   "reprlib", "filecmp", "genericpath")  # fmt: skip
+TRAIN_MODULES = ("statistics", "fractions", "queue", "tokenize", "gettext", "netrc")
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A corpus folder (train.jsonl / heldout.jsonl records {"path", "package", "text"}) of stdlib modules."""
+    import json
+    import sysconfig
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    folder = tmp_path_factory.mktemp("corpus")
+    for split, modules in (("heldout", HELDOUT_MODULES), ("train", TRAIN_MODULES)):
+        records = [{"path": f"python-stdlib/{name}.py", "package": "python-stdlib",
+                    "text": (stdlib / f"{name}.py").read_text(encoding="utf-8")} for name in modules]  # fmt: skip
+        (folder / f"{split}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return folder

@@ -31,7 +31,6 @@ class Box:
             return items[key + 1]
         return None
 '''
-CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
 
 
 def test_every_kind_is_found_and_each_fix_restores_the_original() -> None:
@@ -77,8 +76,8 @@ def test_issue_text_names_the_function_not_the_fix_and_is_deterministic() -> Non
         assert text == issue_text(bug, "pkg/mod.py", random.Random(3))
 
 
-def test_fix_restores_corpus_files() -> None:
-    records = [json.loads(line) for line in (CORPUS / "heldout.jsonl").read_text().splitlines()[:15]]
+def test_fix_restores_corpus_files(corpus: Path) -> None:
+    records = [json.loads(line) for line in (corpus / "heldout.jsonl").read_text().splitlines()[:15]]
     checked = 0
     for record in records:
         for bug in find_bugs(record["text"])[:40]:

@@ -18,8 +18,6 @@ from models.cgm.reader_data import (
     load_split,
 )
 
-CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
-
 REPEATED = '''def first(a, b):
     x = a + 1
     return x > b
@@ -37,16 +35,16 @@ def cache() -> GraphCache:
 
 
 @pytest.fixture(scope="module")
-def samples(cache: GraphCache) -> list:
-    return build_fix_samples(CORPUS, "heldout", 40, seed=1, noise=True, cache=cache)
+def samples(corpus: Path, cache: GraphCache) -> list:
+    return build_fix_samples(corpus, "heldout", 40, seed=1, noise=True, cache=cache)
 
 
-def _originals(split: str) -> dict[str, str]:
-    return {f.path: f.text for f in load_split(CORPUS, split)}
+def _originals(corpus: Path, split: str) -> dict[str, str]:
+    return {f.path: f.text for f in load_split(corpus, split)}
 
 
-def test_answers_round_trip_to_the_exact_original(samples: list) -> None:
-    originals = _originals("heldout")
+def test_answers_round_trip_to_the_exact_original(corpus: Path, samples: list) -> None:
+    originals = _originals(corpus, "heldout")
     assert len(samples) == 40
     for sample in samples:
         parsed = parse_edits(sample.answer)
@@ -75,7 +73,7 @@ def test_samples_carry_the_focus_and_the_files_graph(samples: list) -> None:
         assert any(node.text.startswith(sample.answer.split("\n", 1)[0] + "\n") for node in sample.graph.nodes)
 
 
-def test_noise_adds_an_irrelevant_file_or_drops_the_oracle(samples: list, cache: GraphCache) -> None:
+def test_noise_adds_an_irrelevant_file_or_drops_the_oracle(corpus: Path, samples: list, cache: GraphCache) -> None:
     sizes = [len(s.files) for s in samples]
     dropped = [s for s in samples if s.focus is None]
     assert 1 in sizes and (2 in sizes or dropped)
@@ -83,18 +81,18 @@ def test_noise_adds_an_irrelevant_file_or_drops_the_oracle(samples: list, cache:
         path = parse_edits(sample.answer).edits[0].path
         assert path not in {s.path for s in sample.files}
         assert any(node.id == path for node in sample.graph.nodes)  # the graph still holds it
-    clean = build_fix_samples(CORPUS, "heldout", 10, seed=1, noise=False, cache=cache)
+    clean = build_fix_samples(corpus, "heldout", 10, seed=1, noise=False, cache=cache)
     assert all(len(s.files) == 1 and s.focus is not None for s in clean)
 
 
-def test_deterministic_for_a_seed(samples: list, cache: GraphCache) -> None:
-    again = build_fix_samples(CORPUS, "heldout", 40, seed=1, noise=True, cache=cache)
+def test_deterministic_for_a_seed(corpus: Path, samples: list, cache: GraphCache) -> None:
+    again = build_fix_samples(corpus, "heldout", 40, seed=1, noise=True, cache=cache)
     assert again == samples
-    assert build_fix_samples(CORPUS, "heldout", 40, seed=2, noise=True, cache=cache) != samples
+    assert build_fix_samples(corpus, "heldout", 40, seed=2, noise=True, cache=cache) != samples
 
 
-def test_splits_are_by_whole_file(samples: list) -> None:
-    heldout, train = _originals("heldout"), _originals("train")
+def test_splits_are_by_whole_file(corpus: Path, samples: list) -> None:
+    heldout, train = _originals(corpus, "heldout"), _originals(corpus, "train")
     assert not set(heldout) & set(train)
     for sample in samples:
         assert all(s.path in heldout for s in sample.files)
@@ -109,8 +107,8 @@ def test_search_grows_until_unique() -> None:
     assert buggy.replace(edit.search, edit.replace) == REPEATED
 
 
-def test_reconstruction_targets_are_nodes_of_their_graph(cache: GraphCache) -> None:
-    samples = build_reconstruction_samples(CORPUS, "heldout", 12, seed=0, cache=cache)
+def test_reconstruction_targets_are_nodes_of_their_graph(corpus: Path, cache: GraphCache) -> None:
+    samples = build_reconstruction_samples(corpus, "heldout", 12, seed=0, cache=cache)
     assert len(samples) == 12
     for sample in samples:
         assert len(sample.graph.nodes) <= 16
