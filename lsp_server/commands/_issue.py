@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsp_server.commands._root import add_root_arguments, index_root
 from lsp_server.errors import UsageError
 
-PROGRESS_MIN_UNITS = 256
 HEAD_DIR = "embedder"  # models.embedder.HEAD_DIR, named here so that the check for a head needs no torch
 
 if TYPE_CHECKING:
@@ -103,28 +101,13 @@ def localization_embedder(
         return None, None
     from analysis.localize.search_vectors import definition_vectors
     from analysis.search import SearchIndex, VectorStore
+    from lsp_server.commands.search import embed_with_progress
     from lsp_server.features.search import vectors_path
 
     store = None if args.no_cache else VectorStore.load(vectors_path(project), embedder.fingerprint)
     search = SearchIndex(project.root, embedder, vectors=store)
     search.refresh(project.graph)
-    _embed(search, f"rodimus-lsp {args.command}")
+    embed_with_progress(search, f"rodimus-lsp {args.command}")
     if not args.no_cache:
         search.save_vectors(vectors_path(project))
     return embedder, definition_vectors(search)
-
-
-def _embed(search: SearchIndex, who: str) -> None:
-    """Embed the units without a vector, with progress lines on stderr when there are many."""
-    total = len(search.pending())
-    if total < PROGRESS_MIN_UNITS:
-        search.embed_pending()
-        return
-    started = time.perf_counter()
-    print(f"{who}: embedding {total} code units (kept for the next runs)", file=sys.stderr)
-
-    def report(done: int, count: int) -> None:
-        if done == count or done % 1024 < 32:
-            print(f"  {done}/{count} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-
-    search.embed_pending(progress=report)

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         store = VectorStore.load(vectors_path(project), embedder.fingerprint)
     index = SearchIndex(project.root, embedder, vectors=store)
     index.refresh(project.graph)
-    _embed(index)
+    embed_with_progress(index, "rodimus-lsp search")
     if embedder is not None and not args.no_cache:
         index.save_vectors(vectors_path(project))
     hits = index.search(args.query, args.k)
@@ -66,14 +66,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _embed(index: SearchIndex) -> None:
+def embed_with_progress(index: SearchIndex, who: str) -> None:
     """Embed the units that have no vector yet, with a progress line on stderr for long runs."""
     total = len(index.pending())
     if total < PROGRESS_MIN_UNITS:
         index.embed_pending()
         return
     started = time.perf_counter()
-    print(f"rodimus-lsp search: embedding {total} code units (kept for the next runs)", file=sys.stderr)
+    print(f"{who}: embedding {total} code units (kept for the next runs)", file=sys.stderr)
 
     def report(done: int, count: int) -> None:
         if done == count or done % 1024 < 32:

@@ -44,9 +44,14 @@ def tiny_backbone(vocab_size: int, seed: int = 0) -> RodimusForCausalLM:
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model folder with a tiny random backbone, a tokenizer trained on the fixture project, and a random head
     in embedder/ (its config records the backbone's digest)."""
-    texts = [path.read_text(encoding="utf-8") for path in sorted(FIXTURE_PROJECT.rglob("*.py"))]
+    return write_tiny_head_model(FIXTURE_PROJECT, tmp_path_factory.mktemp("tiny-embedder-model"))
+
+
+def write_tiny_head_model(project: Path, folder: Path) -> Path:
+    """Write to `folder` a tiny random backbone, a BPE tokenizer trained on `project`'s Python files and a random
+    search head in embedder/."""
+    texts = [path.read_text(encoding="utf-8") for path in sorted(project.rglob("*.py"))]
     tokenizer = Tokenizer(train_bpe(texts * 4, vocab_size=400))
-    folder = tmp_path_factory.mktemp("tiny-embedder-model")
     backbone = tiny_backbone(tokenizer.vocab_size)
     save_model(backbone, tokenizer, folder)
     torch.manual_seed(1)
