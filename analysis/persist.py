@@ -88,8 +88,14 @@ def save(path: Path, root: Path, content: CacheContent) -> None:
         "edges": edges,
         "deps": content.deps,
     }
+    write_msgpack(path, payload)
+
+
+def write_msgpack(path: Path, payload: object) -> None:
+    """Write `payload` as msgpack to `path` atomically (a reader never sees half a file; a failed write leaves no
+    temporary file behind)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".graph-", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
             msgpack.pack(payload, out, use_bin_type=True)

@@ -8,14 +8,14 @@ tokenizes only the files that changed.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import msgpack
 import numpy as np
+
+from analysis.persist import write_msgpack
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +99,7 @@ class TokenStore:
             },
         }
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-            with os.fdopen(handle, "wb") as out:
-                out.write(msgpack.packb(payload, use_bin_type=True))
-            os.replace(temporary, path)
+            write_msgpack(path, payload)
             self.dirty = False
         except OSError as error:
             log.warning("cannot write the localization token store %s: %s", path, error)

@@ -7,12 +7,12 @@ only units whose text changed are embedded again, and vectors of another embedde
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 import msgpack
 import numpy as np
+
+from analysis.persist import write_msgpack
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +56,7 @@ class VectorStore:
             "matrix": matrix.tobytes(),
         }
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-            with os.fdopen(handle, "wb") as out:
-                out.write(msgpack.packb(payload, use_bin_type=True))
-            os.replace(temporary, path)
+            write_msgpack(path, payload)
             self.dirty = False
         except OSError as error:
             log.warning("cannot write the search vectors %s: %s", path, error)
