@@ -891,12 +891,17 @@ def scope_contains(d: tuple, line: int, col: int) -> bool:
 
 
 
+def _derived(facts: FileFacts, key: str, compute: Callable[[FileFacts], Any]) -> Any:
+    """`facts.derived[key]`, computed once per version of the file's facts."""
+    found = facts.derived.get(key)
+    if found is None:
+        found = facts.derived[key] = compute(facts)
+    return found
+
+
 def observable_count(facts: FileFacts) -> int:
     """How many of a file's bindings are observable: they come first (see `pyextract.exported_first`)."""
-    found = facts.derived.get("observable")
-    if found is None:
-        found = facts.derived["observable"] = _observable_count(facts)
-    return found
+    return _derived(facts, "observable", _observable_count)
 
 
 def _observable_count(facts: FileFacts) -> int:
@@ -910,20 +915,14 @@ def _observable_count(facts: FileFacts) -> int:
 
 def local_defs(facts: FileFacts) -> list[bool]:
     """For each def of a file, whether it sits inside a function (see `pyextract.nested_in_functions`)."""
-    found = facts.derived.get("nested")
-    if found is None:
-        found = facts.derived["nested"] = nested_in_functions(facts.defs)
-    return found
+    return _derived(facts, "nested", lambda f: nested_in_functions(f.defs))
 
 
 def signature(facts: FileFacts) -> int:
     """A digest of everything in a Python file that other scopes' resolution can read: its defs (names, nesting,
     bases, return annotations, decorators) and its observable bindings (`pyextract.exported_first`), without
     their positions."""
-    found = facts.derived.get("signature")
-    if found is None:
-        found = facts.derived["signature"] = _signature(facts)
-    return found
+    return _derived(facts, "signature", _signature)
 
 
 def _signature(facts: FileFacts) -> int:
