@@ -51,7 +51,7 @@ class CGMConfig:
     encoder: str = ""  # the embedder's model folder, relative to the reader folder ("" = none: text only)
     encoder_fingerprint: str = ""  # CodeEmbedder.fingerprint the adapter was trained on ("" = not checked)
     max_prompt_tokens: int = 768
-    constrained_decoding: bool = True  # SEARCH spans chosen among the shown lines (models.cgm.decode)
+    constrained_decoding: bool = True  # rank repair candidates of the shown code (models.cgm.decode)
     chat_template: bool = False  # wrap the prompt in Qwen's <|im_start|> chat turns (CodeFuse-CGM checkpoints)
     max_answer_tokens: int = 256
 

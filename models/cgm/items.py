@@ -1,13 +1,16 @@
 """Training samples -> model inputs: node vectors, segment owners, edges, prompt ids and answer ids.
 
 Stage 1 (reconstruction, cgm_cge.md 2.4): the prompt is only the reconstruction cue, so the code has to come from
-the node tokens. Stage 2 (issue -> patch): the prompt of models.cgm.prompt with the sample's files and focus.
+the node tokens. Stage 2 (issue -> patch): the prompt of models.cgm.prompt with the sample's files and focus, and
+rivals for the ranking loss: other repair candidates of the shown code (models.cgm.decode), some on the buggy line
+and some on other lines, and the answer heads (path + SEARCH span) of other lines.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import torch
@@ -15,7 +18,8 @@ import torch
 from analysis.readers.base import GraphContext, SourceFile
 from models.cgm.config import CGMConfig
 from models.cgm.encoder import NodeEncoder
-from models.cgm.prompt import Focus, answer_ids, prompt_ids, prompt_text, stop_id
+from models.cgm.decode import candidate_ids, repair_candidates
+from models.cgm.prompt import Focus, answer_ids, focus_region, prompt_ids, prompt_text, stop_id
 from models.tokenizer import Tokenizer
 
 RECONSTRUCTION_CUE = "<reconstruct>\n"
@@ -43,6 +47,18 @@ class Item:
     edges: list[tuple[int, int]]
     prompt: list[int]
     answer: list[int]
+    rivals: list[list[int]] = field(default_factory=list)  # other candidate answers (ids + eos)
+    head: list[int] = field(default_factory=list)  # the answer's head (path, SEARCH span, divider)
+    rival_heads: list[list[int]] = field(default_factory=list)  # other lines' heads
+
+
+@dataclass(frozen=True)
+class Rivals:
+    """How many rivals a fix item gets: other edits of the answer's line, edits of other lines, other heads."""
+
+    same_line: int = 4
+    other_lines: int = 4
+    heads: int = 8
 
 
 class ItemBuilder:
@@ -59,9 +75,31 @@ class ItemBuilder:
         text = prompt_text(issue, files, focus)
         return prompt_ids(self.tokenizer, text, self.config.max_prompt_tokens, self.config.chat_template)
 
-    def fix(self, sample: FixSample) -> Item:
+    def fix(self, sample: FixSample, rivals: Rivals | None = None, rng: random.Random | None = None,
+            with_nodes: bool = True) -> Item:
+        """The sample as model inputs; with ``rivals``, drawn with ``rng``, also the rival answers and heads (none
+        when the answer is not among the shown code's repair candidates, e.g. the oracle file is not shown)."""
         answer = answer_ids(self.tokenizer, sample.answer, self.config.max_answer_tokens, self.eos)
-        return Item(*self.nodes(sample.graph), self.fix_prompt(sample.issue, sample.files, sample.focus), answer)
+        nodes = self.nodes(sample.graph) if with_nodes else self.nodes(None)
+        item = Item(*nodes, self.fix_prompt(sample.issue, sample.files, sample.focus), answer)
+        shown = focus_region(sample.files, sample.focus)
+        if rivals is None or shown is None:
+            return item
+        source, first_line, lines = shown
+        candidates = repair_candidates(source.path, source.text, first_line, [line.rstrip("\r\n") for line in lines])
+        gold = next((c for c in candidates if c.answer == sample.answer), None)
+        if gold is None:
+            return item
+        rng = rng or random.Random(0)
+        same = [c.answer for c in candidates if c.line == gold.line and c is not gold]
+        other = [c.answer for c in candidates if c.line != gold.line]
+        heads = list(dict.fromkeys(c.head for c in candidates if c.line != gold.line))
+        chosen = rng.sample(same, min(rivals.same_line, len(same))) + rng.sample(other, min(rivals.other_lines,
+                                                                                             len(other)))
+        return Item(item.vectors, item.owner, item.edges, item.prompt, answer,
+                    [candidate_ids(self.tokenizer, text, self.eos) for text in chosen],
+                    self.tokenizer.encode(gold.head),
+                    [self.tokenizer.encode(head) for head in rng.sample(heads, min(rivals.heads, len(heads)))])
 
     def reconstruction(self, sample: ReconstructionSample) -> Item:
         prompt = prompt_ids(self.tokenizer, RECONSTRUCTION_CUE, self.config.max_prompt_tokens,

@@ -7,6 +7,7 @@ everything before them, exactly as in training).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -14,7 +15,15 @@ from torch import nn
 
 from models.cgm.config import CGMConfig
 from models.cgm.mask import graph_attention_mask
-from models.transformer import TransformerForCausalLM
+from models.transformer import KVCache, TransformerForCausalLM
+
+
+@dataclass
+class Prefix:
+    """Nodes + prompt run once: the cache every continuation reads and the logits for its first token."""
+
+    cache: KVCache
+    last_logits: torch.Tensor  # [V]
 
 
 class Adapter(nn.Module):
@@ -64,6 +73,44 @@ class CGMForCausalLM(nn.Module):
         rows = hidden[0, n_x + n_p - 1:-1]  # the positions that predict each answer token
         logits = self.lm.lm_head(rows).float()
         return F.cross_entropy(logits, ids[n_p:].to(self.device))
+
+    def prefix(self, node_vectors: torch.Tensor, owner: Sequence[int], edges: Sequence[tuple[int, int]],
+               prompt_ids: Sequence[int]) -> Prefix:
+        """Run nodes + prompt under the graph mask (with gradients when they are enabled)."""
+        ids = torch.tensor(list(prompt_ids), dtype=torch.long)
+        cache = self.lm.new_cache(1, capacity=len(owner) + len(ids))
+        hidden = self.lm.hidden_states(inputs_embeds=self.embed(node_vectors, ids), cache=cache,
+                                       attention_mask=self.mask(owner, edges, len(ids), 0))
+        return Prefix(cache, self.lm.lm_head(hidden[0, -1]).float())
+
+    def continuation_logprobs(self, prefix: Prefix, continuations: Sequence[Sequence[int]]) -> torch.Tensor:
+        """log p(continuation | nodes, prompt) for each continuation, [K], in one batch that reads the prefix's
+        cache (each row sees the nodes, the prompt and its own earlier tokens, as in training and generation)."""
+        if not continuations or not all(continuations):
+            raise ValueError("continuations must be non-empty")
+        known, width = prefix.cache.position, max(len(c) for c in continuations)
+        ids = torch.zeros(len(continuations), width, dtype=torch.long)  # right padding: causal rows never see it
+        lengths = torch.tensor([len(c) for c in continuations])
+        for row, continuation in enumerate(continuations):
+            ids[row, :len(continuation)] = torch.tensor(list(continuation), dtype=torch.long)
+
+        def widened(tensors: list[torch.Tensor]) -> list[torch.Tensor]:
+            return [torch.cat([t[:, :known].expand(len(continuations), -1, -1, -1),
+                               t.new_zeros(len(continuations), width, *t.shape[2:])], dim=1) for t in tensors]
+
+        cache = KVCache(widened(prefix.cache.keys), widened(prefix.cache.values))
+        cache.position = known
+        ids = ids.to(self.device)
+        hidden = self.lm.hidden_states(ids, cache)
+        # the vocabulary projection is most of the cost: only rows that predict a token of a continuation get it
+        predicts = torch.arange(width, device=self.device)[None, :] < (lengths.to(self.device) - 1)[:, None]
+        logits = self.lm.lm_head(hidden[predicts]).float()
+        targets = ids[:, 1:][predicts[:, :-1]]
+        token_logprobs = torch.log_softmax(logits, -1).gather(1, targets[:, None])[:, 0]
+        later = torch.zeros(len(continuations), device=self.device).index_add(
+            0, predicts.nonzero()[:, 0], token_logprobs)
+        first = torch.log_softmax(prefix.last_logits, -1)[ids[:, 0]]
+        return first + later
 
     @torch.no_grad()
     def generate(self, node_vectors: torch.Tensor, owner: Sequence[int], edges: Sequence[tuple[int, int]],

@@ -19,3 +19,9 @@ def add_reader_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--reconstruction-share", type=float, default=0.1,
                        help="share of the run spent on stage 1 (reconstruction)")
     group.add_argument("--eval-samples", type=int, default=40, help="held-out bugs for the fix rate")
+    group.add_argument("--rank-weight", type=float, default=1.0,
+                       help="weight of the ranking losses (the answer against other repair candidates, its line's "
+                            "head against other lines' heads) beside the answer's cross-entropy; 0 = off")
+    group.add_argument("--node-dropout", type=float, default=0.5,
+                       help="share of stage-2 samples trained without node tokens (text alone): cheaper, and the "
+                            "reader keeps working when its search head is missing")

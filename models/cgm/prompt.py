@@ -26,14 +26,15 @@ def prompt_text(issue: str, files: Sequence[SourceFile], focus: Focus | None, ma
     return f"{ISSUE_HEADER}{issue.strip()[:max_issue_chars]}{CODE_HEADER}{region}{ANSWER_CUE}"
 
 
-def focus_region(files: Sequence[SourceFile], focus: Focus | None) -> tuple[SourceFile, list[str]] | None:
-    """The file shown and its lines in the prompt (line ends kept): the focus, else the first file's head."""
+def focus_region(files: Sequence[SourceFile], focus: Focus | None) -> tuple[SourceFile, int, list[str]] | None:
+    """The file shown, the 1-based number of its first shown line and the shown lines (line ends kept): the focus,
+    else the first file's head."""
     by_path = {f.path: f for f in files}
     if focus is not None and focus[0] in by_path:
         source, first, last = by_path[focus[0]], focus[1], focus[2]
-        return source, source.text.splitlines(keepends=True)[first - 1:min(last, first - 1 + MAX_CODE_LINES)]
+        return source, first, source.text.splitlines(keepends=True)[first - 1:min(last, first - 1 + MAX_CODE_LINES)]
     if files:
-        return files[0], files[0].text.splitlines(keepends=True)[:MAX_CODE_LINES]
+        return files[0], 1, files[0].text.splitlines(keepends=True)[:MAX_CODE_LINES]
     return None
 
 
@@ -41,7 +42,7 @@ def _region(files: Sequence[SourceFile], focus: Focus | None) -> str:
     shown = focus_region(files, focus)
     if shown is None:
         return ""
-    body = "".join(shown[1])
+    body = "".join(shown[2])
     return f"{shown[0].path}\n{body}{'' if body.endswith(chr(10)) or not body else chr(10)}"
 
 

@@ -28,6 +28,7 @@ import networkx as nx
 from analysis.readers.base import GraphContext, SourceFile
 from analysis.readers.graph_context import build_graph_context
 from models.cgm.bugs import KINDS, MAX_FUNCTION_LINES, Bug, find_bugs, issue_text, still_parses
+from models.cgm.edit_text import one_line_answer, unique_span
 
 IRRELEVANT_FILE_RATE = 0.10
 DROPPED_ORACLE_RATE = 0.10
@@ -81,19 +82,8 @@ def fix_answer(path: str, buggy_text: str, bug: Bug) -> str:
     """One search/replace block from the buggy line back to the original, grown with neighbouring lines of the
     function until the SEARCH part occurs exactly once in `buggy_text`."""
     lines = buggy_text.split("\n")
-    first = last = bug.line
-    while True:
-        search = "".join(line + "\n" for line in lines[first - 1 : last])
-        if buggy_text.count(search) == 1 or (first <= bug.start_line and last >= bug.end_line):
-            break
-        if first > bug.start_line and (last - bug.line >= bug.line - first or last >= bug.end_line):
-            first -= 1
-        else:
-            last += 1
-    fixed = list(lines[first - 1 : last])
-    fixed[bug.line - first] = bug.original
-    replace = "".join(line + "\n" for line in fixed)
-    return f"{path}\n<<<<<<< SEARCH\n{search}=======\n{replace}>>>>>>> REPLACE\n"
+    return one_line_answer(path, lines, unique_span(lines, bug.line, bug.start_line, bug.end_line), bug.line,
+                           bug.original)
 
 
 class GraphCache:

@@ -3,8 +3,10 @@
 Stage 1 (a share ``--reconstruction-share`` of the run): subgraph -> code reconstruction, which aligns the node
 tokens with code text. Stage 2: issue -> search/replace patch with noisy file sets (models.cgm.reader_data).
 AdamW, linear warmup then cosine (the schedule's progress is the larger of step / --steps and the share of
---max-minutes spent), gradient clipping, loss on answer tokens only, one sample per forward with
---batch-size samples accumulated per step. The run folder keeps train_state.pt (resume with --resume),
+--max-minutes spent), gradient clipping, one sample per forward with --batch-size samples accumulated per step.
+The loss is the answer tokens' cross-entropy plus, in stage 2, --rank-weight times two ranking losses that train
+exactly what decoding asks of the model (models.cgm.decode): the answer against other repair candidates of the
+shown code, and its line's head against other lines' heads (softmax over sequence log-likelihoods). The run folder keeps train_state.pt (resume with --resume),
 metrics.jsonl, and reader/ (the exported reader folder, fp16, LoRA-free weights). Held-out evaluation is the fix
 rate on --eval-samples held-out bugs (models.cgm.fix_rate).
 
@@ -26,13 +28,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from tqdm import tqdm
 
 from models.cgm.checkpoint import save_reader
 from models.cgm.config import CGMConfig
 from models.cgm.encoder import NodeEncoder
 from models.cgm.fix_rate import fix_rate
-from models.cgm.items import Item, ItemBuilder
+from models.cgm.items import Item, ItemBuilder, Rivals
 from models.cgm.model import CGMForCausalLM
 from models.tokenizer import Tokenizer
 from models.transformer import TransformerConfig
@@ -59,13 +62,34 @@ def optimizer_for(model: torch.nn.Module, lr: float, weight_decay: float) -> tor
     return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.95))
 
 
-def train_step(model: CGMForCausalLM, optimizer: torch.optim.Optimizer, items: Sequence[Item], clip: float) -> float:
-    """One optimizer step over ``items`` (gradients averaged); returns the mean answer-token loss."""
+def _ranking_loss(logprobs: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of a softmax over sequence log-likelihoods whose first entry is the right one."""
+    return F.cross_entropy(logprobs[None], torch.zeros(1, dtype=torch.long, device=logprobs.device))
+
+
+def item_loss(model: CGMForCausalLM, item: Item, rank_weight: float = 0.0) -> torch.Tensor:
+    """The answer tokens' mean cross-entropy, plus ``rank_weight`` times the ranking losses when the item has
+    rivals."""
+    if rank_weight == 0.0 or not (item.rivals or item.rival_heads):
+        return model.loss(item.vectors, item.owner, item.edges, item.prompt, item.answer)
+    prefix = model.prefix(item.vectors, item.owner, item.edges, item.prompt)
+    answers = model.continuation_logprobs(prefix, [item.answer, *item.rivals])
+    loss = -answers[0] / len(item.answer)
+    if item.rivals:
+        loss = loss + rank_weight * _ranking_loss(answers)
+    if item.rival_heads:
+        loss = loss + rank_weight * _ranking_loss(model.continuation_logprobs(prefix, [item.head, *item.rival_heads]))
+    return loss
+
+
+def train_step(model: CGMForCausalLM, optimizer: torch.optim.Optimizer, items: Sequence[Item], clip: float,
+               rank_weight: float = 0.0) -> float:
+    """One optimizer step over ``items`` (gradients averaged); returns the mean loss."""
     model.train()
     optimizer.zero_grad(set_to_none=True)
     total = 0.0
     for item in items:
-        loss = model.loss(item.vectors, item.owner, item.edges, item.prompt, item.answer) / len(items)
+        loss = item_loss(model, item, rank_weight) / len(items)
         loss.backward()
         total += loss.item()
     torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
@@ -136,6 +160,7 @@ def run(args: argparse.Namespace) -> int:
     elif _init_embeddings(model, backbone):
         log.info("token embeddings initialised from %s", backbone)
     builder = ItemBuilder(config, tokenizer, encoder)
+    rivals = Rivals()
     print(f"reader: {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters; building samples",
           file=sys.stderr)
     reconstruction = build_reconstruction_samples(args.corpus, "train", args.reconstruction_samples, args.seed)
@@ -171,12 +196,13 @@ def run(args: argparse.Namespace) -> int:
     while progress() < 1.0:
         stage = 1 if progress() < args.reconstruction_share and reconstruction else 2
         pool = reconstruction if stage == 1 else fixes
-        items = [builder.reconstruction(s) if stage == 1 else builder.fix(s)
+        items = [builder.reconstruction(s) if stage == 1 else
+                 builder.fix(s, rivals, rng, with_nodes=rng.random() >= args.node_dropout)
                  for s in rng.sample(pool, min(args.batch_size, len(pool)))]
         lr = lr_at(progress(), state["step"], args.lr, args.min_lr, args.warmup)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        loss = train_step(model, optimizer, items, args.clip)
+        loss = train_step(model, optimizer, items, args.clip, args.rank_weight)
         state["step"] += 1
         bar.update(1)
         bar.set_postfix(stage=stage, loss=f"{loss:.3f}", lr=f"{lr:.1e}")

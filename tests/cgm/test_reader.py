@@ -13,7 +13,6 @@ import torch
 from analysis.readers.base import ReaderRequest, SourceFile
 from analysis.readers.config import ReaderConfig, build_reader, local_reader_dir
 from models.cgm.checkpoint import save_reader
-from models.cgm.decode import candidate_spans
 from models.cgm.encoder import NodeEncoder
 from models.cgm.prompt import find_focus, prompt_text
 from models.cgm.reader import LocalReader
@@ -75,12 +74,6 @@ def test_local_reader_reads_a_request(tmp_path: Path, tokenizer: Tokenizer, embe
     assert reply.edits[0].replace != reply.edits[0].search
     config = ReaderConfig(backend="local", model=str(tmp_path / "reader"))
     assert isinstance(build_reader(config), LocalReader) and build_reader(config) is build_reader(config)
-
-
-def test_candidate_spans_are_unique_lines_of_the_region() -> None:
-    region = ["def f(x):", "    return g(x) + 1", ""]
-    assert candidate_spans(region, SOURCE + "    return g(x) + 1\n", max_span=2) == [
-        "def f(x):", "def f(x):\n    return g(x) + 1"]
 
 
 def test_a_reader_without_its_embedder_reads_text_alone(tmp_path: Path, tokenizer: Tokenizer) -> None:
