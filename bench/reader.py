@@ -13,7 +13,10 @@ Rows (every reader sees the same bugs and the same localization):
 - `no change`: the trivial baseline (a reader that proposes nothing), through the same code.
 Readers: the local CGM reader (`build_reader`: the shipped starter reader, or `--reader DIR`), and the
 OpenAI-compatible backend when `--endpoint` is given. A bug counts as fixed only if the patch restores the original
-file exactly and changes nothing else. Also reported: localization file Acc@1 and function Acc@5 on these bugs.
+file exactly and changes nothing else. Also reported: localization file Acc@1 and function Acc@5 on these bugs,
+and, for the starter reader's way of answering (it ranks repair-template candidates of the shown function,
+models.cgm.decode), how often the fix is among the candidates at all (its ceiling with oracle localization) and
+the fix rate of a uniform random pick among them (chance).
 
 Usage:
     .venv/bin/python bench/reader.py                       # 200 bugs, the shipped reader when installed
@@ -53,6 +56,7 @@ from analysis.readers.base import Reader, ReaderError, ReaderReply, ReaderReques
 from analysis.readers.config import ReaderConfig, build_reader  # noqa: E402
 from analysis.readers.graph_context import build_graph_context  # noqa: E402
 from models.cgm.bugs import KINDS  # noqa: E402
+from models.cgm.decode import repair_candidates  # noqa: E402
 from models.cgm.reader_data import CorpusFile, GraphCache, ReaderSample, build_fix_samples, load_split  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -76,6 +80,8 @@ class Outcome:
     function_top5: bool
     fixed: dict[str, bool]  # row -> restored exactly
     seconds: dict[str, float]
+    candidates: int  # repair-template candidates of the buggy function
+    fix_in_candidates: bool
 
 
 def package_files(sample_path: str, pool: dict[str, list[CorpusFile]], limit: int, seed: int) -> list[CorpusFile]:
@@ -130,12 +136,17 @@ def evaluate(
             started = time.perf_counter()
             fixed[f"{name} + oracle"] = restored(oracle_changes(reader, oracle, index.root, read), path, original)
             seconds[f"{name} + oracle"] = time.perf_counter() - started
+        buggy = sample.files[0].text
+        _, first, last = sample.focus
+        candidates = repair_candidates(path, buggy, first, buggy.split("\n")[first - 1:last])
         return Outcome(
             kind=sample.kind,
             file_top1=bool(localization.files) and localization.files[0].path == path,
             function_top5=function is not None and any(f.node == function for f in localization.functions[:5]),
             fixed=fixed,
             seconds=seconds,
+            candidates=len(candidates),
+            fix_in_candidates=sample.answer in {c.answer for c in candidates},
         )
 
 
@@ -186,6 +197,12 @@ def table(rows: dict[str, dict[str, float]], outcomes: list[Outcome]) -> str:
     lines.append(
         f"localization on these bugs: file Acc@1 {100.0 * sum(o.file_top1 for o in outcomes) / n:.1f}%, "
         f"function Acc@5 {100.0 * sum(o.function_top5 for o in outcomes) / n:.1f}%; bugs per kind {kinds}"
+    )
+    chance = sum(o.fix_in_candidates / max(o.candidates, 1) for o in outcomes) / n
+    lines.append(
+        f"repair templates: the fix is a candidate for {100.0 * sum(o.fix_in_candidates for o in outcomes) / n:.1f}% "
+        f"of the bugs (the starter reader's ceiling), {sum(o.candidates for o in outcomes) / n:.0f} candidates "
+        f"per function on average; a uniform random pick among them fixes {100.0 * chance:.1f}%"
     )
     return "\n".join(lines)
 
