@@ -4,7 +4,9 @@ CodeFuse-CGM-style training output on top of a Qwen2 base. Safetensors only, nev
 Our folder: ``config.json`` (CGMConfig), ``model.safetensors`` with the LLM under Hugging Face Qwen2 names
 (``model.layers.0.self_attn.q_proj.weight`` ...; ``lm_head.weight`` omitted when tied) and the adapter as
 ``adapter.fc1.weight`` ..., and the tokenizer files. ``config.encoder`` names the embedder's model folder relative
-to the reader folder (the starter reader uses the starter model's search head, "..").
+to the reader folder (the starter reader uses the starter model's search head, ".."); ``config.token_table``, when
+set, names the safetensors tensor that is the LLM's token table (the starter reader shares the starter model's, so
+its folder holds only the layers and the adapter).
 
 CodeFuse-CGM layout (its ``cgm/utils/train_utils.py`` writes one output folder): the tokenizer files, the LLM's LoRA
 as PEFT saves it (``adapter_config.json`` + ``adapter_model.safetensors``, names
@@ -42,6 +44,8 @@ def save_reader(model: CGMForCausalLM, tokenizer: Tokenizer, folder: str | Path,
     state = _merged_state(model)
     if model.config.llm.tie_word_embeddings:
         state.pop("lm.lm_head.weight", None)
+    if model.config.token_table:
+        state.pop("lm.model.embed_tokens.weight")
     tensors = {(k[3:] if k.startswith("lm.") else k): v.detach().to("cpu", dtype).contiguous()
                for k, v in state.items()}
     save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
@@ -65,9 +69,23 @@ def load_reader(folder: str | Path, device: str = "cpu") -> tuple[CGMForCausalLM
     folder = Path(folder)
     config = CGMConfig.from_json_file(folder / "config.json")
     tensors = {("lm." + k if not k.startswith("adapter.") else k): v for k, v in read_safetensors(folder).items()}
+    if config.token_table:
+        tensors["lm.model.embed_tokens.weight"] = shared_token_table(folder, config.token_table)
     model = CGMForCausalLM(config)
     _load_checked(model, tensors, folder)
     return model.to(device).eval(), Tokenizer.from_dir(folder)
+
+
+def shared_token_table(folder: Path, reference: str) -> torch.Tensor:
+    """The tensor ``reference`` ("file.safetensors:tensor name", the file relative to ``folder``) names."""
+    file, _, name = reference.rpartition(":")
+    path = folder / file
+    if not path.is_file():
+        raise FileNotFoundError(f"the reader's token table {path} does not exist")
+    tensors = load_file(str(path))
+    if name not in tensors:
+        raise ValueError(f"{path} has no tensor {name!r} (the reader's token table)")
+    return tensors[name]
 
 
 def _load_checked(model: CGMForCausalLM, tensors: dict[str, torch.Tensor], source: Path) -> None:

@@ -50,6 +50,9 @@ class CGMConfig:
     lora: LoraConfig = field(default_factory=LoraConfig)
     encoder: str = ""  # the embedder's model folder, relative to the reader folder ("" = none: text only)
     encoder_fingerprint: str = ""  # CodeEmbedder.fingerprint the adapter was trained on ("" = not checked)
+    # "file.safetensors:tensor name", relative to the reader folder: the LLM's token table is that tensor (kept
+    # frozen in training and not saved with the reader; the starter reader shares the starter model's table)
+    token_table: str = ""
     max_prompt_tokens: int = 768
     constrained_decoding: bool = True  # rank repair candidates of the shown code (models.cgm.decode)
     chat_template: bool = False  # wrap the prompt in Qwen's <|im_start|> chat turns (CodeFuse-CGM checkpoints)

@@ -25,3 +25,6 @@ def add_reader_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--node-dropout", type=float, default=0.5,
                        help="share of stage-2 samples trained without node tokens (text alone): cheaper, and the "
                             "reader keeps working when its search head is missing")
+    group.add_argument("--share-token-table", action=argparse.BooleanOptionalAction, default=True,
+                       help="use the backbone's token table, frozen and not saved with the reader (when the widths "
+                            "match)")

@@ -6,12 +6,13 @@ AdamW, linear warmup then cosine (the schedule's progress is the larger of step 
 --max-minutes spent), gradient clipping, one sample per forward with --batch-size samples accumulated per step.
 The loss is the answer tokens' cross-entropy plus, in stage 2, --rank-weight times two ranking losses that train
 exactly what decoding asks of the model (models.cgm.decode): the answer against other repair candidates of the
-shown code, and its line's head against other lines' heads (softmax over sequence log-likelihoods). The run folder keeps train_state.pt (resume with --resume),
-metrics.jsonl, and reader/ (the exported reader folder, fp16, LoRA-free weights). Held-out evaluation is the fix
-rate on --eval-samples held-out bugs (models.cgm.fix_rate).
+shown code, and its line's head against other lines' heads (softmax over sequence log-likelihoods). The run
+folder keeps train_state.pt (resume with --resume), metrics.jsonl, and reader/ (the exported reader folder, fp16,
+LoRA-free weights). Held-out evaluation is the fix rate on --eval-samples held-out bugs (models.cgm.fix_rate).
 
-The LLM is trained fully (it starts from random weights, so LoRA would only slow it down); its token embeddings
-start from the embedder backbone's table when the widths match (the starter's d_model is 192).
+The LLM is trained fully (it starts from random weights, so LoRA would only slow it down); when the widths match
+(the starter's d_model is 192) its token table is the backbone's, shared and frozen (--share-token-table, the
+default: the exported reader then holds only its layers and the adapter, a third of the size), or a trained copy.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from models.transformer import TransformerConfig
 
 log = logging.getLogger(__name__)
 STARTER = Path(__file__).resolve().parent.parent / "starter"
+BACKBONE_TABLE = "model.embeddings.weight"
 
 
 def lr_at(progress: float, step: int, peak: float, floor: float, warmup_steps: int) -> float:
@@ -98,7 +100,7 @@ def train_step(model: CGMForCausalLM, optimizer: torch.optim.Optimizer, items: S
 
 
 def reader_config(args: argparse.Namespace, vocab_size: int, encoder: NodeEncoder | None,
-                  encoder_dir: str, fingerprint: str) -> CGMConfig:
+                  encoder_dir: str, fingerprint: str, token_table: str = "") -> CGMConfig:
     llm = TransformerConfig(
         vocab_size=vocab_size, hidden_size=args.d_model, intermediate_size=args.intermediate,
         num_hidden_layers=args.n_layer, num_attention_heads=args.heads, num_key_value_heads=args.kv_heads,
@@ -108,7 +110,7 @@ def reader_config(args: argparse.Namespace, vocab_size: int, encoder: NodeEncode
     return CGMConfig(llm=llm, embedding_dim=encoder.dim if encoder else 256, adapter_hidden_dim=args.adapter_hidden,
                      max_nodes=args.max_nodes, max_segments_per_node=2, encoder=encoder_dir if encoder else "",
                      encoder_fingerprint=fingerprint if encoder else "", max_prompt_tokens=args.max_prompt_tokens,
-                     max_answer_tokens=args.max_answer_tokens)  # fmt: skip
+                     max_answer_tokens=args.max_answer_tokens, token_table=token_table)  # fmt: skip
 
 
 def _encoder(backbone: Path) -> tuple[NodeEncoder | None, str]:
@@ -122,16 +124,12 @@ def _encoder(backbone: Path) -> tuple[NodeEncoder | None, str]:
     return NodeEncoder(embedder, 512, 2), embedder.fingerprint
 
 
-def _init_embeddings(model: CGMForCausalLM, backbone: Path) -> bool:
+def _backbone_table(backbone: Path, vocab_size: int, width: int) -> torch.Tensor | None:
+    """The backbone's token table when the reader's LLM has its shape (the starter's d_model is 192)."""
     from models.checkpoint import read_safetensors
 
-    table = read_safetensors(backbone).get("model.embeddings.weight")
-    target = model.lm.model.embed_tokens.weight
-    if table is None or table.shape != target.shape:
-        return False
-    with torch.no_grad():
-        target.copy_(table.float())
-    return True
+    table = read_safetensors(backbone).get(BACKBONE_TABLE)
+    return table if table is not None and tuple(table.shape) == (vocab_size, width) else None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -147,8 +145,17 @@ def run(args: argparse.Namespace) -> int:
     encoder, fingerprint = _encoder(backbone)
     reader_dir = out / "reader"
     encoder_dir = str(Path(backbone).resolve())  # the exported copy names it relatively ("..")
-    config = reader_config(args, tokenizer.vocab_size, encoder, encoder_dir, fingerprint)
+    table = _backbone_table(backbone, tokenizer.vocab_size, args.d_model)
+    shared = f"{(Path(backbone) / 'model.safetensors').resolve()}:{BACKBONE_TABLE}" \
+        if table is not None and args.share_token_table else ""
+    config = reader_config(args, tokenizer.vocab_size, encoder, encoder_dir, fingerprint, shared)
     model = CGMForCausalLM(config)
+    if table is not None:
+        with torch.no_grad():
+            model.lm.model.embed_tokens.weight.copy_(table.float())
+        log.info("token embeddings %s from %s", "shared (frozen)" if shared else "initialised", backbone)
+    if shared:
+        model.lm.model.embed_tokens.weight.requires_grad_(False)
     optimizer = optimizer_for(model, args.lr, args.weight_decay)
     state = {"step": 0, "elapsed_s": 0.0, "best_fix_rate": -1.0}
     state_path = out / "train_state.pt"
@@ -157,12 +164,11 @@ def run(args: argparse.Namespace) -> int:
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         state = saved["state"]
-    elif _init_embeddings(model, backbone):
-        log.info("token embeddings initialised from %s", backbone)
     builder = ItemBuilder(config, tokenizer, encoder)
     rivals = Rivals()
-    print(f"reader: {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters; building samples",
-          file=sys.stderr)
+    trained = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    print(f"reader: {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters ({trained / 1e6:.2f}M "
+          "trained); building samples", file=sys.stderr)
     reconstruction = build_reconstruction_samples(args.corpus, "train", args.reconstruction_samples, args.seed)
     fixes = build_fix_samples(args.corpus, "train", args.reader_samples, args.seed, True)
     heldout = build_fix_samples(args.corpus, "heldout", args.eval_samples, args.seed + 1, False)
@@ -220,6 +226,7 @@ def run(args: argparse.Namespace) -> int:
         shutil.copytree(reader_dir, target)
         exported = json.loads((target / "config.json").read_text(encoding="utf-8"))
         exported["encoder"] = ".." if exported["encoder"] else ""
+        exported["token_table"] = f"../model.safetensors:{BACKBONE_TABLE}" if exported["token_table"] else ""
         (target / "config.json").write_text(json.dumps(exported, indent=2) + "\n", encoding="utf-8")
         print(f"exported the reader to {target}", file=sys.stderr)
     summary = {"best_fix_rate": state["best_fix_rate"], "step": state["step"], "elapsed_s": state["elapsed_s"]}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from safetensors import safe_open
 from safetensors.torch import save_file
 
 from models.cgm.checkpoint import load_codefuse_checkpoint, load_reader, save_reader
@@ -34,6 +35,20 @@ def test_reader_folder_round_trip(tmp_path: Path, tokenizer: Tokenizer) -> None:
     loaded, loaded_tokenizer = load_reader(tmp_path)
     assert loaded.config == model.config and loaded_tokenizer.vocab_size == tokenizer.vocab_size
     assert torch.equal(logits(loaded, [3, 5, 8]), logits(model, [3, 5, 8]))
+
+
+def test_a_shared_token_table_is_read_from_its_file_not_saved(tmp_path: Path, tokenizer: Tokenizer) -> None:
+    model = tiny_reader(tokenizer.vocab_size, token_table="../backbone.safetensors:model.embeddings.weight")
+    table = model.lm.model.embed_tokens.weight.detach().clone()
+    save_file({"model.embeddings.weight": table}, str(tmp_path / "backbone.safetensors"))
+    save_reader(model, tokenizer, tmp_path / "reader", dtype=torch.float32)
+    with safe_open(str(tmp_path / "reader" / "model.safetensors"), "pt") as saved:
+        assert not any("embed_tokens" in key for key in saved.keys())
+    loaded, _ = load_reader(tmp_path / "reader")
+    assert torch.equal(logits(loaded, [3, 5, 8]), logits(model, [3, 5, 8]))
+    (tmp_path / "backbone.safetensors").unlink()
+    with pytest.raises(FileNotFoundError, match="token table"):
+        load_reader(tmp_path / "reader")
 
 
 def test_saving_merges_lora(tmp_path: Path, tokenizer: Tokenizer) -> None:
