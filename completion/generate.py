@@ -1,9 +1,11 @@
 """Generate a completion token by token from a prepared prompt (gpt-fast's prefill/decode split).
 
-The prompt's logits give the first token; each further token is one O(1) `step` on the prompt's private
+The prompt's scores give the first token; each further token is one O(1) `step` on the prompt's private
 state. Before every token the cancel flag is checked; the stop rule sees the text decoded so far. The first
 token is never a special token (as `min_new_tokens=1` does elsewhere): a request asked for a completion, and
-an end-of-text straight after `<|fim_end|>` is the commonest failure of a small model. When the prompt has
+an end-of-text straight after `<|fim_end|>` is the commonest failure of a small model. With
+`options.stop_early` off (benchmarks: a line of exactly `max_tokens` tokens) neither the stop rule nor a
+special token ends it. When the prompt has
 `forced` text (token healing), the first tokens are restricted to ones that agree with it, and the
 completion is what comes after it; a greedy generation from a prepared prompt takes those first picks and
 the model after them from the prompt's `healing` instead of stepping through them.
@@ -15,7 +17,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import torch
 
 from completion.healing import restrict
 from completion.lm import RecurrentLM
@@ -47,8 +48,8 @@ def generate(lm: RecurrentLM, codec: TokenCodec, prompt: Prompt, rule: StopRule,
     count = 0  # tokens that added to the completion (beyond the forced text)
     first_token_ms = 0.0
     reason = "max_tokens"
-    logits = prompt.logits.clone()
-    logits[sorted(codec.special_ids)] = float("-inf")
+    special = sorted(codec.special_ids)
+    scores = prompt.next
     healing = prompt.healing if sampler.greedy else None
     picked = list(healing.tokens) if healing is not None else []  # made ahead: what greedy picks here
     while True:
@@ -57,9 +58,13 @@ def generate(lm: RecurrentLM, codec: TokenCodec, prompt: Prompt, rule: StopRule,
             break
         if picked:
             token = picked.pop(0)
+        elif len(produced) < len(forced):
+            token = sampler.pick(restrict(scores, codec, forced[len(produced):]))
         else:
-            if len(produced) < len(forced):
-                logits = restrict(logits, codec, forced[len(produced):])
+            logits = scores.logits()
+            if count == 0 or not options.stop_early:  # never a special token first, nor at all when running on
+                logits = logits.clone()
+                logits[special] = float("-inf")
             token = sampler.pick(logits)
         if token in codec.special_ids:
             reason = "eos" if token == codec.special.eos else "special"
@@ -71,7 +76,7 @@ def generate(lm: RecurrentLM, codec: TokenCodec, prompt: Prompt, rule: StopRule,
                 first_token_ms = 1000 * (time.perf_counter() - started)
             count += 1
             text += decoder.decode(produced[max(before, len(forced)) :])
-            cut = rule.cut(text)
+            cut = rule.cut(text) if options.stop_early else None
             if cut is not None:
                 text = text[:cut]
                 reason = "stop"
@@ -82,10 +87,10 @@ def generate(lm: RecurrentLM, codec: TokenCodec, prompt: Prompt, rule: StopRule,
             reason = "time"
             break
         if healing is None:
-            logits = lm.step(token, prompt.state)
+            scores = lm.step(token, prompt.state)
         elif not picked:  # past the picks made ahead: continue from the model after them
             prompt.state.copy_(healing.state)
-            logits, healing = healing.logits, None
+            scores, healing = healing.next, None
     if reason != "stop":
         text += decoder.decode(b"", final=True)
     return Generation(text, count, reason, first_token_ms, 1000 * (time.perf_counter() - started))

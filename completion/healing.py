@@ -4,36 +4,41 @@ In the prefix-only prompt the prefix's last token is not fed: generation must re
 (`forced`) first, choosing among the tokens that agree with what is still pending. Tokens that cover only
 part of it must stay allowed: after an indentation the prefix ends in a run of spaces that training text
 never ends a token with (GPT-2's pre-tokenizer gives the last space to the next word), so the model has to
-write a shorter run and then ` word`. Under greedy decoding these picks do not depend on the request, so
-`DocumentSession.prepare` makes them (one model step each) while the editor waits, and the request starts
-right after them.
+write a shorter run and then ` word`. Only the rows of those tokens are projected (`NextToken.scores`).
+Under greedy decoding these picks do not depend on the request, so `DocumentSession.prepare` makes them (one
+model step each) while the editor waits, and the request starts right after them.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
-from completion.lm import RecurrentLM
+from completion.lm import NextToken, RecurrentLM
 from completion.prompt import Healing
 from completion.tokens import TokenCodec
 from models.state import RodimusState
 
 
-def restrict(logits: torch.Tensor, codec: TokenCodec, pending: bytes) -> torch.Tensor:
-    """`logits` with every token that disagrees with the `pending` forced text at -inf (a new tensor)."""
-    allowed = torch.full_like(logits, float("-inf"))
-    choices = codec.consistent_ids(pending)
-    allowed[choices] = logits[choices]
+def restrict(scores: NextToken, codec: TokenCodec, pending: bytes) -> torch.Tensor:
+    """Logits [V] with every token that disagrees with the `pending` forced text at -inf."""
+    choices = torch.tensor(codec.consistent_ids(pending), dtype=torch.long)
+    allowed = torch.full((scores.vocab_size,), float("-inf"))
+    allowed[choices] = scores.scores(choices)
     return allowed
 
 
-def heal_greedily(lm: RecurrentLM, codec: TokenCodec, state: RodimusState, logits: torch.Tensor,
-                  forced: bytes) -> Healing:
-    """Greedy picks from `logits` until their text covers `forced`, stepping `state` (the prompt's, updated in place)."""
+def heal_greedily(lm: RecurrentLM, codec: TokenCodec, state: RodimusState, scores: NextToken, forced: bytes,
+                  should_stop: Callable[[], bool] | None = None) -> Healing | None:
+    """Greedy picks from `scores` until their text covers `forced`, stepping `state` (the prompt's, updated in
+    place); None if `should_stop` said so before a step (the state is then part-way: discard it)."""
     tokens: list[int] = []
     produced = b""
     while len(produced) < len(forced):
-        token = int(torch.argmax(restrict(logits, codec, forced[len(produced):])))
+        if should_stop is not None and should_stop():
+            return None
+        token = int(torch.argmax(restrict(scores, codec, forced[len(produced):])))
         tokens.append(token)
         produced += codec.token_bytes[token]
-        logits = lm.step(token, state)
-    return Healing(tokens, state, logits)
+        scores = lm.step(token, state)
+    return Healing(tokens, state, scores)

@@ -5,7 +5,10 @@ defaults unless a benchmark or test asks otherwise.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
+
+NO_STOP_ENV = "RODIMUS_COMPLETION_NO_STOP"
 
 
 @dataclass(frozen=True)
@@ -14,6 +17,9 @@ class GenerationOptions:
 
     `temperature == 0` is greedy decoding (the default: completions should be stable while typing);
     `top_p < 1` keeps the smallest set of tokens whose probability reaches `top_p` before sampling.
+    `stop_early=False` lets nothing but `max_tokens` and the time budget end a completion (no stop rule, no
+    end-of-text): benchmarks time a line of exactly `max_tokens` tokens that way; the server sets it when the
+    environment variable `RODIMUS_COMPLETION_NO_STOP` is `1` (`stop_early_from_env`), never from a setting.
     `fim=True` uses the PSM prompt with a suffix window of `suffix_tokens` tokens fed after `<|fim_hole|>` on
     every request; `fim=False` (the default) prompts with the prefix alone and heals the token at the cursor.
     The default follows the bundled starter, whose FIM is undertrained: on held-out next-line completion
@@ -30,6 +36,7 @@ class GenerationOptions:
     temperature: float = 0.0
     top_p: float = 1.0
     seed: int | None = None
+    stop_early: bool = True  # False: no stop rule and no special token end a completion (benchmarks only)
 
     def __post_init__(self) -> None:
         if self.max_tokens < 1:
@@ -84,6 +91,11 @@ class CheckpointPolicy:
         `state_bytes` each, beside the fine checkpoints and the session's working states (at least one)."""
         fit = share_bytes // max(1, state_bytes) - self.max_count - WORKING_STATES
         return replace(self, grid_count=max(1, fit))
+
+
+def stop_early_from_env() -> bool:
+    """False when $RODIMUS_COMPLETION_NO_STOP is `1` (bench/completion.py: 16-token lines over LSP)."""
+    return os.environ.get(NO_STOP_ENV) != "1"
 
 
 WORKING_STATES = 4  # a session's states besides its checkpoints: live, request copy, prepared prompt, healing

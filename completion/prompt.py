@@ -1,11 +1,14 @@
-"""What a completion request generates from: the prompt's state and logits, and optionally its healing made ahead."""
+"""What a completion request generates from: the prompt's state and next-token scores, and optionally its
+healing made ahead."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import torch
+from typing import TYPE_CHECKING
 
 from models.state import RodimusState
+
+if TYPE_CHECKING:
+    from completion.lm import NextToken
 
 
 @dataclass
@@ -13,20 +16,20 @@ class Healing:
     """The greedy picks that re-produce a prompt's `forced` text, made ahead of the request (`heal_greedily`).
 
     A greedy generation takes `tokens` as its first picks (they are what it would pick) and continues from
-    `state` and `logits`, the model after them, instead of stepping through them itself.
+    `state` and `next`, the model after them, instead of stepping through them itself.
     """
 
     tokens: list[int]
     state: RodimusState
-    logits: torch.Tensor  # [V], for the token after `tokens`
+    next: NextToken  # scores for the token after `tokens`
 
 
 @dataclass
 class Prompt:
-    """A private copy of the state after the prompt, and the logits for the first generated token."""
+    """A private copy of the state after the prompt, and the scores for the first generated token."""
 
     state: RodimusState
-    logits: torch.Tensor
+    next: NextToken
     fed: int  # tokens fed on the copy for this request
     synced: int  # tokens fed to the persistent state first
     forced: bytes = b""  # text the generation must re-produce before the completion starts (token healing)

@@ -15,8 +15,10 @@ Two prompt formats, both from a persistent state the session keeps up to an *anc
   a partial word or a lone space it was not trained to continue.
 
 Prepared prompt: `prepare` builds the prompt at the cursor ahead of the request (the model worker calls it
-when idle after an edit, while the editor and the debounce wait), on a buffer of its own; a request at that
-cursor before the next edit starts from a copy of it, so its first token costs the generation steps only.
+when idle after an edit, while the editor and the debounce wait), on a buffer of its own, then its greedy
+healing, checking between model steps whether other work arrived; a request at that cursor before the next
+edit starts from a copy of it, so its first token costs the generation steps only. A request that finds no
+prepared prompt keeps the one it built, so the worker's next `prepare` there only adds the healing.
 
 On an edit the token log is re-tokenized around it (`completion.retokenize`), checkpoints after the first
 changed token are dropped, and the next `sync` rolls back to the newest checkpoint at or before the anchor
@@ -32,12 +34,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from completion.checkpoints import CheckpointStore, grid_spacing, keep_set
 from completion.healing import heal_greedily
 from completion.line_index import LineIndex
-from completion.lm import RecurrentLM
+from completion.lm import NextToken, RecurrentLM
 from completion.options import DEFAULT_POLICY, CheckpointPolicy
 from completion.prompt import Healing, Prompt
 from completion.retokenize import TokenEdit, boundary_at_or_after, boundary_at_or_before, retokenize
@@ -50,12 +51,22 @@ MAX_TAIL_BYTES = 1024  # beyond this (a huge line with no whitespace), the prefi
 
 @dataclass
 class _Prepared:
-    key: tuple[int, int, bool, int]  # (text version, cursor, fim, suffix tokens)
+    """The state after a prompt's own tokens, fed on a copy of the state at the anchor, and its healing.
+
+    Keyed by what it holds, not by the text's version: typing inside a word leaves the anchor and the fed
+    tokens as they were (only the forced text grows), so the next keystroke's request reuses it.
+    """
+
+    anchor: int
+    ids: tuple[int, ...]
     state: RodimusState
-    logits: torch.Tensor
-    fed: int
-    forced: bytes
-    healing: Healing | None
+    next: NextToken
+    forced: bytes  # the forced text `healing` re-produces
+    healing: Healing | None  # None until `prepare` made it (or when there is no forced text)
+
+    @property
+    def complete(self) -> bool:
+        return self.healing is not None or not self.forced
 
 
 class DocumentSession:
@@ -66,7 +77,6 @@ class DocumentSession:
         self.policy = policy
         self.fim = fim
         self.suffix_tokens = suffix_tokens  # the FIM suffix window `prepare` builds prompts with
-        self.version = 0  # counts edits: a prepared prompt is for one version of the text
         self.text = bytearray(text.encode("utf-8"))
         ids = codec.encode(text)
         self.log = TokenLog(ids, codec.token_lengths[np.asarray(ids, dtype=np.int64)])
@@ -77,6 +87,8 @@ class DocumentSession:
         self._live_index = -1  # the live state covers log[:_live_index]; -1: nothing usable
         self._scratch: RodimusState | None = None
         self._prepared: _Prepared | None = None
+        self._prompt_buffer: RodimusState | None = None  # the prepared prompt's state
+        self._healing_buffer: RodimusState | None = None  # the prepared healing's state
         self._thinned_for = (-1, 0)  # (cursor, grid spacing) the checkpoints were last thinned for
 
     # ------------------------------------------------------------------------------------------ text
@@ -89,10 +101,11 @@ class DocumentSession:
         self.lines.splice(start, old_end, new)
         change = retokenize(self.codec, self.log, self.text, start, old_end, start + len(new))
         self.checkpoints.drop_after(change.first_changed)
+        if self._prepared is not None and change.first_changed < self._prepared.anchor:
+            self._prepared = None
         if self._live_index > change.first_changed:
             self._live_index = -1
         self.cursor = start + len(new)
-        self.version += 1
         return change
 
     def edit_lines(self, start: tuple[int, int], end: tuple[int, int], new_text: str) -> TokenEdit:
@@ -150,7 +163,7 @@ class DocumentSession:
         return self._advance(target, should_stop)
 
     def prompt(self, cursor: int, suffix_tokens: int, should_stop: Callable[[], bool] | None = None) -> Prompt | None:
-        """The prompt's state and first logits for a completion at byte `cursor` (None if stopped).
+        """The prompt's state and first scores for a completion at byte `cursor` (None if stopped).
 
         The state is the session's scratch buffer: valid until the next call.
         """
@@ -160,55 +173,73 @@ class DocumentSession:
         if self._live_index != target:
             return None
         scratch = self._scratch_copy()
-        ready = self._prepared
-        if ready is not None and ready.key == self._prompt_key(suffix_tokens):
+        ids, forced = self._prompt_ids(tail, suffix_tokens)
+        ready = self._ready(target, ids)
+        if ready is not None:
             scratch.copy_(ready.state)
-            return Prompt(scratch, ready.logits, ready.fed, synced, ready.forced, ready=True, healing=ready.healing)
-        logits, fed, forced = self._feed_prompt(scratch, tail, suffix_tokens)
-        return Prompt(scratch, logits, fed, synced, forced)
+            healing = ready.healing if ready.forced == forced else None
+            return Prompt(scratch, ready.next, len(ids), synced, forced, ready=True, healing=healing)
+        scores = self.lm.feed_next(ids, scratch)
+        self._prepared = None
+        kept = self._buffer("_prompt_buffer")  # kept before generation moves the scratch state on
+        kept.copy_(scratch)
+        self._prepared = _Prepared(target, tuple(ids), kept, scores, forced, None)
+        return Prompt(scratch, scores, len(ids), synced, forced)
 
     def prepare(self, should_stop: Callable[[], bool] | None = None) -> bool:
-        """Build the prompt at the session's cursor ahead of a request, and its greedy healing (see
-        `completion.healing`); False if `should_stop` said so first."""
-        key = self._prompt_key(self.suffix_tokens)
-        if self._prepared is not None and self._prepared.key == key:
-            return True
+        """Build the prompt at the session's cursor ahead of a request, then its greedy healing (see
+        `completion.healing`); False if `should_stop` said so first (between model steps: the part made is
+        kept, the next call goes on from it)."""
         target, tail = self.anchor(self.cursor)
         self._advance(target, should_stop)
         if self._live_index != target or (should_stop is not None and should_stop()):
             return False
-        assert self._live is not None
-        old, self._prepared = self._prepared, None
-        state = self._live.clone() if old is None else old.state
-        state.copy_(self._live)
-        logits, fed, forced = self._feed_prompt(state, tail, self.suffix_tokens)
-        healing = None
-        if forced:
-            healed = state.clone() if old is None or old.healing is None else old.healing.state
-            healed.copy_(state)
-            healing = heal_greedily(self.lm, self.codec, healed, logits, forced)
-        self._prepared = _Prepared(key, state, logits, fed, forced, healing)
-        return True
+        ids, forced = self._prompt_ids(tail, self.suffix_tokens)
+        ready = self._ready(target, ids)
+        if ready is None:
+            assert self._live is not None
+            self._prepared = None
+            state = self._buffer("_prompt_buffer")
+            state.copy_(self._live)
+            ready = self._prepared = _Prepared(target, tuple(ids), state, self.lm.feed_next(ids, state), forced, None)
+        if ready.forced != forced:  # the same prompt, another word under the cursor: heal that one
+            ready.forced, ready.healing = forced, None
+        if not ready.complete:
+            healed = self._buffer("_healing_buffer")
+            healed.copy_(ready.state)
+            ready.healing = heal_greedily(self.lm, self.codec, healed, ready.next, ready.forced, should_stop)
+        return ready.complete
 
     def is_prepared(self) -> bool:
-        """Whether the prompt at the session's cursor is ready for a request (`prepare`)."""
-        return self._prepared is not None and self._prepared.key == self._prompt_key(self.suffix_tokens)
+        """Whether the prompt at the session's cursor and its healing are ready for a request (`prepare`)."""
+        target, tail = self.anchor(self.cursor)
+        ids, forced = self._prompt_ids(tail, self.suffix_tokens)
+        ready = self._ready(target, ids)
+        return ready is not None and ready.forced == forced and ready.complete
 
-    def _prompt_key(self, suffix_tokens: int) -> tuple[int, int, bool, int]:
-        return self.version, self.cursor, self.fim, suffix_tokens if self.fim else 0
+    def _ready(self, anchor: int, ids: list[int]) -> _Prepared | None:
+        """The prepared prompt if it is the state after `ids` fed at `anchor` (edits before it drop it)."""
+        ready = self._prepared
+        return ready if ready is not None and ready.anchor == anchor and ready.ids == tuple(ids) else None
 
-    def _feed_prompt(self, state: RodimusState, tail: list[int], suffix_tokens: int) -> tuple[torch.Tensor, int, bytes]:
-        """Feed the request's part of the prompt on `state` (at the anchor): (logits, tokens fed, forced text)."""
+    def _buffer(self, name: str) -> RodimusState:
+        """A state buffer the session keeps for its prepared prompt (allocated on first use)."""
+        buffer = getattr(self, name)
+        if buffer is None:
+            buffer = self.lm.new_state()
+            setattr(self, name, buffer)
+        return buffer
+
+    def _prompt_ids(self, tail: list[int], suffix_tokens: int) -> tuple[list[int], bytes]:
+        """The request's part of the prompt, fed on a copy of the state at the anchor, and its forced text."""
         special = self.codec.special
         if self.fim:
-            ids = [*tail, special.fim_hole, *self.suffix_ids(self.cursor, suffix_tokens), special.fim_end]
-            return self.lm.feed_logits(ids, state), len(ids), b""
-        # Prefix only: feed the anchor's token and the prefix's tokens up to its last one, which generation
+            return [*tail, special.fim_hole, *self.suffix_ids(self.cursor, suffix_tokens), special.fim_end], b""
+        # Prefix only: the anchor's token and the prefix's tokens up to its last one, which generation
         # re-produces (token healing). At the very start: what follows <|endoftext|>, a new file.
         healed = self.codec.encode_bytes(self.healing_text(self.cursor))
-        ids = [*tail, *healed[:-1]] or [special.eos]
         forced = self.codec.token_bytes[healed[-1]] if healed else b""
-        return self.lm.feed_logits(ids, state), len(ids), forced
+        return [*tail, *healed[:-1]] or [special.eos], forced
 
     def suffix_ids(self, cursor: int, limit: int) -> list[int]:
         """The first `limit` tokens of `encode(text after the cursor)`."""
@@ -257,14 +288,12 @@ class DocumentSession:
     @property
     def state_nbytes(self) -> int:
         """Bytes of model state only (what eviction frees)."""
-        ready = self._prepared
-        prepared = [] if ready is None else [ready.state] + ([ready.healing.state] if ready.healing else [])
-        states = [s for s in (self._live, self._scratch, *prepared) if s is not None]
+        states = [s for s in (self._live, self._scratch, self._prompt_buffer, self._healing_buffer) if s is not None]
         return sum(s.nbytes for s in states) + self.checkpoints.nbytes
 
     def drop_states(self) -> None:
         """Free every model state (eviction); the next sync rebuilds from the text."""
-        self._live = self._scratch = None
+        self._live = self._scratch = self._prompt_buffer = self._healing_buffer = None
         self._prepared = None
         self._live_index = -1
         self.checkpoints.clear()

@@ -13,6 +13,8 @@ such positions around an edit gives exactly the tokens `encode(whole new text)` 
 """
 from __future__ import annotations
 
+import bisect
+import functools
 import json
 from dataclasses import dataclass
 
@@ -80,10 +82,12 @@ class TokenCodec:
         self.token_lengths = np.array([len(b) for b in self.token_bytes], dtype=np.int64)
         added = {t.content for t in self.backend.get_added_tokens_decoder().values()}
         self.special_ids = frozenset(i for i in range(len(self.token_bytes)) if self.backend.id_to_token(i) in added)
-        self._by_first_byte: list[list[int]] = [[] for _ in range(256)]
-        for i, data in enumerate(self.token_bytes):
-            if data and i not in self.special_ids:
-                self._by_first_byte[data[0]].append(i)
+        ordinary = sorted((data, i) for i, data in enumerate(self.token_bytes) if data and i not in self.special_ids)
+        self._sorted_bytes = [data for data, _ in ordinary]  # for the tokens that extend a pending text
+        self._sorted_ids = [i for _, i in ordinary]
+        self._ids_of: dict[bytes, list[int]] = {}  # for the tokens that are a prefix of it
+        for data, i in ordinary:
+            self._ids_of.setdefault(data, []).append(i)
 
     @property
     def vocab_size(self) -> int:
@@ -95,10 +99,17 @@ class TokenCodec:
     def encode_bytes(self, text: bytes | bytearray) -> list[int]:
         return self.encode(bytes(text).decode("utf-8"))
 
-    def consistent_ids(self, pending: bytes) -> list[int]:
-        """Ordinary tokens whose bytes agree with `pending` as far as both go (token healing's choices)."""
-        return [i for i in self._by_first_byte[pending[0]]
-                if pending.startswith(self.token_bytes[i]) or self.token_bytes[i].startswith(pending)]
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one codec per model, kept for the server's life
+    def consistent_ids(self, pending: bytes) -> tuple[int, ...]:
+        """Ordinary tokens whose bytes agree with `pending` as far as both go (token healing's choices), in id
+        order: the tokens that are a prefix of it (one dictionary look-up per prefix) and those that extend it
+        (a range of the sorted token bytes), so a request pays microseconds, not a pass over the vocabulary."""
+        found = [i for k in range(1, len(pending)) for i in self._ids_of.get(pending[:k], ())]
+        k = bisect.bisect_left(self._sorted_bytes, pending)
+        while k < len(self._sorted_bytes) and self._sorted_bytes[k].startswith(pending):
+            found.append(self._sorted_ids[k])
+            k += 1
+        return tuple(sorted(found))
 
     def byte_length(self, ids: list[int] | np.ndarray) -> int:
         return int(self.token_lengths[np.asarray(ids, dtype=np.int64)].sum()) if len(ids) else 0

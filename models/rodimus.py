@@ -387,7 +387,12 @@ class RodimusForCausalLM(nn.Module):
 
     def step(self, input_ids: torch.Tensor, state: RodimusState) -> torch.Tensor:
         """One token per sequence, input_ids [B] -> logits [B, V]; O(1) in the position."""
-        return self.lm_head(self.model.norm_f(self._step_residual(input_ids, state))).float()
+        return self.lm_head(self.step_hidden(input_ids, state)).float()
+
+    def step_hidden(self, input_ids: torch.Tensor, state: RodimusState) -> torch.Tensor:
+        """``step`` up to the final norm, input_ids [B] -> hidden [B, d], for a caller that projects only some
+        vocabulary rows (the LM head reads the whole [V, d] matrix, the largest cost of a small model's step)."""
+        return self.model.norm_f(self._step_residual(input_ids, state))
 
     def advance(self, input_ids: torch.Tensor, state: RodimusState) -> None:
         """``step`` without the vocabulary projection, for a caller that only needs the state (the LM head is

@@ -16,7 +16,7 @@ from lsprotocol import types
 
 from completion.context import CompletionContext, Trigger
 from completion.engine import CompletionEngine, LineEdit
-from completion.options import GenerationOptions
+from completion.options import GenerationOptions, stop_early_from_env
 from lsp_server.convert import to_pos
 from lsp_server.documents import DocumentEvent, uri_key
 from lsp_server.options import ModelOptions
@@ -80,7 +80,8 @@ class CompletionService:
             self._settings = settings
             c = options.completion
             engine.configure(
-                GenerationOptions(max_tokens=c.max_tokens, multiline=c.multiline, fim=c.fim),
+                GenerationOptions(max_tokens=c.max_tokens, multiline=c.multiline, fim=c.fim,
+                                  stop_early=stop_early_from_env()),
                 debounce_ms=c.debounce_ms,
                 state_budget_mb=options.state_budget_mb,
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from completion.generate import generate
-from completion.lm import RecurrentLM
+from completion.lm import NextToken, RecurrentLM
 from completion.options import GenerationOptions
 from completion.policy import Mode
 from completion.sampling import Sampler
@@ -62,8 +62,9 @@ def test_first_token_is_never_special(plus_lm: RecurrentLM, codec: TokenCodec) -
     session = DocumentSession(plus_lm, codec, BASE)
     prompt = session.prompt(len(BASE.encode("utf-8")), suffix_tokens=0)
     assert prompt is not None
-    prompt.logits = prompt.logits.clone()
-    prompt.logits[codec.special.eos] = 1e4  # the model is sure the middle is empty
+    biased = prompt.next.logits().clone()
+    biased[codec.special.eos] = 1e4  # the model is sure the middle is empty
+    prompt.next = NextToken.of_logits(biased)
     result = generate(plus_lm, codec, prompt, NO_STOP, GenerationOptions(max_tokens=1), lambda: False)
     assert (result.tokens, result.reason) == (1, "max_tokens")
 
@@ -82,8 +83,9 @@ def test_healed_generation_returns_only_the_completion(plus_lm: RecurrentLM, cod
     prompt = session.prompt(len(text.encode("utf-8")), suffix_tokens=0)
     assert prompt is not None and prompt.forced and b" gre".endswith(prompt.forced)
     inconsistent = codec.encode("xyz")[0]
-    prompt.logits = prompt.logits.clone()
-    prompt.logits[inconsistent] = 1e4  # the model would rather write something else
+    biased = prompt.next.logits().clone()
+    biased[inconsistent] = 1e4  # the model would rather write something else
+    prompt.next = NextToken.of_logits(biased)
     result = generate(plus_lm, codec, prompt, NO_STOP, GenerationOptions(max_tokens=3), lambda: False)
     assert 1 <= result.tokens <= 3 and not result.text.startswith("xyz")
 
@@ -107,3 +109,21 @@ def test_greedy_generation_from_a_prepared_prompt_is_the_cold_one(plus_lm: Recur
         result = generate(plus_lm, codec, sampled, NO_STOP, GenerationOptions(max_tokens=3, temperature=0.8, seed=1),
                           lambda: False)
         assert 1 <= result.tokens <= 3
+
+
+def test_healing_choices_are_every_token_that_agrees(codec: TokenCodec) -> None:
+    ordinary = [i for i, data in enumerate(codec.token_bytes) if data and i not in codec.special_ids]
+    for pending in {codec.token_bytes[i][:k] for i in ordinary[::7] for k in (1, 2, 4)} | {b" retu", b"    "}:
+        expected = tuple(i for i in ordinary if pending.startswith(codec.token_bytes[i])
+                         or codec.token_bytes[i].startswith(pending))
+        assert codec.consistent_ids(pending) == expected
+
+
+def test_without_early_stops_a_completion_runs_to_max_tokens(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    class CutAtOnce(StopRule):
+        def cut(self, text: str) -> int | None:
+            return 0
+
+    options = GenerationOptions(max_tokens=7, stop_early=False)
+    result = run(plus_lm, codec, options, rule=CutAtOnce(Mode.LINE, ""))
+    assert (result.tokens, result.reason) == (7, "max_tokens")

@@ -64,8 +64,8 @@ def test_prompt_is_the_psm_prompt(plus_lm: RecurrentLM, codec: TokenCodec) -> No
     s = codec.special
     ids = [*codec.encode(text[:cursor]), s.fim_hole, *codec.encode(text[cursor:])[:12], s.fim_end]
     expected = fresh_state(plus_lm, codec, ids[:-1])
-    logits = plus_lm.feed_logits(ids[-1:], expected)
-    torch.testing.assert_close(prompt.logits, logits, atol=1e-4, rtol=1e-4)
+    logits = plus_lm.feed_next(ids[-1:], expected).logits()
+    torch.testing.assert_close(prompt.next.logits(), logits, atol=1e-4, rtol=1e-4)
     assert_same_state(prompt.state, expected)
 
 
@@ -77,8 +77,8 @@ def test_prefix_only_prompt_heals_the_word_under_the_cursor(plus_lm: RecurrentLM
     ids = codec.encode(text[:cursor])  # the prefix as a whole: its last token is the one to heal
     assert prompt is not None and prompt.forced == codec.token_bytes[ids[-1]]
     expected = fresh_state(plus_lm, codec, ids[:-2], fim=False)
-    logits = plus_lm.feed_logits(ids[-2:-1], expected)
-    torch.testing.assert_close(prompt.logits, logits, atol=1e-4, rtol=1e-4)
+    logits = plus_lm.feed_next(ids[-2:-1], expected).logits()
+    torch.testing.assert_close(prompt.next.logits(), logits, atol=1e-4, rtol=1e-4)
     assert_same_state(prompt.state, expected)
 
 
@@ -195,12 +195,38 @@ def test_prepared_prompt_is_the_prompt_of_the_text_it_was_made_for(plus_lm: Recu
     cursor = session.cursor
     prepared = session.prompt(cursor, suffix_tokens=8)
     assert prepared is not None and prepared.ready
-    prepared_state, prepared_logits = prepared.state.clone(), prepared.logits
+    prepared_state, prepared_logits = prepared.state.clone(), prepared.next.logits()
     cold = DocumentSession(plus_lm, codec, text, SMALL, fim=fim).prompt(cursor, suffix_tokens=8)
     assert cold is not None and not cold.ready
     assert (prepared.forced, prepared.fed) == (cold.forced, cold.fed)
     assert (prepared.healing is not None) == bool(cold.forced)
-    torch.testing.assert_close(prepared_logits, cold.logits, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(prepared_logits, cold.next.logits(), atol=1e-4, rtol=1e-4)
     assert_same_state(prepared_state, cold.state)
-    session.edit(cursor, cursor, "x")
-    assert not session.is_prepared() and not session.prompt(cursor, suffix_tokens=8).ready  # type: ignore[union-attr]
+    session.edit(cursor, cursor, "x")  # typing at the cursor: the prompt may be reused, and must then be the same
+    again = session.prompt(cursor + 1, suffix_tokens=8)
+    fresh = DocumentSession(plus_lm, codec, session.full_text(), SMALL, fim=fim).prompt(cursor + 1, suffix_tokens=8)
+    assert again is not None and fresh is not None and (again.forced, again.fed) == (fresh.forced, fresh.fed)
+    assert again.healing is None or again.forced == prepared.forced
+    torch.testing.assert_close(again.next.logits(), fresh.next.logits(), atol=1e-4, rtol=1e-4)
+    assert_same_state(again.state, fresh.state)
+    if session.anchor(cursor + 1)[0] > 0:  # an edit before the anchor drops what was prepared
+        session.edit(0, 0, "#")
+        assert not session.is_prepared() and not session.prompt(cursor + 2, suffix_tokens=8).ready  # type: ignore[union-attr]
+
+
+def test_an_interrupted_prepare_goes_on_from_where_it_stopped(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    text = BASE + "    return sel"
+    session = DocumentSession(plus_lm, codec, text, SMALL, fim=False)
+    checks = []
+
+    def stop_after_the_prompt() -> bool:  # stops at the first check after the prompt was fed (before healing)
+        checks.append(session._prepared is not None)  # noqa: SLF001
+        return checks[-1]
+
+    assert not session.prepare(should_stop=stop_after_the_prompt) and not session.is_prepared()
+    assert session.prepare() and session.is_prepared()
+    cursor = len(text.encode("utf-8"))
+    warm = session.prompt(cursor, suffix_tokens=0)
+    cold = DocumentSession(plus_lm, codec, text, SMALL, fim=False).prompt(cursor, suffix_tokens=0)
+    assert warm is not None and cold is not None and warm.ready and warm.healing is not None
+    assert_same_state(warm.state, cold.state)
