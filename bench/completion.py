@@ -25,36 +25,51 @@ snippet is typed one character at a time at the end of the document and then aft
   contents do not change the cost; a real quadratic 64K-token prefill would dominate the run).
 - tf-nocache (baseline b): the same Transformer re-encoding its context window (the last --window tokens
   before the cursor) on every keystroke.
-- requests in process: after the typing, `--requests` requests at the end and in the middle, none prepared
-  ahead: the prompt on a copy of the state, the healed token re-produced (one more step when the pick is
-  exactly its text), then greedy steps with no stop rule up to 16 tokens (the full cost of a line). "first
-  token" is the first token of the completion itself. The state is brought to each position by one untimed
+- requests in process: after the typing, `--requests` requests at the end and in the middle, each finding
+  no prompt prepared ahead (as when the worker was busy): the prompt on a copy of the state, then `generate`
+  as the server runs it, greedy with `stop_early=False` (no stop rule, no end-of-text) for exactly 16 tokens
+  (the full cost of a line). "first token" is the first token of the completion itself (after the healing
+  picks that re-produce the prefix's last token). The state is brought to each position by one untimed
   request first.
-- lsp: `rodimus-lsp serve` over stdio with the same model; typing at the end, then in the middle (the FIM
-  suffix window is then full); after each typed character (and a 60 ms pause, less than the 75 ms debounce
-  an Automatic trigger would wait) an Invoked inlineCompletion request, with maxTokens 1 ("first token") and
-  then 16 ("16-token line"), timed from send to answer. inlineCompletion does not stream, so "first token"
-  is a whole request that generates one completion token. In the pause the server's worker prepares the
-  prompt and its healing at the cursor (`DocumentSession.prepare`); "no pause" sends the request right
-  after the keystroke, so it usually finds that work unfinished. An answer that is the previous suggestion
-  less the typed character came from the type-through cache and is counted apart ("type-through").
+- lsp: `rodimus-lsp serve` over stdio with the same model, started with $RODIMUS_COMPLETION_NO_STOP=1 (the
+  same `stop_early=False`: every answer is exactly maxTokens tokens, never cut short by a stop rule); typing
+  at the end, then in the middle (the FIM suffix window is then full); after each typed character (and a
+  60 ms pause, less than the 75 ms debounce an Automatic trigger would wait) an Invoked inlineCompletion
+  request, with maxTokens 1 ("first token") and then 16 ("16-token line"), timed from send to answer.
+  inlineCompletion does not stream, so "first token" is a whole request that generates one completion
+  token. In the pause the server's worker prepares the prompt and its healing at the cursor
+  (`DocumentSession.prepare`); "no pause" sends the request right after the keystroke, so it usually finds
+  that work unfinished (the request races the keystroke). An answer that is the previous suggestion less
+  the typed character came from the type-through cache and is counted apart ("type-through").
 
-Sample output (2 CPU cores shared with other jobs and a training run, load average 7.9; wall times vary from
-run to run by 2x and more, CPU times less):
+Sample output (commit 9f40a14; 2 CPU cores shared with other jobs and an embedder training run, load average
+3.9 at the start, 2.2 at the end; wall times vary from run to run by 2x and more, CPU times less):
      tokens |      ours end |   ours middle |    jump | ours MiB |     tf-kv end |  tf-kv middle | tf-kv MiB | ...
-       1024 |   0.08/  9.58 |   0.11/ 13.91 |   296.0 |     23.8 |   9.37/ 13.43 |   9.10/ 13.28 |       1.0 | ...
-      65536 |   0.08/ 18.03 |   0.10/ 18.12 |   258.3 |    111.9 |  94.67/122.38 |  53.61/ 61.84 |      64.4 | ...
+       1024 |   0.07/  7.71 |   0.10/  8.33 |   161.9 |     25.2 |   5.21/  8.55 |   4.68/  8.37 |       1.0 | ...
+       8192 |   0.07/  6.92 |   0.10/  8.02 |   140.3 |     46.1 |  11.25/ 13.68 |   9.83/ 10.41 |       8.8 | ...
+      32768 |   0.07/  7.91 |   0.10/  8.51 |    69.7 |    111.9 |  34.87/ 40.70 |  10.65/ 25.32 |      32.4 | ...
+      65536 |   0.07/  4.68 |   0.09/  4.37 |   134.1 |    113.3 |  57.61/ 69.14 |  28.68/ 33.40 |      64.4 | ...
     far jump: tokens re-fed  ms wall/CPU (anywhere: worst of 9 places); baseline: fine checkpoints only, counted
      tokens | spacing | MiB open |     start     |      middle     |     anywhere    | baseline start/middle/anywhere
-       1024 |     512 |     12.6 |  8   69/  35  |  488  315/ 155  |  488  294/ 142  |      8 /   488 /   488
-       8192 |     512 |     32.2 |  8   84/  28  |  410  343/ 136  |  410  325/ 130  |      8 /   410 /  3711
-      32768 |     512 |    100.7 |  8   75/  29  |  216  241/ 100  |  467  358/ 145  |      8 /   216 / 13456
-      65536 |    1024 |    102.1 |  8   62/  26  |  203  262/ 106  |  945  582/ 234  |      8 /   203 / 26999
+       1024 |     512 |     12.6 |  8   33/  24  |  488  214/ 141  |  488  174/ 114  |      8 /   488 /   488
+       8192 |     512 |     32.2 |  8   36/  23  |  410  170/ 121  |  410  196/ 128  |      8 /   410 /  3711
+      32768 |     512 |    100.7 |  8   46/  22  |  216  154/  77  |  467  154/ 110  |      8 /   216 / 13456
+      65536 |    1024 |    102.1 |  8   33/  22  |  203  103/  75  |  945  232/ 184  |      8 /   203 / 26999
+    in process, ms p50/p95: first token 13.2-15.4 / 17.7-33.1; 16 tokens 147.6-168.1 / 162.7-214.6
+    over LSP, ms p50/p95  | first, end | first, middle | first, no pause | 16-token line (15.8 tokens mean)
+       1024               |  5.0/ 11.1 |   2.6/  4.9   |   20.6/ 35.3    |  163.0/187.2
+       8192               |  4.7/  9.8 |   5.1/  8.5   |   22.2/ 45.2    |  131.4/181.9
+      32768               |  5.8/  9.9 |   5.5/ 21.0   |   36.2/ 54.2    |  151.9/181.0
+      65536               |  6.2/ 10.6 |   7.6/ 27.5   |   37.9/ 63.2    |  162.2/210.8
 In the default prompt format a keystroke inside a word leaves the anchor where it is (p50: no model work);
-the p90 column is the keystrokes that feed tokens. The baseline's far jumps re-feed up to about half the
-distance jumped (measured with the model on the same machine: 3711 tokens 0.74 s CPU at 8K, 26999 tokens
-4.8 s CPU at 64K); the grid bounds them by its spacing, for a session's memory that grows with the document
-up to its share of stateBudgetMB (512 / 4 MiB by default: 102 MiB at 32K and 64K, 24 MiB before the grid).
+the p90 column is the keystrokes that feed tokens. A model step of the starter costs 3.7 ms of CPU without
+the LM head and 5.7 ms with it on a quiet core (about 9 ms wall under this load), so 16 tokens are about
+100 ms quiet and 150-210 ms here. The no-pause first token grows with the document although the session's
+work does not (the in-process first token and the keystroke are flat): presumably the server's own
+didChange handling on its event loop, which the request waits behind (not profiled yet). The baseline's far
+jumps re-feed up to about half the distance jumped (3711 tokens 0.74 s CPU at 8K, 26999 tokens 4.8 s CPU
+at 64K); the grid bounds them by its spacing, for a session's memory that grows with the document up to its
+share of stateBudgetMB (512 / 4 MiB by default: 112 MiB at 32K and 64K, 25 MiB at 1K).
 """
 from __future__ import annotations
 
@@ -78,16 +93,20 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from completion.checkpoints import grid_spacing  # noqa: E402
-from completion.healing import restrict  # noqa: E402
+from completion.generate import generate  # noqa: E402
 from completion.lm import RecurrentLM  # noqa: E402
 from completion.loader import default_model_dir, load_completion_model  # noqa: E402
-from completion.options import DEFAULT_POLICY, SESSIONS_PER_BUDGET, CheckpointPolicy, GenerationOptions  # noqa: E402
+from completion.options import (DEFAULT_POLICY, NO_STOP_ENV, SESSIONS_PER_BUDGET, CheckpointPolicy,  # noqa: E402
+                                GenerationOptions)
+from completion.policy import Mode  # noqa: E402
 from completion.retokenize import retokenize  # noqa: E402
 from completion.session import DocumentSession  # noqa: E402
+from completion.stop import StopRule  # noqa: E402
 from completion.token_log import TokenLog  # noqa: E402
 from completion.tokens import TokenCodec  # noqa: E402
 from models.transformer import KVCache, TransformerConfig, TransformerForCausalLM  # noqa: E402
 
+NO_STOP = StopRule(Mode.BLOCK, suffix="", max_lines=10**6)  # unused with stop_early=False; generate wants one
 SNIPPET = (
     "\n    def distance(self, other):\n"
     "        dx = self.x - other.x\n"
@@ -205,24 +224,17 @@ def forced_generation(lm: RecurrentLM, codec: TokenCodec, session: DocumentSessi
                       tokens: int) -> tuple[float, float]:
     """ms to the first completion token and to `tokens` of them, for a request whose prompt was not prepared.
 
-    Greedy with no stop rule (the cost of a full line). With the default prompt the first pick re-produces the
-    healed token's text; when it is exactly that text, one more step gives the first completion token.
+    Greedy with no stop rule (`stop_early=False`: the cost of a full line), through `generate` as the server
+    runs it. With the default prompt the first picks re-produce the healed token's text.
     """
+    session._prepared = None  # noqa: SLF001 - a request that finds nothing prepared (the worker was busy)
     start = time.perf_counter()
     prompt = session.prompt(cursor, suffix_tokens=GenerationOptions().suffix_tokens)
     assert prompt is not None
-    logits, produced = prompt.logits, b""
-    while True:
-        pending = prompt.forced[len(produced):]
-        token = int((restrict(logits, codec, pending) if pending else logits).argmax())
-        produced += codec.token_bytes[token]
-        if len(produced) > len(prompt.forced):
-            break
-        logits = lm.step(token, prompt.state)
-    first = 1e3 * (time.perf_counter() - start)
-    for _ in range(tokens - 1):
-        token = int(lm.step(token, prompt.state).argmax())
-    return first, 1e3 * (time.perf_counter() - start)
+    options = GenerationOptions(max_tokens=tokens, stop_early=False, time_budget_ms=10_000)
+    result = generate(lm, codec, prompt, NO_STOP, options, lambda: False, start)
+    assert result.tokens == tokens, result
+    return result.first_token_ms, result.ms
 
 
 def far_targets(text: str) -> dict[str, list[int]]:
@@ -352,7 +364,7 @@ async def bench_lsp(model_dir: Path, text: str, snippet: str, chars: int, row: R
 
     client = LanguageClient("bench", "0")
     await client.start_io(sys.executable, "-m", "lsp_server", "serve",
-                          env={**os.environ, "RODIMUS_LSP_LOG": "warning"})
+                          env={**os.environ, "RODIMUS_LSP_LOG": "warning", NO_STOP_ENV: "1"})
     options = {"model": {"path": str(model_dir)}, "completion": {"maxTokens": 1, "multiline": False, "fim": fim}}
     await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities(),
                                                          initialization_options=options))

@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-
 from completion.healing import restrict
 from completion.lm import RecurrentLM
 from completion.options import GenerationOptions
