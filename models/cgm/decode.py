@@ -4,7 +4,8 @@ A small model that writes a search/replace block token by token drifts: one toke
 longer matches, or the replacement changes the wrong thing. So the starter reader's answer is not written but
 chosen. Every line of the shown code that a repair template applies to (models.cgm.repairs) gives candidate
 answers: its unique SEARCH span (models.cgm.edit_text) and each template edit of the line. The reader scores
-them by their log-likelihood after nodes + prompt, in two steps so that a long function stays cheap:
+them by their mean log-likelihood per token after nodes + prompt (a total would favour short spans), in two steps
+so that a long function stays cheap:
 
 1. lines: the likelihood of each line's answer head (path, SEARCH span, divider); the ``lines_kept`` best lines
    stay;
@@ -60,14 +61,20 @@ def candidate_ids(tokenizer: Tokenizer, text: str, eos: int | None) -> list[int]
     return tokenizer.encode(text) + ([] if eos is None else [eos])
 
 
+def mean_logprobs(model: CGMForCausalLM, prefix: Prefix, sequences: Sequence[Sequence[int]]) -> torch.Tensor:
+    """The ranking score of each token sequence after the prefix: its mean log-likelihood per token, [K]."""
+    lengths = torch.tensor([len(ids) for ids in sequences], dtype=torch.float32, device=model.device)
+    return model.continuation_logprobs(prefix, sequences) / lengths
+
+
 def score(model: CGMForCausalLM, prefix: Prefix, sequences: Sequence[list[int]],
           cancelled: Callable[[], bool] | None = None) -> list[float] | None:
-    """log p of each token sequence after the prefix, in batches (None when cancelled between batches)."""
+    """`mean_logprobs` in batches (None when cancelled between batches)."""
     out: list[float] = []
     for start in range(0, len(sequences), BATCH_CANDIDATES):
         if cancelled is not None and cancelled():
             return None
-        out += model.continuation_logprobs(prefix, sequences[start:start + BATCH_CANDIDATES]).tolist()
+        out += mean_logprobs(model, prefix, sequences[start:start + BATCH_CANDIDATES]).tolist()
     return out
 
 

@@ -73,7 +73,7 @@ def line_repairs(line: str, names: Sequence[str] = ()) -> list[str]:
             replace(start, tokens[i + 1].end[1], "is")
         elif token.string == "in" and before != "not" and "for" not in words[:i]:
             replace(start, end, "not in")
-        elif token.string == "not" and before != "is" and after != "in":
+        elif token.string == "not" and before != "is" and after not in ("in", ""):
             replace(start, tokens[i + 1].start[1], "")
         elif token.string == "not" and after == "in":
             replace(start, tokens[i + 1].end[1], "in")

@@ -6,7 +6,7 @@ AdamW, linear warmup then cosine (the schedule's progress is the larger of step 
 --max-minutes spent), gradient clipping, one sample per forward with --batch-size samples accumulated per step.
 The loss is the answer tokens' cross-entropy plus, in stage 2, --rank-weight times two ranking losses that train
 exactly what decoding asks of the model (models.cgm.decode): the answer against other repair candidates of the
-shown code, and its line's head against other lines' heads (softmax over sequence log-likelihoods). The run
+shown code, and its line's head against other lines' heads (softmax over mean log-likelihoods per token). The run
 folder keeps train_state.pt (resume with --resume), metrics.jsonl, and reader/ (the exported reader folder, fp16,
 LoRA-free weights). Held-out evaluation is the fix rate on --eval-samples held-out bugs (models.cgm.fix_rate).
 
@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from models.cgm.checkpoint import save_reader
 from models.cgm.config import CGMConfig
+from models.cgm.decode import mean_logprobs
 from models.cgm.encoder import NodeEncoder
 from models.cgm.fix_rate import fix_rate
 from models.cgm.items import Item, ItemBuilder, Rivals
@@ -75,12 +76,12 @@ def item_loss(model: CGMForCausalLM, item: Item, rank_weight: float = 0.0) -> to
     if rank_weight == 0.0 or not (item.rivals or item.rival_heads):
         return model.loss(item.vectors, item.owner, item.edges, item.prompt, item.answer)
     prefix = model.prefix(item.vectors, item.owner, item.edges, item.prompt)
-    answers = model.continuation_logprobs(prefix, [item.answer, *item.rivals])
-    loss = -answers[0] / len(item.answer)
+    answers = mean_logprobs(model, prefix, [item.answer, *item.rivals])
+    loss = -answers[0]
     if item.rivals:
         loss = loss + rank_weight * _ranking_loss(answers)
     if item.rival_heads:
-        loss = loss + rank_weight * _ranking_loss(model.continuation_logprobs(prefix, [item.head, *item.rival_heads]))
+        loss = loss + rank_weight * _ranking_loss(mean_logprobs(model, prefix, [item.head, *item.rival_heads]))
     return loss
 
 

@@ -31,6 +31,7 @@ def test_names_are_replaced_by_other_names_of_the_function() -> None:
 def test_strings_comments_and_unreadable_lines_give_no_edits() -> None:
     assert line_repairs('    s = "a < b"  # 1 < 2') == []
     assert line_repairs('    """docstring that never ends') == []
+    assert line_repairs("    ok = not") == []  # `not` as the last token: nothing to drop it from
 
 
 SOURCE = '''
