@@ -31,7 +31,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest_lsp.fixture(config=SERVER, scope="module")
 async def client(lsp_client: LanguageClient, project: Path, tmp_path_factory: pytest.TempPathFactory):
-    options = {"index": {"cacheDir": str(tmp_path_factory.mktemp("cache"))}}
+    # "without a reader": the local backend pointed at an empty folder, so the shipped starter reader is not used
+    options = {"index": {"cacheDir": str(tmp_path_factory.mktemp("cache"))},
+               "cgm": {"backend": "local", "model": str(tmp_path_factory.mktemp("no-reader"))}}
     await start_session(lsp_client, "visual-studio-code", project, options)
     await wait_for_index(lsp_client)
     yield

@@ -104,7 +104,8 @@ def test_cli_fix_without_a_reader_shows_the_localization_and_with_one_applies_on
     command = [sys.executable, "-m", "lsp_server", "fix", str(root), "--issue", str(issue), "--json",
                "--cache-dir", str(tmp_path / "cache")]  # fmt: skip
     before = (root / "shop/pricing.py").read_text()
-    plain = subprocess.run(command + ["--apply"], capture_output=True, text=True, timeout=120)
+    no_reader = ["--cgm-backend", "local", "--cgm-model", str(tmp_path / "no-reader")]  # not the shipped one
+    plain = subprocess.run(command + no_reader + ["--apply"], capture_output=True, text=True, timeout=120)
     assert plain.returncode == 0, plain.stderr
     result = json.loads(plain.stdout)
     assert result["patch"] is None and result["files"] == [] and "cgm.backend" in result["message"]
