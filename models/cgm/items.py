@@ -47,7 +47,8 @@ class Item:
     edges: list[tuple[int, int]]
     prompt: list[int]
     answer: list[int]
-    rivals: list[list[int]] = field(default_factory=list)  # other candidate answers (ids + eos)
+    line_rivals: list[list[int]] = field(default_factory=list)  # other edits of the answer's line (ids + eos)
+    other_rivals: list[list[int]] = field(default_factory=list)  # edits of other lines (ids + eos)
     head: list[int] = field(default_factory=list)  # the answer's head (path, SEARCH span, divider)
     rival_heads: list[list[int]] = field(default_factory=list)  # other lines' heads
 
@@ -94,10 +95,11 @@ class ItemBuilder:
         same = [c.answer for c in candidates if c.line == gold.line and c is not gold]
         other = [c.answer for c in candidates if c.line != gold.line]
         heads = list(dict.fromkeys(c.head for c in candidates if c.line != gold.line))
-        chosen = rng.sample(same, min(rivals.same_line, len(same))) + rng.sample(other, min(rivals.other_lines,
-                                                                                             len(other)))
         return Item(item.vectors, item.owner, item.edges, item.prompt, answer,
-                    [candidate_ids(self.tokenizer, text, self.eos) for text in chosen],
+                    [candidate_ids(self.tokenizer, text, self.eos)
+                     for text in rng.sample(same, min(rivals.same_line, len(same)))],
+                    [candidate_ids(self.tokenizer, text, self.eos)
+                     for text in rng.sample(other, min(rivals.other_lines, len(other)))],
                     self.tokenizer.encode(gold.head),
                     [self.tokenizer.encode(head) for head in rng.sample(heads, min(rivals.heads, len(heads)))])
 

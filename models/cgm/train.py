@@ -4,9 +4,9 @@ Stage 1 (a share ``--reconstruction-share`` of the run): subgraph -> code recons
 tokens with code text. Stage 2: issue -> search/replace patch with noisy file sets (models.cgm.reader_data).
 AdamW, linear warmup then cosine (the schedule's progress is the larger of step / --steps and the share of
 --max-minutes spent), gradient clipping, one sample per forward with --batch-size samples accumulated per step.
-The loss is the answer tokens' cross-entropy plus, in stage 2, --rank-weight times two ranking losses that train
-exactly what decoding asks of the model (models.cgm.decode): the answer against other repair candidates of the
-shown code, and its line's head against other lines' heads (softmax over mean log-likelihoods per token). The run
+The loss is the answer tokens' cross-entropy plus, in stage 2, --rank-weight times ranking losses that train
+what decoding asks of the model (models.cgm.decode): the answer against other repair candidates of the shown code,
+and its line's head against other lines' heads (softmaxes over sequence log-likelihoods, see `item_loss`). The run
 folder keeps train_state.pt (resume with --resume), metrics.jsonl, and reader/ (the exported reader folder, fp16,
 LoRA-free weights). Held-out evaluation is the fix rate on --eval-samples held-out bugs (models.cgm.fix_rate).
 
@@ -72,14 +72,21 @@ def _ranking_loss(logprobs: torch.Tensor) -> torch.Tensor:
 
 def item_loss(model: CGMForCausalLM, item: Item, rank_weight: float = 0.0) -> torch.Tensor:
     """The answer tokens' mean cross-entropy, plus ``rank_weight`` times the ranking losses when the item has
-    rivals."""
-    if rank_weight == 0.0 or not (item.rivals or item.rival_heads):
+    rivals: other edits of the answer's line by total log-likelihood (they differ in a token or two, which a
+    per-token mean would dilute ~50-fold; their lengths are all but equal, so totals and decoding's means rank
+    them alike), and edits of other lines and other lines' heads by mean log-likelihood (models.cgm.decode)."""
+    if rank_weight == 0.0 or not (item.line_rivals or item.other_rivals or item.rival_heads):
         return model.loss(item.vectors, item.owner, item.edges, item.prompt, item.answer)
     prefix = model.prefix(item.vectors, item.owner, item.edges, item.prompt)
-    answers = mean_logprobs(model, prefix, [item.answer, *item.rivals])
-    loss = -answers[0]
-    if item.rivals:
-        loss = loss + rank_weight * _ranking_loss(answers)
+    answers = [item.answer, *item.line_rivals, *item.other_rivals]
+    totals = model.continuation_logprobs(prefix, answers)
+    means = totals / torch.tensor([len(ids) for ids in answers], dtype=torch.float32, device=totals.device)
+    loss = -means[0]
+    same_line = 1 + len(item.line_rivals)
+    if item.line_rivals:
+        loss = loss + rank_weight * _ranking_loss(totals[:same_line])
+    if item.other_rivals:
+        loss = loss + rank_weight * _ranking_loss(torch.cat([means[:1], means[same_line:]]))
     if item.rival_heads:
         loss = loss + rank_weight * _ranking_loss(mean_logprobs(model, prefix, [item.head, *item.rival_heads]))
     return loss

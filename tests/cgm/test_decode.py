@@ -79,7 +79,7 @@ def test_a_reader_trained_with_the_ranking_loss_picks_the_fix(tokenizer: Tokeniz
     sample = _Sample("reserve refuses the last unit", (SourceFile("shop/stock.py", BUGGY),),
                      ("shop/stock.py", 2, 5), FIX)
     item = builder.fix(sample, Rivals(), random.Random(0))
-    assert item.rivals and item.rival_heads
+    assert item.line_rivals and item.other_rivals and item.rival_heads
     optimizer = optimizer_for(model, lr=3e-3, weight_decay=0.0)
     for _ in range(TRAIN_STEPS):
         train_step(model, optimizer, [item], clip=1.0, rank_weight=1.0)
