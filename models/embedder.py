@@ -112,10 +112,28 @@ class PMAPooling(nn.Module):
 
     def forward(self, states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """states [B, T, H], mask [B, T] (True = a real token) -> [B, D] with unit norm."""
-        B = states.shape[0]
+        return self.pool(self.fc_k(states), self.fc_v(states), mask)
+
+    def forward_packed(self, states: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The same vectors from sequences packed back to back: states [sum(lengths), H], lengths [B] -> [B, D].
+
+        The key and value projections, the costly part, then run on real tokens only, whatever the padding."""
+        B, T, D, device = len(lengths), int(lengths.max()), self.seed.shape[-1], states.device
+        lengths = lengths.to(device)
+        row = torch.repeat_interleave(torch.arange(B, device=device), lengths)
+        col = torch.arange(len(row), device=device) - torch.repeat_interleave(torch.cumsum(lengths, 0) - lengths,
+                                                                              lengths)  # fmt: skip
+        k = states.new_zeros(B, T, D).index_put((row, col), self.fc_k(states))
+        v = states.new_zeros(B, T, D).index_put((row, col), self.fc_v(states))
+        mask = torch.zeros(B, T, dtype=torch.bool, device=device)
+        mask[row, col] = True
+        return self.pool(k, v, mask)
+
+    def pool(self, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Projected keys and values [B, T, D] and mask [B, T] -> [B, D] unit vectors."""
+        B = k.shape[0]
         D, h = self.seed.shape[-1], self.num_heads
         q = self.fc_q(self.seed).expand(B, 1, D)  # [B, 1, D]
-        k, v = self.fc_k(states), self.fc_v(states)  # [B, T, D]
 
         def split(x: torch.Tensor) -> torch.Tensor:
             return x.view(B, -1, h, D // h).transpose(1, 2)  # [B, h, *, D/h]
@@ -145,9 +163,16 @@ class SearchHead(nn.Module):
 
     def forward(self, states: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """states [B, T, H], ids [B, T], mask [B, T] -> [B, D] unit vectors."""
-        if self.tokens is not None:
-            states = torch.cat([states, self.tokens(ids).to(states.dtype)], dim=-1)
-        return self.pma(states, mask)
+        return self.pma(self._features(states, ids), mask)
+
+    def forward_packed(self, states: torch.Tensor, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The same vectors from packed sequences: states [N, H], ids [N], lengths [B] (summing to N) -> [B, D]."""
+        return self.pma.forward_packed(self._features(states, ids), lengths)
+
+    def _features(self, states: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        if self.tokens is None:
+            return states
+        return torch.cat([states, self.tokens(ids).to(states.dtype)], dim=-1)
 
 
 def backbone_digest(model_dir: str | Path) -> str:

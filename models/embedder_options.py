@@ -16,9 +16,9 @@ def add_embedder_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--backbone", type=Path, help="model folder to embed with (default: the bundled starter)")
     group.add_argument("--dev-packages", default=",".join(DEV_PACKAGES),
                        help="comma-separated corpus packages left out of training, for model selection")
-    group.add_argument("--max-pairs", type=int, default=16000, help="training pairs at most")
-    group.add_argument("--per-package", type=int, default=1200, help="training pairs per package at most")
-    group.add_argument("--epochs", type=int, default=12)
+    group.add_argument("--max-pairs", type=int, default=60000, help="training pairs at most")
+    group.add_argument("--per-package", type=int, default=6000, help="training pairs per package at most")
+    group.add_argument("--epochs", type=int, default=6)
     group.add_argument("--embedder-batch-size", type=int, default=128, help="pairs per batch (in-batch negatives)")
     group.add_argument("--embedder-lr", type=float, default=2e-3)
     group.add_argument("--embedding-dim", type=int, default=256)
@@ -27,4 +27,8 @@ def add_embedder_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--pma-heads", type=int, default=8)
     group.add_argument("--max-query-tokens", type=int, default=64)
     group.add_argument("--max-code-tokens", type=int, default=256)
+    group.add_argument("--init-head", type=Path, help="start from this head folder (its config is kept)")
+    group.add_argument("--hard-negatives", action="store_true",
+                       help="add to each query's batch the code of its package that BM25 ranks first for it")
+    group.add_argument("--temperature", type=float, default=0.05, help="starting InfoNCE temperature (learned)")
     group.add_argument("--export", action="store_true", help="also write the head into BACKBONE/embedder/")

@@ -6,7 +6,8 @@ left out of training and give the dev MRR@10 that selects the best epoch; the co
 (heldout_packages.jsonl) are never read here (bench/search.py tests on them).
 
 The backbone stays frozen, so its hidden states are computed once per text and cached (float16, on disk under
-the run folder, keyed by the backbone's digest); training then costs only the head.
+the run folder, keyed by the backbone's digest and the text's input ids, so a larger pair set reuses the states
+of a smaller one); training then costs only the head, run on the packed real tokens of each batch.
 
     rodimus-lsp train --mode embedder --backbone models/starter --out runs/starter --export
     python -m models.train_embedder --backbone runs/starter/model --max-pairs 4000 --epochs 5
@@ -32,12 +33,26 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
+from analysis.localize.bm25 import BM25
+from analysis.localize.tokenstore import Documents
+from analysis.search.terms import search_terms
 from models.checkpoint import load_model
-from models.embedder import CodeEmbedder, EmbedderConfig, SearchHead, backbone_digest, save_head
+from models.embedder import (
+    CodeEmbedder,
+    EmbedderConfig,
+    EmbeddingKind,
+    EmbedderMismatch,
+    SearchHead,
+    backbone_digest,
+    load_head,
+    save_head,
+)
 from models.embedder_options import add_embedder_arguments
 from models.starter import default_model_dir
 
@@ -155,39 +170,85 @@ def sample_pairs(pairs: Iterable[Pair], max_pairs: int, per_package: int, seed: 
     return chosen[:max_pairs]
 
 
+def bm25_negatives(pairs: Sequence[Pair]) -> list[int]:
+    """For each pair, the row of the other pair of its package whose code BM25 (the search's own terms) ranks
+    first for its query, or the pair's own row when no other code shares a term: the lexical look-alikes that
+    BM25 confuses, as hard negatives, so the embedding learns what the hybrid ranking needs from it."""
+    by_package: dict[str, list[int]] = defaultdict(list)
+    for row, pair in enumerate(pairs):
+        by_package[pair.package].append(row)
+    negatives = list(range(len(pairs)))
+    for rows in by_package.values():
+        vocabulary: dict[str, int] = {}
+        parts = []
+        for row in rows:
+            counts = search_terms(pairs[row].code)
+            ids = np.array([vocabulary.setdefault(term, len(vocabulary)) for term in counts], dtype=np.int32)
+            parts.append((ids, np.array(list(counts.values()), dtype=np.float32)))
+        bm25 = BM25(Documents.of(parts), vocabulary)
+        for i, row in enumerate(rows):
+            scores = bm25.scores(dict.fromkeys(search_terms(pairs[row].query), 1.0))
+            scores[i] = 0.0
+            best = int(scores.argmax())
+            if scores[best] > 0:
+                negatives[row] = rows[best]
+    return negatives
+
+
 # ---- cached backbone states ----
 
 
 class StateCache:
-    """Backbone hidden states and token ids of many texts, back to back: `states` [sum T_i, H] (float16), `ids`
-    [sum T_i] and row offsets."""
+    """Backbone hidden states and token ids of many texts: `states` [N, H] (float16) and `ids` [N] hold the
+    tokens of every text back to back; text i is `lengths[i]` rows from `starts[i]`. `keys` name the texts by
+    content (`text_key`), so a cache file serves any later pair set that shares texts with it."""
 
-    def __init__(self, states: torch.Tensor, ids: torch.Tensor, offsets: torch.Tensor) -> None:
-        self.states, self.ids, self.offsets = states, ids, offsets
+    def __init__(self, states: torch.Tensor, ids: torch.Tensor, starts: torch.Tensor, lengths: torch.Tensor,
+                 keys: list[str]) -> None:  # fmt: skip
+        self.states, self.ids, self.starts, self.lengths, self.keys = states, ids, starts, lengths, keys
 
     def __len__(self) -> int:
-        return len(self.offsets) - 1
+        return len(self.starts)
 
-    def batch(self, rows: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Right-padded float32 states [B, T, H], ids [B, T] and mask [B, T] of some rows."""
-        lengths = [int(self.offsets[r + 1] - self.offsets[r]) for r in rows]
-        states = torch.zeros(len(rows), max(lengths), self.states.shape[1])
-        ids = torch.zeros(len(rows), max(lengths), dtype=torch.long)
-        mask = torch.zeros(len(rows), max(lengths), dtype=torch.bool)
-        for i, (row, n) in enumerate(zip(rows, lengths)):
-            start = int(self.offsets[row])
-            states[i, :n] = self.states[start:start + n].float()
-            ids[i, :n] = self.ids[start:start + n]
-            mask[i, :n] = True
-        return states, ids, mask
+    def packed(self, rows: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Float32 states [n, H] and ids [n] of some texts back to back, and their lengths [B]
+        (the input of SearchHead.forward_packed)."""
+        rows = torch.as_tensor(rows, dtype=torch.long)
+        starts, lengths = self.starts[rows], self.lengths[rows]
+        shift = starts - (torch.cumsum(lengths, 0) - lengths)  # where each text's tokens sit, minus their place out
+        index = torch.repeat_interleave(shift, lengths) + torch.arange(int(lengths.sum()))
+        return self.states[index].float(), self.ids[index].long(), lengths
+
+    def select(self, keys: Sequence[str]) -> StateCache:
+        """The texts named by `keys`, in that order (sharing this cache's tensors)."""
+        where = {key: row for row, key in enumerate(self.keys)}
+        rows = torch.tensor([where[key] for key in keys], dtype=torch.long)
+        return StateCache(self.states, self.ids, self.starts[rows], self.lengths[rows], list(keys))
 
     def save(self, path: Path) -> None:
-        save_file({"states": self.states, "ids": self.ids, "offsets": self.offsets}, str(path))
+        tensors = {"states": self.states, "ids": self.ids, "starts": self.starts, "lengths": self.lengths}
+        save_file(tensors, str(path), metadata={"keys": json.dumps(self.keys)})
 
     @classmethod
     def load(cls, path: Path) -> StateCache:
+        with safe_open(str(path), "pt") as handle:
+            keys = json.loads((handle.metadata() or {})["keys"])
         tensors = load_file(str(path))
-        return cls(tensors["states"], tensors["ids"], tensors["offsets"])
+        return cls(tensors["states"], tensors["ids"], tensors["starts"], tensors["lengths"], keys)
+
+    @classmethod
+    def concat(cls, caches: Sequence[StateCache]) -> StateCache:
+        offsets = [0]
+        for cache in caches:
+            offsets.append(offsets[-1] + len(cache.states))
+        return cls(torch.cat([c.states for c in caches]), torch.cat([c.ids for c in caches]),
+                   torch.cat([c.starts + offset for c, offset in zip(caches, offsets)]),
+                   torch.cat([c.lengths for c in caches]), [key for c in caches for key in c.keys])  # fmt: skip
+
+
+def text_key(backbone: str, ids: list[int]) -> str:
+    """A text's cache key: the backbone's digest and the text's input ids (formatting included)."""
+    return hashlib.sha256(json.dumps([backbone, ids]).encode()).hexdigest()[:20]
 
 
 def encode_states(embedder: CodeEmbedder, ids: list[list[int]], batch_size: int = 16,
@@ -205,33 +266,52 @@ def encode_states(embedder: CodeEmbedder, ids: list[list[int]], batch_size: int 
             log.info("backbone states: %d/%d texts, %.0f s", start + len(rows), len(ids), time.perf_counter() - started)
         if deadline is not None and time.perf_counter() > deadline:
             raise TimeoutError("out of time while computing backbone states")
-    lengths = torch.tensor([0] + [len(seq) for seq in ids])
+    lengths = torch.tensor([len(seq) for seq in ids], dtype=torch.long)
     flat_ids = torch.tensor([token for seq in ids for token in seq], dtype=torch.int32)
-    return StateCache(torch.cat([parts[i] for i in range(len(ids))]), flat_ids, torch.cumsum(lengths, 0))
+    keys = [text_key(embedder.config.backbone_digest, seq) for seq in ids]
+    return StateCache(torch.cat([parts[i] for i in range(len(ids))]), flat_ids, torch.cumsum(lengths, 0) - lengths,
+                      lengths, keys)  # fmt: skip
 
 
-def cached_states(embedder: CodeEmbedder, texts: list[str], kind: str, folder: Path, tag: str,
+def cached_states(embedder: CodeEmbedder, texts: list[str], kind: EmbeddingKind, folder: Path,
                   deadline: float | None) -> StateCache:
-    """`encode_states` with a disk cache keyed by the backbone, the formatting and the texts."""
-    ids = [embedder.input_ids(text, kind) for text in texts]  # type: ignore[arg-type]
-    key = hashlib.sha256(json.dumps([embedder.config.backbone_digest, ids]).encode()).hexdigest()[:16]
-    path = folder / f"{tag}-{kind}-{key}.safetensors"
-    if path.is_file():
-        return StateCache.load(path)
-    cache = encode_states(embedder, ids, deadline=deadline)
-    folder.mkdir(parents=True, exist_ok=True)
-    cache.save(path)
-    return cache
+    """`encode_states` of `texts` with a disk cache by content: every `<kind>-*.safetensors` file of `folder` is
+    read, only the texts none of them holds are encoded, and those are added as one more file."""
+    seqs = [embedder.input_ids(text, kind) for text in texts]
+    keys = [text_key(embedder.config.backbone_digest, seq) for seq in seqs]
+    ids = dict(zip(keys, seqs))
+    shards = [StateCache.load(path) for path in sorted(folder.glob(f"{kind}-*.safetensors"))]
+    held = {key for shard in shards for key in shard.keys}
+    missing = [key for key in ids if key not in held]
+    if missing:
+        fresh = encode_states(embedder, [ids[key] for key in missing], deadline=deadline)
+        folder.mkdir(parents=True, exist_ok=True)
+        fresh.save(folder / f"{kind}-{hashlib.sha256(''.join(missing).encode()).hexdigest()[:16]}.safetensors")
+        shards.append(fresh)
+    wanted = set(keys)
+    useful = [shard for shard in shards if wanted.intersection(shard.keys)]
+    cache = useful[0] if len(useful) == 1 else StateCache.concat(useful)
+    return cache.select(keys)
 
 
 # ---- training ----
 
 
-def info_nce(queries: torch.Tensor, codes: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
-    """Symmetric InfoNCE: row i of each side is the positive of row i of the other, every other row a negative."""
+def info_nce(queries: torch.Tensor, codes: torch.Tensor, scale: torch.Tensor,
+             hard: torch.Tensor | None = None, hard_is_own: torch.Tensor | None = None) -> torch.Tensor:
+    """Symmetric InfoNCE: row i of each side is the positive of row i of the other, every other row a negative.
+
+    `hard` [B, D] adds one more negative code per query, seen by every query of the batch; `hard_is_own` [B]
+    marks those that are a query's own code (no negative was found for it), which are left out."""
     logits = scale * queries @ codes.T  # [B, B]
     target = torch.arange(len(queries))
-    return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
+    code_side = F.cross_entropy(logits.T, target)
+    if hard is not None:
+        extra = scale * queries @ hard.T  # [B, B]
+        if hard_is_own is not None:
+            extra = extra.masked_fill(hard_is_own[None, :], float("-inf"))
+        logits = torch.cat([logits, extra], dim=1)
+    return (F.cross_entropy(logits, target) + code_side) / 2
 
 
 def mrr_at_10(queries: torch.Tensor, codes: torch.Tensor) -> float:
@@ -247,7 +327,7 @@ def embed_cache(head: SearchHead, cache: StateCache, batch_size: int = 256) -> t
     out = []
     with torch.no_grad():
         for start in range(0, len(rows), batch_size):
-            out.append(head(*cache.batch(rows[start:start + batch_size])))
+            out.append(head.forward_packed(*cache.packed(rows[start:start + batch_size])))
     return torch.cat(out)
 
 
@@ -256,7 +336,7 @@ def length_batches(cache: StateCache, batch_size: int, rng: random.Random, pool:
     `pool` batches, cut, and the batches shuffled; padding then costs little and negatives stay random."""
     order = list(range(len(cache)))
     rng.shuffle(order)
-    lengths = (cache.offsets[1:] - cache.offsets[:-1]).tolist()
+    lengths = cache.lengths.tolist()
     batches: list[list[int]] = []
     for start in range(0, len(order), batch_size * pool):
         chunk = sorted(order[start:start + batch_size * pool], key=lambda row: lengths[row])
@@ -271,13 +351,15 @@ class Data:
     train_c: StateCache
     dev_q: StateCache
     dev_c: StateCache
+    negatives: list[int] | None = None  # a hard negative code row per training pair (bm25_negatives)
 
 
 def fit(head: SearchHead, data: Data, epochs: int, batch_size: int, lr: float, seed: int, metrics: Path,
-        deadline: float | None) -> tuple[dict[str, torch.Tensor], float]:
-    """Train the head; returns the state of the epoch with the best dev MRR@10, and that MRR."""
+        deadline: float | None, temperature: float = 0.05) -> tuple[dict[str, torch.Tensor], float]:
+    """Train the head; returns the state of the epoch with the best dev MRR@10 (the starting state included),
+    and that MRR."""
     torch.manual_seed(seed)
-    scale = torch.nn.Parameter(torch.tensor(math.log(20.0)))  # learned temperature, starts at 1/0.05
+    scale = torch.nn.Parameter(torch.tensor(math.log(1.0 / temperature)))  # learned inverse temperature
     params = [*head.parameters(), scale]
     optimizer = torch.optim.AdamW([{"params": list(head.parameters()), "weight_decay": 0.01},
                                    {"params": [scale], "weight_decay": 0.0}], lr=lr)  # fmt: skip
@@ -295,8 +377,15 @@ def fit(head: SearchHead, data: Data, epochs: int, batch_size: int, lr: float, s
             head.train()
             losses = []
             for rows in length_batches(data.train_c, batch_size, rng)[:steps_per_epoch]:
-                loss = info_nce(head(*data.train_q.batch(rows)), head(*data.train_c.batch(rows)),
-                                scale.exp().clamp(max=100.0))  # fmt: skip
+                queries = head.forward_packed(*data.train_q.packed(rows))
+                if data.negatives is None:
+                    codes, hard, own = head.forward_packed(*data.train_c.packed(rows)), None, None
+                else:
+                    negatives = [data.negatives[row] for row in rows]
+                    both = head.forward_packed(*data.train_c.packed(rows + negatives))
+                    codes, hard = both[: len(rows)], both[len(rows):]
+                    own = torch.tensor([a == b for a, b in zip(rows, negatives)])
+                loss = info_nce(queries, codes, scale.exp().clamp(max=100.0), hard, own)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -331,15 +420,20 @@ def run(args: argparse.Namespace) -> int:
     backbone, tokenizer = load_model(backbone_dir)
     if tokenizer is None:
         raise FileNotFoundError(f"{backbone_dir} has no tokenizer.json")
-    config = EmbedderConfig(
-        hidden_size=backbone.config.d_model, vocab_size=backbone.config.vocab_size,
-        token_dim=args.token_dim if args.token_dim >= 0 else backbone.config.d_model,
-        embedding_dim=args.embedding_dim, num_heads=args.pma_heads, max_query_tokens=args.max_query_tokens,
-        max_code_tokens=args.max_code_tokens, backbone_digest=backbone_digest(backbone_dir),
-    )  # fmt: skip
     torch.manual_seed(args.seed)
-    head = SearchHead(config)
-    head.init_tokens(backbone.model.embeddings.weight.detach().float())
+    if args.init_head:
+        config, head = load_head(args.init_head)
+        if config.backbone_digest != backbone_digest(backbone_dir):
+            raise EmbedderMismatch(f"{args.init_head} was trained on other weights than {backbone_dir}")
+    else:
+        config = EmbedderConfig(
+            hidden_size=backbone.config.d_model, vocab_size=backbone.config.vocab_size,
+            token_dim=args.token_dim if args.token_dim >= 0 else backbone.config.d_model,
+            embedding_dim=args.embedding_dim, num_heads=args.pma_heads, max_query_tokens=args.max_query_tokens,
+            max_code_tokens=args.max_code_tokens, backbone_digest=backbone_digest(backbone_dir),
+        )  # fmt: skip
+        head = SearchHead(config)
+        head.init_tokens(backbone.model.embeddings.weight.detach().float())
     embedder = CodeEmbedder(backbone, tokenizer, head, config)
 
     dev_packages = {p.strip() for p in args.dev_packages.split(",") if p.strip()}
@@ -355,14 +449,15 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) / "embedder"
     cache = Path(args.out) / "embedder-cache"
     data = Data(
-        cached_states(embedder, [p.query for p in train], "query", cache, "train", deadline),
-        cached_states(embedder, [p.code for p in train], "code", cache, "train", deadline),
-        cached_states(embedder, [p.query for p in dev], "query", cache, "dev", deadline),
-        cached_states(embedder, [p.code for p in dev], "code", cache, "dev", deadline),
+        cached_states(embedder, [p.query for p in train], "query", cache, deadline),
+        cached_states(embedder, [p.code for p in train], "code", cache, deadline),
+        cached_states(embedder, [p.query for p in dev], "query", cache, deadline),
+        cached_states(embedder, [p.code for p in dev], "code", cache, deadline),
+        bm25_negatives(train) if args.hard_negatives else None,
     )
     out.mkdir(parents=True, exist_ok=True)
     state, dev_mrr = fit(head, data, args.epochs, args.embedder_batch_size, args.embedder_lr, args.seed,
-                         out / "metrics.jsonl", deadline)  # fmt: skip
+                         out / "metrics.jsonl", deadline, args.temperature)  # fmt: skip
     head.load_state_dict(state)
     save_head(head, config, out)
     if args.export:

@@ -55,6 +55,16 @@ def test_the_head_pools_hidden_states_with_adapted_token_rows() -> None:
     assert not torch.allclose(changed[0], out[0]) and torch.allclose(changed[1], out[1])
 
 
+def test_packed_sequences_pool_as_the_padded_batch_does() -> None:
+    torch.manual_seed(0)
+    head = SearchHead(EmbedderConfig(hidden_size=12, vocab_size=50, token_dim=6, embedding_dim=16, num_heads=4))
+    lengths = torch.tensor([3, 7, 1])
+    states, ids = torch.randn(3, 7, 12), torch.randint(0, 50, (3, 7))
+    mask = torch.arange(7)[None, :] < lengths[:, None]
+    padded = head(states, ids, mask)
+    torch.testing.assert_close(head.forward_packed(states[mask], ids[mask], lengths), padded)
+
+
 def test_a_text_gets_the_same_vector_alone_and_in_a_padded_batch(tiny_embedder: CodeEmbedder) -> None:
     texts = ["def f(x):\n    return x + 1", "class BlobStore:\n    def put(self, filename):\n        return key"]
     together = tiny_embedder.embed(texts, "code")

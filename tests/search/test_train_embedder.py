@@ -1,5 +1,6 @@
 """models/train_embedder.py: pair mining (docstring summary or comment -> code without the docstring), sampling
-by package, and a few InfoNCE steps on cached states that bring queries to their code."""
+by package, the content-keyed state cache, and a few InfoNCE steps on cached states that bring queries to their
+code."""
 from __future__ import annotations
 
 import textwrap
@@ -7,7 +8,17 @@ import textwrap
 import torch
 
 from models.embedder import CodeEmbedder, EmbedderConfig, SearchHead
-from models.train_embedder import Data, Pair, cached_states, fit, info_nce, mine_pairs, mrr_at_10, sample_pairs
+from models.train_embedder import (
+    Data,
+    Pair,
+    bm25_negatives,
+    cached_states,
+    fit,
+    info_nce,
+    mine_pairs,
+    mrr_at_10,
+    sample_pairs,
+)
 
 SOURCE = textwrap.dedent('''
     class Store:
@@ -71,9 +82,42 @@ def test_a_few_epochs_on_cached_states_raise_the_training_mrr(tiny_embedder: Cod
     torch.manual_seed(0)
     head = SearchHead(config)
     embedder = CodeEmbedder(tiny_embedder.backbone, tiny_embedder.tokenizer, head, tiny_embedder.config)
-    queries = cached_states(embedder, texts_q, "query", tmp_path, "t", None)
-    codes = cached_states(embedder, texts_c, "code", tmp_path, "t", None)
-    assert cached_states(embedder, texts_q, "query", tmp_path, "t", None).ids.tolist() == queries.ids.tolist()
+    queries = cached_states(embedder, texts_q, "query", tmp_path, None)
+    codes = cached_states(embedder, texts_c, "code", tmp_path, None)
     _, best = fit(head, Data(queries, codes, queries, codes), epochs=30, batch_size=6, lr=1e-2, seed=0,
                   metrics=tmp_path / "metrics.jsonl", deadline=None)  # fmt: skip
     assert best > 0.6 and (tmp_path / "metrics.jsonl").read_text().count("\n") >= 2
+
+
+def test_the_state_cache_encodes_only_texts_it_does_not_hold(tiny_embedder: CodeEmbedder, tmp_path, monkeypatch) -> None:
+    import models.train_embedder as train_embedder
+
+    first = cached_states(tiny_embedder, ["def a(): pass", "def b(): pass"], "code", tmp_path, None)
+    encoded: list[int] = []
+    encode = train_embedder.encode_states
+    monkeypatch.setattr(train_embedder, "encode_states",
+                        lambda embedder, ids, **kw: encoded.append(len(ids)) or encode(embedder, ids, **kw))
+    texts = ["def c(): pass", "def b(): pass", "def a(): pass", "def c(): pass"]
+    later = cached_states(tiny_embedder, texts, "code", tmp_path, None)
+    assert encoded == [1] and len(list(tmp_path.glob("code-*.safetensors"))) == 2
+    fresh = train_embedder.encode_states(tiny_embedder, [tiny_embedder.input_ids(t, "code") for t in texts])
+    for row in range(len(texts)):
+        for got, want in zip(later.packed([row]), fresh.packed([row])):
+            torch.testing.assert_close(got, want)
+    torch.testing.assert_close(later.packed([2])[0], first.packed([0])[0])
+
+
+def test_hard_negatives_are_the_bm25_look_alikes_of_the_same_package() -> None:
+    pairs = [Pair("parse the config file", "def parse_config(path): return toml.load(path)", "a", "x.py", "f"),
+             Pair("write the config file", "def write_config(path, data): toml.dump(data, path)", "a", "x.py", "g"),
+             Pair("add two numbers", "def add(x, y): return x + y", "a", "x.py", "h"),
+             Pair("read the config file", "def read_config(path): return toml.load(path)", "b", "y.py", "k"),
+             Pair("nothing in common", "def zzz(): pass", "c", "z.py", "m")]
+    assert bm25_negatives(pairs) == [1, 0, 2, 3, 4]  # own row when nothing else of the package shares a term
+
+
+def test_a_hard_negative_raises_the_loss_unless_it_is_the_querys_own_code() -> None:
+    eye, scale = torch.eye(4)[:3], torch.tensor(2.0)
+    unlike = torch.eye(4)[3:].expand(3, 4)  # orthogonal to every query
+    assert info_nce(eye, eye, scale, hard=eye, hard_is_own=torch.tensor([True] * 3)) == info_nce(eye, eye, scale)
+    assert info_nce(eye, eye, scale, hard=eye) > info_nce(eye, eye, scale, hard=unlike) > info_nce(eye, eye, scale)
