@@ -165,13 +165,18 @@ def run(args: argparse.Namespace) -> int:
     if shared:
         model.lm.model.embed_tokens.weight.requires_grad_(False)
     optimizer = optimizer_for(model, args.lr, args.weight_decay)
-    state = {"step": 0, "elapsed_s": 0.0, "best_fix_rate": -1.0}
+    state = {"step": 0, "elapsed_s": 0.0, "best_fix_rate": -1.0, "encoder_fingerprint": fingerprint}
     state_path = out / "train_state.pt"
     if args.resume:
         saved = torch.load(state_path, weights_only=False)
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         state = saved["state"]
+        if state.get("encoder_fingerprint") != fingerprint:
+            # another search head than the run started with: its node vectors are new to the adapter, and fix
+            # rates measured with the old ones do not compare, so the best reader is chosen afresh
+            log.warning("resuming with another node encoder than %s was trained with", state_path)
+            state.update(best_fix_rate=-1.0, encoder_fingerprint=fingerprint)
     builder = ItemBuilder(config, tokenizer, encoder)
     rivals = Rivals()
     trained = sum(p.numel() for p in model.parameters() if p.requires_grad)
