@@ -75,7 +75,7 @@ from analysis.types import Pos, TextEdit
 from models.embedder import CodeEmbedder
 from models.embedder_options import DEV_PACKAGES
 from models.starter import default_model_dir
-from models.train_embedder import mine_pairs
+from models.train_embedder import apply_edits, docstring_edits, mine_pairs
 
 CORPUS = REPO / "data" / "corpus"
 KS = (1, 10)
@@ -94,22 +94,7 @@ def strip_docstrings(text: str) -> str | None:
     except (SyntaxError, ValueError, RecursionError):
         return None
     lines = text.split("\n")
-    replace: dict[int, str | None] = {}
-    for node in ast.walk(tree):
-        if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) or not node.body:
-            continue
-        first = node.body[0]
-        if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-                and isinstance(first.value.value, str)) or first.lineno == getattr(node, "lineno", -1):
-            continue
-        start, end = first.lineno - 1, (first.end_lineno or first.lineno) - 1
-        for i in range(start, end + 1):
-            replace[i] = None
-        if len(node.body) == 1:
-            indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
-            replace[start] = indent + "..."
-    out = [replace.get(i, line) for i, line in enumerate(lines)]
-    return "\n".join(line for line in out if line is not None)
+    return "\n".join(apply_edits(lines, docstring_edits(tree, lines), range(len(lines))))
 
 
 @dataclass(frozen=True)

@@ -120,24 +120,47 @@ def mine_pairs(text: str, path: str, package: str) -> list[Pair]:
     return out
 
 
+def docstring_edits(root: ast.AST, lines: list[str]) -> dict[int, str | None]:
+    """Line edits (0-based line -> replacement, None = drop) that remove the docstring of `root` and of every
+    module, class or function inside it; a body left empty gets `...`. A docstring on its definition's own line
+    is kept (dropping the line would drop the definition)."""
+    edits: dict[int, str | None] = {}
+    for node in ast.walk(root):
+        if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) or not node.body:
+            continue
+        first = node.body[0]
+        if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)) or first.lineno == getattr(node, "lineno", -1):
+            continue
+        start, end = first.lineno - 1, (first.end_lineno or first.lineno) - 1
+        edits.update(dict.fromkeys(range(start, end + 1)))
+        if len(node.body) == 1:
+            edits[start] = lines[start][: len(lines[start]) - len(lines[start].lstrip())] + "..."
+    return edits
+
+
+def apply_edits(lines: list[str], edits: dict[int, str | None], rows: Iterable[int]) -> list[str]:
+    """Lines `rows` of `lines` with `edits` (docstring_edits) applied."""
+    out = (edits[i] if i in edits else lines[i] for i in rows)
+    return [line for line in out if line is not None]
+
+
 def _pair(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, lines: list[str], path: str, package: str,
           name: str) -> Pair | None:
+    """The pair of one definition; its code has no docstring at all, nested ones included (as the search
+    indexes it in the benchmark, where every docstring is removed)."""
     first = min([d.lineno for d in node.decorator_list] + [node.lineno]) - 1
     last = node.end_lineno or node.lineno
     docstring = ast.get_docstring(node)
-    body = list(range(first, last))
     if docstring is not None:
-        doc_node = node.body[0]
-        if doc_node.lineno == node.lineno:  # a one-line `def f(): "doc"`: nothing left to match
+        if node.body[0].lineno == node.lineno:  # a one-line `def f(): "doc"`: nothing left to match
             return None
-        drop = set(range(doc_node.lineno - 1, doc_node.end_lineno or doc_node.lineno))
-        body = [i for i in body if i not in drop]
         query = summary(docstring)
     else:
         query = _leading_comment(lines, first)
     if len(query.split()) < MIN_QUERY_WORDS:
         return None
-    code = _dedent([lines[i] for i in body])
+    code = _dedent(apply_edits(lines, docstring_edits(node, lines), range(first, last)))
     return Pair(query, code, package, path, name) if code else None
 
 

@@ -49,12 +49,19 @@ def test_pairs_are_docstring_summaries_or_comments_and_code_without_the_docstrin
     assert set(pairs) == {"Store", "Store.put", "split_address"}
     assert pairs["Store"].query == "A store of blobs keyed by their digest."
     assert "A store of blobs" not in pairs["Store"].code and pairs["Store"].code.startswith("class Store:")
-    assert "Write a blob" in pairs["Store"].code  # only the definition's own docstring is removed
+    assert "Write a blob" not in pairs["Store"].code  # nested docstrings go too, as in the benchmark's index
+    assert "def put(blob):\n        return hash(blob)" in pairs["Store"].code
     put = pairs["Store.put"]
     assert put.query == "Write a blob and return its key."
     assert put.code == "@staticmethod\ndef put(blob):\n    return hash(blob)"
     assert pairs["split_address"].query == "Split a host:port address into its parts."
     assert mine_pairs("def broken(:\n", "x.py", "x") == []
+
+
+def test_a_body_left_empty_by_a_nested_docstring_gets_an_ellipsis() -> None:
+    source = 'class Base:\n    """The base of every plugin here."""\n\n    def hook(self):\n        """Called once."""\n'
+    (pair,) = mine_pairs(source, "p.py", "p")
+    assert pair.code == "class Base:\n\n    def hook(self):\n        ..."
 
 
 def test_sampling_caps_each_package_and_drops_duplicates() -> None:
