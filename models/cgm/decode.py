@@ -4,14 +4,14 @@ A small model that writes a search/replace block token by token drifts: one toke
 longer matches, or the replacement changes the wrong thing. So the starter reader's answer is not written but
 chosen. Every line of the shown code that a repair template applies to (models.cgm.repairs) gives candidate
 answers: its unique SEARCH span (models.cgm.edit_text) and each template edit of the line. The reader scores
-them by their mean log-likelihood per token after nodes + prompt (a total would favour short spans), in two steps
-so that a long function stays cheap:
+them after nodes + prompt in two steps, the two decisions a fix is made of:
 
-1. lines: the likelihood of each line's answer head (path, SEARCH span, divider); the ``lines_kept`` best lines
-   stay;
-2. edits: the likelihood of each whole answer (the eos included) on those lines; the best one is the answer.
+1. the line: each line's answer head (path, SEARCH span, divider) by its mean log-likelihood per token (a total
+   would favour short lines); the best line is kept;
+2. the edit: each whole answer (the eos included) on that line by its total log-likelihood (they share the head
+   and differ in a token or two; a mean would dilute that difference by the answer's length).
 
-Training (models.cgm.train) ranks the right answer against the other candidates with the same scores.
+Training (models.cgm.train) ranks the right head and the right edit against rivals with the same scores.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from models.cgm.model import CGMForCausalLM, Prefix
 from models.cgm.repairs import line_repairs, scope_names
 from models.tokenizer import Tokenizer
 
-LINES_KEPT = 5
 BATCH_CANDIDATES = 64
 
 
@@ -67,14 +66,16 @@ def mean_logprobs(model: CGMForCausalLM, prefix: Prefix, sequences: Sequence[Seq
     return model.continuation_logprobs(prefix, sequences) / lengths
 
 
-def score(model: CGMForCausalLM, prefix: Prefix, sequences: Sequence[list[int]],
+def score(model: CGMForCausalLM, prefix: Prefix, sequences: Sequence[list[int]], mean: bool,
           cancelled: Callable[[], bool] | None = None) -> list[float] | None:
-    """`mean_logprobs` in batches (None when cancelled between batches)."""
+    """Mean (`mean_logprobs`) or total log-likelihoods, in batches (None when cancelled between batches)."""
     out: list[float] = []
     for start in range(0, len(sequences), BATCH_CANDIDATES):
         if cancelled is not None and cancelled():
             return None
-        out += mean_logprobs(model, prefix, sequences[start:start + BATCH_CANDIDATES]).tolist()
+        batch = sequences[start:start + BATCH_CANDIDATES]
+        scores = mean_logprobs(model, prefix, batch) if mean else model.continuation_logprobs(prefix, batch)
+        out += scores.tolist()
     return out
 
 
@@ -82,7 +83,7 @@ def score(model: CGMForCausalLM, prefix: Prefix, sequences: Sequence[list[int]],
 def search_replace_answer(model: CGMForCausalLM, tokenizer: Tokenizer, eos: int | None, vectors: torch.Tensor,
                           owner: Sequence[int], edges: Sequence[tuple[int, int]], prompt: Sequence[int], path: str,
                           file_text: str, first_line: int, region: Sequence[str],
-                          lines_kept: int = LINES_KEPT, cancelled: Callable[[], bool] | None = None) -> str:
+                          cancelled: Callable[[], bool] | None = None) -> str:
     """The best-scoring repair answer (see the module docstring); "" when no template applies to the region or
     the request is cancelled."""
     candidates = repair_candidates(path, file_text, first_line, region)
@@ -90,13 +91,12 @@ def search_replace_answer(model: CGMForCausalLM, tokenizer: Tokenizer, eos: int 
         return ""
     prefix = model.prefix(vectors, owner, edges, prompt)
     heads = list(dict.fromkeys(c.head for c in candidates))
-    head_scores = score(model, prefix, [tokenizer.encode(head) for head in heads], cancelled)
+    head_scores = score(model, prefix, [tokenizer.encode(head) for head in heads], True, cancelled)
     if head_scores is None:
         return ""
-    ranked = sorted(range(len(heads)), key=lambda i: -head_scores[i])
-    kept = {heads[i] for i in ranked[:lines_kept]}
-    finalists = [c for c in candidates if c.head in kept]
-    scores = score(model, prefix, [candidate_ids(tokenizer, c.answer, eos) for c in finalists], cancelled)
+    line = heads[max(range(len(heads)), key=head_scores.__getitem__)]
+    finalists = [c for c in candidates if c.head == line]
+    scores = score(model, prefix, [candidate_ids(tokenizer, c.answer, eos) for c in finalists], False, cancelled)
     if scores is None:
         return ""
     return finalists[max(range(len(finalists)), key=scores.__getitem__)].answer

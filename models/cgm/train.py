@@ -72,9 +72,9 @@ def _ranking_loss(logprobs: torch.Tensor) -> torch.Tensor:
 
 def item_loss(model: CGMForCausalLM, item: Item, rank_weight: float = 0.0) -> torch.Tensor:
     """The answer tokens' mean cross-entropy, plus ``rank_weight`` times the ranking losses when the item has
-    rivals: other edits of the answer's line by total log-likelihood (they differ in a token or two, which a
-    per-token mean would dilute ~50-fold; their lengths are all but equal, so totals and decoding's means rank
-    them alike), and edits of other lines and other lines' heads by mean log-likelihood (models.cgm.decode)."""
+    rivals, scored as decoding scores them (models.cgm.decode): other lines' heads by mean log-likelihood (the
+    line choice), other edits of the answer's line by total log-likelihood (the edit choice), and, as an auxiliary
+    signal that ties an edit to its line, edits of other lines by mean log-likelihood."""
     if rank_weight == 0.0 or not (item.line_rivals or item.other_rivals or item.rival_heads):
         return model.loss(item.vectors, item.owner, item.edges, item.prompt, item.answer)
     prefix = model.prefix(item.vectors, item.owner, item.edges, item.prompt)
