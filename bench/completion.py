@@ -42,29 +42,29 @@ snippet is typed one character at a time at the end of the document and then aft
   that work unfinished (the request races the keystroke). An answer that is the previous suggestion less
   the typed character came from the type-through cache and is counted apart ("type-through").
 
-Sample output (commit 9f40a14; 2 CPU cores shared with other jobs and an embedder training run, load average
-3.9 at the start, 2.2 at the end; wall times vary from run to run by 2x and more, CPU times less):
+Sample output (commit b311eca; quiet machine, load average 1.1 at the start, 0.1 at the end; an earlier run at
+load 3.9 -> 2.2 measured the LSP 16-token line at p95 181-211 ms and the no-pause first token at 35-63 ms):
      tokens |      ours end |   ours middle |    jump | ours MiB |     tf-kv end |  tf-kv middle | tf-kv MiB | ...
-       1024 |   0.07/  7.71 |   0.10/  8.33 |   161.9 |     25.2 |   5.21/  8.55 |   4.68/  8.37 |       1.0 | ...
-       8192 |   0.07/  6.92 |   0.10/  8.02 |   140.3 |     46.1 |  11.25/ 13.68 |   9.83/ 10.41 |       8.8 | ...
-      32768 |   0.07/  7.91 |   0.10/  8.51 |    69.7 |    111.9 |  34.87/ 40.70 |  10.65/ 25.32 |      32.4 | ...
-      65536 |   0.07/  4.68 |   0.09/  4.37 |   134.1 |    113.3 |  57.61/ 69.14 |  28.68/ 33.40 |      64.4 | ...
+       1024 |   0.08/  4.72 |   0.11/  4.51 |   126.1 |     25.2 |   4.38/  4.69 |   3.98/  4.16 |       1.0 | ...
+       8192 |   0.08/  4.58 |   0.16/  5.70 |   109.7 |     46.1 |   7.43/  8.69 |   6.17/  7.22 |       8.8 | ...
+      32768 |   0.08/  4.80 |   0.11/  5.56 |    84.6 |    111.9 |  20.20/ 25.41 |  11.52/ 12.73 |      32.4 | ...
+      65536 |   0.07/  4.36 |   0.10/  4.43 |    75.3 |    113.3 |  38.39/ 46.76 |  19.50/ 24.54 |      64.4 | ...
     far jump: tokens re-fed  ms wall/CPU (anywhere: worst of 9 places); baseline: fine checkpoints only, counted
      tokens | spacing | MiB open |     start     |      middle     |     anywhere    | baseline start/middle/anywhere
-       1024 |     512 |     12.6 |  8   33/  24  |  488  214/ 141  |  488  174/ 114  |      8 /   488 /   488
-       8192 |     512 |     32.2 |  8   36/  23  |  410  170/ 121  |  410  196/ 128  |      8 /   410 /  3711
-      32768 |     512 |    100.7 |  8   46/  22  |  216  154/  77  |  467  154/ 110  |      8 /   216 / 13456
-      65536 |    1024 |    102.1 |  8   33/  22  |  203  103/  75  |  945  232/ 184  |      8 /   203 / 26999
-    in process, ms p50/p95: first token 13.2-15.4 / 17.7-33.1; 16 tokens 147.6-168.1 / 162.7-214.6
+       1024 |     512 |     12.6 |  8   22/  22  |  488  121/ 121  |  488  113/ 113  |      8 /   488 /   488
+       8192 |     512 |     32.2 |  8   21/  21  |  410  110/ 110  |  410  106/ 106  |      8 /   410 /  3711
+      32768 |     512 |    100.7 |  8   23/  23  |  216   79/  79  |  467  116/ 116  |      8 /   216 / 13456
+      65536 |    1024 |    102.1 |  8   22/  22  |  203   76/  76  |  945  184/ 184  |      8 /   203 / 26999
+    in process, ms p50/p95: first token 9.4-13.6 / 10.1-16.8; 16 tokens 101.5-106.2 / 106.7-124.1
     over LSP, ms p50/p95  | first, end | first, middle | first, no pause | 16-token line (15.8 tokens mean)
-       1024               |  5.0/ 11.1 |   2.6/  4.9   |   20.6/ 35.3    |  163.0/187.2
-       8192               |  4.7/  9.8 |   5.1/  8.5   |   22.2/ 45.2    |  131.4/181.9
-      32768               |  5.8/  9.9 |   5.5/ 21.0   |   36.2/ 54.2    |  151.9/181.0
-      65536               |  6.2/ 10.6 |   7.6/ 27.5   |   37.9/ 63.2    |  162.2/210.8
+       1024               |  3.6/  7.4 |   3.6/  6.7   |   24.1/ 31.8    |   92.9/114.6
+       8192               |  4.0/  5.8 |   3.7/  6.4   |   32.0/ 34.2    |  112.6/136.7
+      32768               |  4.7/  6.6 |   3.6/  6.5   |   20.1/ 27.0    |   94.6/113.8
+      65536               |  5.0/  6.2 |   3.7/  7.5   |   24.8/ 42.2    |  113.4/147.4
 In the default prompt format a keystroke inside a word leaves the anchor where it is (p50: no model work);
 the p90 column is the keystrokes that feed tokens. A model step of the starter costs 3.7 ms of CPU without
-the LM head and 5.7 ms with it on a quiet core (about 9 ms wall under this load), so 16 tokens are about
-100 ms quiet and 150-210 ms here. The no-pause first token grows with the document although the session's
+the LM head and 5.7 ms with it on a quiet core (about 9 ms wall at load 2-4), so 16 tokens are about
+100 ms quiet (150-210 ms at load 2-4). The no-pause first token varies with the document although the session's
 work does not (the in-process first token and the keystroke are flat): presumably the server's own
 didChange handling on its event loop, which the request waits behind (not profiled yet). The baseline's far
 jumps re-feed up to about half the distance jumped (3711 tokens 0.74 s CPU at 8K, 26999 tokens 4.8 s CPU
