@@ -60,10 +60,14 @@ def candidate_ids(tokenizer: Tokenizer, text: str, eos: int | None) -> list[int]
     return tokenizer.encode(text) + ([] if eos is None else [eos])
 
 
+def per_token(totals: torch.Tensor, sequences: Sequence[Sequence[int]]) -> torch.Tensor:
+    """Total log-likelihoods of ``sequences`` -> their means per token."""
+    return totals / torch.tensor([len(ids) for ids in sequences], dtype=torch.float32, device=totals.device)
+
+
 def mean_logprobs(model: CGMForCausalLM, prefix: Prefix, sequences: Sequence[Sequence[int]]) -> torch.Tensor:
     """The ranking score of each token sequence after the prefix: its mean log-likelihood per token, [K]."""
-    lengths = torch.tensor([len(ids) for ids in sequences], dtype=torch.float32, device=model.device)
-    return model.continuation_logprobs(prefix, sequences) / lengths
+    return per_token(model.continuation_logprobs(prefix, sequences), sequences)
 
 
 def score(model: CGMForCausalLM, prefix: Prefix, sequences: Sequence[list[int]], mean: bool,

@@ -10,6 +10,7 @@ The starter reader does not write replacement lines token by token: it ranks the
 from __future__ import annotations
 
 import ast
+import contextlib
 import io
 import keyword
 import textwrap
@@ -90,16 +91,15 @@ def line_repairs(line: str, names: Sequence[str] = ()) -> list[str]:
 
 
 def _tokens(line: str) -> list[tokenize.TokenInfo]:
-    """The line's tokens without layout tokens (an unclosed bracket at the line's end is fine)."""
+    """The line's tokens without layout tokens, up to where the tokenizer gives up (an unclosed bracket or string
+    at the line's end, which a line of a longer statement often has)."""
     out: list[tokenize.TokenInfo] = []
-    try:
+    with contextlib.suppress(tokenize.TokenError, SyntaxError):
         for token in tokenize.generate_tokens(io.StringIO(line.strip("\n") + "\n").readline):
             if token.start[0] != 1:
                 break
             if token.type in (tokenize.NAME, tokenize.OP, tokenize.NUMBER, tokenize.STRING):
                 out.append(token)
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        pass
     return out
 
 

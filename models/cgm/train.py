@@ -34,7 +34,7 @@ from tqdm import tqdm
 
 from models.cgm.checkpoint import save_reader
 from models.cgm.config import CGMConfig
-from models.cgm.decode import mean_logprobs
+from models.cgm.decode import mean_logprobs, per_token
 from models.cgm.encoder import NodeEncoder
 from models.cgm.fix_rate import fix_rate
 from models.cgm.items import Item, ItemBuilder, Rivals
@@ -80,7 +80,7 @@ def item_loss(model: CGMForCausalLM, item: Item, rank_weight: float = 0.0) -> to
     prefix = model.prefix(item.vectors, item.owner, item.edges, item.prompt)
     answers = [item.answer, *item.line_rivals, *item.other_rivals]
     totals = model.continuation_logprobs(prefix, answers)
-    means = totals / torch.tensor([len(ids) for ids in answers], dtype=torch.float32, device=totals.device)
+    means = per_token(totals, answers)
     loss = -means[0]
     same_line = 1 + len(item.line_rivals)
     if item.line_rivals:

@@ -8,10 +8,11 @@ import random
 import torch
 
 from analysis.patch.edits import parse_edits
-from analysis.readers.base import SourceFile
+from analysis.readers.base import GraphContext, SourceFile
 from models.cgm.decode import repair_candidates, search_replace_answer
 from models.cgm.fix_rate import apply_edits
 from models.cgm.items import ItemBuilder, Rivals
+from models.cgm.reader_data import ReaderSample
 from models.cgm.train import optimizer_for, train_step
 from models.tokenizer import Tokenizer
 from tests.cgm.conftest import tiny_reader
@@ -76,8 +77,8 @@ def test_repair_candidates_are_answers_that_apply() -> None:
 def test_a_reader_trained_with_the_ranking_loss_picks_the_fix(tokenizer: Tokenizer) -> None:
     model = tiny_reader(tokenizer.vocab_size, seed=0, max_answer_tokens=128).train()
     builder = ItemBuilder(model.config, tokenizer, None)
-    sample = _Sample("reserve refuses the last unit", (SourceFile("shop/stock.py", BUGGY),),
-                     ("shop/stock.py", 2, 5), FIX)
+    sample = ReaderSample("reserve refuses the last unit", (SourceFile("shop/stock.py", BUGGY),),
+                          ("shop/stock.py", 2, 5), GraphContext((), ()), FIX, "off_by_one")
     item = builder.fix(sample, Rivals(), random.Random(0))
     assert item.line_rivals and item.other_rivals and item.rival_heads
     optimizer = optimizer_for(model, lr=3e-3, weight_decay=0.0)
@@ -87,7 +88,3 @@ def test_a_reader_trained_with_the_ranking_loss_picks_the_fix(tokenizer: Tokeniz
                                 item.prompt, "shop/stock.py", BUGGY, 2, BUGGY.split("\n")[1:5])
     assert got == FIX
 
-
-class _Sample:
-    def __init__(self, issue: str, files: tuple[SourceFile, ...], focus: tuple[str, int, int], answer: str) -> None:
-        self.issue, self.files, self.focus, self.answer, self.graph = issue, files, focus, answer, None
