@@ -87,4 +87,3 @@ def test_a_reader_trained_with_the_ranking_loss_picks_the_fix(tokenizer: Tokeniz
     got = search_replace_answer(model.eval(), tokenizer, builder.eos, item.vectors, item.owner, item.edges,
                                 item.prompt, "shop/stock.py", BUGGY, 2, BUGGY.split("\n")[1:5])
     assert got == FIX
-
