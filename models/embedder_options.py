@@ -30,5 +30,9 @@ def add_embedder_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--init-head", type=Path, help="start from this head folder (its config is kept)")
     group.add_argument("--hard-negatives", action="store_true",
                        help="add to each query's batch the code of its package that BM25 ranks first for it")
+    group.add_argument("--keep-last", action="store_true",
+                       help="keep the last epoch's head rather than the one with the best dev MRR@10 of the embedding "
+                            "alone (a hard-negative epoch can help the hybrid ranking without raising that figure; "
+                            "select such runs with bench/search.py on the dev packages)")
     group.add_argument("--temperature", type=float, default=0.05, help="starting InfoNCE temperature (learned)")
     group.add_argument("--export", action="store_true", help="also write the head into BACKBONE/embedder/")

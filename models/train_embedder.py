@@ -378,9 +378,10 @@ class Data:
 
 
 def fit(head: SearchHead, data: Data, epochs: int, batch_size: int, lr: float, seed: int, metrics: Path,
-        deadline: float | None, temperature: float = 0.05) -> tuple[dict[str, torch.Tensor], float]:
+        deadline: float | None, temperature: float = 0.05, keep_last: bool = False,
+        ) -> tuple[dict[str, torch.Tensor], float]:
     """Train the head; returns the state of the epoch with the best dev MRR@10 (the starting state included),
-    and that MRR."""
+    or with `keep_last` the last epoch's, and that state's MRR."""
     torch.manual_seed(seed)
     scale = torch.nn.Parameter(torch.tensor(math.log(1.0 / temperature)))  # learned inverse temperature
     params = [*head.parameters(), scale]
@@ -422,7 +423,7 @@ def fit(head: SearchHead, data: Data, epochs: int, batch_size: int, lr: float, s
             out.write(json.dumps(row) + "\n")
             out.flush()
             log.info("epoch %d: loss %.4f, dev MRR@10 %.4f", epoch, row["loss"], dev)
-            if dev > best:
+            if dev > best or keep_last:
                 best, best_state = dev, {k: v.clone() for k, v in head.state_dict().items()}
             if deadline is not None and time.perf_counter() > deadline:
                 log.info("time budget reached after epoch %d", epoch)
@@ -480,7 +481,7 @@ def run(args: argparse.Namespace) -> int:
     )
     out.mkdir(parents=True, exist_ok=True)
     state, dev_mrr = fit(head, data, args.epochs, args.embedder_batch_size, args.embedder_lr, args.seed,
-                         out / "metrics.jsonl", deadline, args.temperature)  # fmt: skip
+                         out / "metrics.jsonl", deadline, args.temperature, args.keep_last)  # fmt: skip
     head.load_state_dict(state)
     save_head(head, config, out)
     if args.export:

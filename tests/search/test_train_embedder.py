@@ -3,6 +3,7 @@ by package, the content-keyed state cache, and a few InfoNCE steps on cached sta
 code."""
 from __future__ import annotations
 
+import json
 import textwrap
 
 import torch
@@ -94,6 +95,20 @@ def test_a_few_epochs_on_cached_states_raise_the_training_mrr(tiny_embedder: Cod
     _, best = fit(head, Data(queries, codes, queries, codes), epochs=30, batch_size=6, lr=1e-2, seed=0,
                   metrics=tmp_path / "metrics.jsonl", deadline=None)  # fmt: skip
     assert best > 0.6 and (tmp_path / "metrics.jsonl").read_text().count("\n") >= 2
+
+
+def test_keep_last_returns_the_last_epochs_head_whatever_its_dev_mrr(tiny_embedder: CodeEmbedder, tmp_path) -> None:
+    config = EmbedderConfig(hidden_size=32, vocab_size=tiny_embedder.config.vocab_size, token_dim=8,
+                            embedding_dim=16, num_heads=4)  # fmt: skip
+    torch.manual_seed(0)
+    head = SearchHead(config)
+    embedder = CodeEmbedder(tiny_embedder.backbone, tiny_embedder.tokenizer, head, tiny_embedder.config)
+    texts = cached_states(embedder, ["alpha beta", "gamma delta", "epsilon zeta"], "code", tmp_path, None)
+    state, mrr = fit(head, Data(texts, texts, texts, texts), epochs=2, batch_size=3, lr=1e-2, seed=0,
+                     metrics=tmp_path / "metrics.jsonl", deadline=None, keep_last=True)  # fmt: skip
+    last = json.loads((tmp_path / "metrics.jsonl").read_text().splitlines()[-1])
+    assert last["epoch"] == 2 and mrr == last["dev_mrr10"]
+    assert all(torch.equal(state[name], value) for name, value in head.state_dict().items())
 
 
 def test_the_state_cache_encodes_only_texts_it_does_not_hold(tiny_embedder: CodeEmbedder, tmp_path, monkeypatch) -> None:
