@@ -23,12 +23,12 @@ Usage:
     .venv/bin/python bench/reader.py --reader runs/reader --n 200
     .venv/bin/python bench/reader.py --endpoint http://localhost:8000/v1 --model cgm
 
-Sample output (commit e564642, the shipped starter reader; 2 shared CPU cores, so the times are noisy):
+Sample output (the starter reader shipped after commit 08e4fbf, step 2,750 of its run; 2 CPU cores, one idle):
     row                            | n   | fixed % | swapped_comparison | off_by_one | wrong_variable | dropped_not | swapped_arguments | s/bug
     no change + localization       | 200 |     0.0 |                0.0 |        0.0 |            0.0 |         0.0 |               0.0 |  0.00
     no change + oracle             | 200 |     0.0 |                0.0 |        0.0 |            0.0 |         0.0 |               0.0 |  0.00
-    local + localization           | 200 |    26.5 |               35.9 |       22.5 |           10.0 |        45.0 |              19.5 |  0.90
-    local + oracle                 | 200 |    28.0 |               38.5 |       27.5 |           10.0 |        45.0 |              19.5 |  0.38
+    local + localization           | 200 |    28.0 |               43.6 |       22.5 |            7.5 |        37.5 |              29.3 |  0.44
+    local + oracle                 | 200 |    29.5 |               46.2 |       27.5 |            7.5 |        37.5 |              29.3 |  0.17
     localization on these bugs: file Acc@1 98.0%, function Acc@5 100.0%; bugs per kind {...: 39-41 each}
     repair templates: the fix is a candidate for 97.5% of the bugs (the starter reader's ceiling), 97 candidates
     per function on average; a uniform random pick among them fixes 6.9%
