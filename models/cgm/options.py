@@ -22,6 +22,9 @@ def add_reader_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--rank-weight", type=float, default=1.0,
                        help="weight of the ranking losses (the answer against other repair candidates, its line's "
                             "head against other lines' heads) beside the answer's cross-entropy; 0 = off")
+    group.add_argument("--rival-heads", type=int, default=8,
+                       help="other lines' heads the answer's head is ranked against per sample (the line choice; "
+                            "decoding ranks every line of the shown function)")
     group.add_argument("--node-dropout", type=float, default=0.5,
                        help="share of stage-2 samples trained without node tokens (text alone): cheaper, and the "
                             "reader keeps working when its search head is missing")

@@ -178,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
             log.warning("resuming with another node encoder than %s was trained with", state_path)
             state.update(best_fix_rate=-1.0, encoder_fingerprint=fingerprint)
     builder = ItemBuilder(config, tokenizer, encoder)
-    rivals = Rivals()
+    rivals = Rivals(heads=args.rival_heads)
     trained = sum(p.numel() for p in model.parameters() if p.requires_grad)
     print(f"reader: {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters ({trained / 1e6:.2f}M "
           "trained); building samples", file=sys.stderr)
