@@ -252,12 +252,16 @@ class StateCache:
         tensors = {"states": self.states, "ids": self.ids, "starts": self.starts, "lengths": self.lengths}
         save_file(tensors, str(path), metadata={"keys": json.dumps(self.keys)})
 
+    @staticmethod
+    def stored_keys(path: Path) -> list[str]:
+        """The keys of a saved cache, read from its header alone."""
+        with safe_open(str(path), "pt") as handle:
+            return json.loads((handle.metadata() or {})["keys"])
+
     @classmethod
     def load(cls, path: Path) -> StateCache:
-        with safe_open(str(path), "pt") as handle:
-            keys = json.loads((handle.metadata() or {})["keys"])
         tensors = load_file(str(path))
-        return cls(tensors["states"], tensors["ids"], tensors["starts"], tensors["lengths"], keys)
+        return cls(tensors["states"], tensors["ids"], tensors["starts"], tensors["lengths"], cls.stored_keys(path))
 
     @classmethod
     def concat(cls, caches: Sequence[StateCache]) -> StateCache:
@@ -298,22 +302,26 @@ def encode_states(embedder: CodeEmbedder, ids: list[list[int]], batch_size: int 
 
 def cached_states(embedder: CodeEmbedder, texts: list[str], kind: EmbeddingKind, folder: Path,
                   deadline: float | None) -> StateCache:
-    """`encode_states` of `texts` with a disk cache by content: every `<kind>-*.safetensors` file of `folder` is
-    read, only the texts none of them holds are encoded, and those are added as one more file."""
+    """`encode_states` of `texts` with a disk cache by content: the `<kind>-*.safetensors` files of `folder` that
+    hold some of the texts are read (the others only for their keys), only the texts none of them holds are
+    encoded, and those are added as one more file."""
     seqs = [embedder.input_ids(text, kind) for text in texts]
     keys = [text_key(embedder.config.backbone_digest, seq) for seq in seqs]
     ids = dict(zip(keys, seqs))
-    shards = [StateCache.load(path) for path in sorted(folder.glob(f"{kind}-*.safetensors"))]
-    held = {key for shard in shards for key in shard.keys}
+    held: set[str] = set()
+    shards = []
+    for path in sorted(folder.glob(f"{kind}-*.safetensors")):
+        stored = StateCache.stored_keys(path)
+        if not ids.keys().isdisjoint(stored):
+            held.update(stored)
+            shards.append(StateCache.load(path))
     missing = [key for key in ids if key not in held]
     if missing:
         fresh = encode_states(embedder, [ids[key] for key in missing], deadline=deadline)
         folder.mkdir(parents=True, exist_ok=True)
         fresh.save(folder / f"{kind}-{hashlib.sha256(''.join(missing).encode()).hexdigest()[:16]}.safetensors")
         shards.append(fresh)
-    wanted = set(keys)
-    useful = [shard for shard in shards if wanted.intersection(shard.keys)]
-    cache = useful[0] if len(useful) == 1 else StateCache.concat(useful)
+    cache = shards[0] if len(shards) == 1 else StateCache.concat(shards)
     return cache.select(keys)
 
 
