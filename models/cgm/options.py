@@ -15,6 +15,9 @@ def add_reader_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--max-prompt-tokens", type=int, default=640)
     group.add_argument("--max-answer-tokens", type=int, default=160)
     group.add_argument("--reader-samples", type=int, default=6000, help="stage-2 (issue -> patch) training bugs")
+    group.add_argument("--bugs-per-file", type=int, default=2,
+                       help="training bugs drawn from one corpus file at most (more: more distinct bugs from the "
+                            "same corpus; the held-out evaluation keeps 2)")
     group.add_argument("--reconstruction-samples", type=int, default=1000, help="stage-1 reconstruction samples")
     group.add_argument("--reconstruction-share", type=float, default=0.1,
                        help="share of the run spent on stage 1 (reconstruction)")

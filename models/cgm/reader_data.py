@@ -171,9 +171,11 @@ def _pick_bugs(source: str, bugs: list[Bug], counts: Counter[str], rng: random.R
 
 
 def build_fix_samples(
-    corpus: Path, split: str, n: int, seed: int, noise: bool, cache: GraphCache | None = None
+    corpus: Path, split: str, n: int, seed: int, noise: bool, cache: GraphCache | None = None,
+    bugs_per_file: int = BUGS_PER_FILE,
 ) -> list[ReaderSample]:
-    """`n` issue -> fix samples from the non-test files of `split` (deterministic for a seed)."""
+    """`n` issue -> fix samples from the non-test files of `split`, at most `bugs_per_file` per file, on
+    different lines (deterministic for a seed)."""
     rng = random.Random(seed)
     files = [f for f in load_split(corpus, split) if not is_test_path(f.path)]
     order = list(range(len(files)))
@@ -186,7 +188,7 @@ def build_fix_samples(
             break
         file = files[i]
         bugs = [b for b in find_bugs(file.text, verify=False) if not b.function.rsplit(".", 1)[-1].startswith("test")]
-        for bug in _pick_bugs(file.text, bugs, counts, rng, min(BUGS_PER_FILE, n - len(out))):
+        for bug in _pick_bugs(file.text, bugs, counts, rng, min(bugs_per_file, n - len(out))):
             sample = _fix_sample(file, bug, files, rng, cache, noise)
             if sample is not None:
                 out.append(sample)

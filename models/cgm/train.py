@@ -183,7 +183,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"reader: {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M parameters ({trained / 1e6:.2f}M "
           "trained); building samples", file=sys.stderr)
     reconstruction = build_reconstruction_samples(args.corpus, "train", args.reconstruction_samples, args.seed)
-    fixes = build_fix_samples(args.corpus, "train", args.reader_samples, args.seed, True)
+    fixes = build_fix_samples(args.corpus, "train", args.reader_samples, args.seed, True,
+                              bugs_per_file=args.bugs_per_file)
     heldout = build_fix_samples(args.corpus, "heldout", args.eval_samples, args.seed + 1, False)
     print(f"{len(reconstruction)} reconstruction, {len(fixes)} fix, {len(heldout)} held-out samples",
           file=sys.stderr)

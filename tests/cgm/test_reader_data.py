@@ -121,3 +121,15 @@ def test_an_unknown_split_is_a_clear_error(tmp_path: Path) -> None:
     assert load_split(tmp_path, "train")[0].path == "a.py"
     with pytest.raises(FileNotFoundError):
         load_split(tmp_path, "nope")
+
+
+@pytest.mark.parametrize("per_file", [1, 4])
+def test_bugs_per_file_caps_each_files_bugs(corpus: Path, cache: GraphCache, per_file: int) -> None:
+    drawn = build_fix_samples(corpus, "heldout", 40, seed=1, noise=False, cache=cache, bugs_per_file=per_file)
+    by_file: dict[str, list[str]] = {}
+    for sample in drawn:
+        edit = parse_edits(sample.answer).edits[0]
+        by_file.setdefault(edit.path, []).append(edit.search)
+    assert max(len(spans) for spans in by_file.values()) <= per_file
+    if per_file > 2:
+        assert max(len(spans) for spans in by_file.values()) > 2  # more than the default draws from some file
