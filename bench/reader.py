@@ -23,12 +23,12 @@ Usage:
     .venv/bin/python bench/reader.py --reader runs/reader --n 200
     .venv/bin/python bench/reader.py --endpoint http://localhost:8000/v1 --model cgm
 
-Sample output (the starter reader shipped after commit 08e4fbf, step 2,750 of its run; 2 CPU cores, one idle):
+Sample output (the starter reader shipped after commit f9eaa3b, step 5,500 of its run; 2 CPU cores, one idle):
     row                            | n   | fixed % | swapped_comparison | off_by_one | wrong_variable | dropped_not | swapped_arguments | s/bug
     no change + localization       | 200 |     0.0 |                0.0 |        0.0 |            0.0 |         0.0 |               0.0 |  0.00
     no change + oracle             | 200 |     0.0 |                0.0 |        0.0 |            0.0 |         0.0 |               0.0 |  0.00
-    local + localization           | 200 |    28.0 |               43.6 |       22.5 |            7.5 |        37.5 |              29.3 |  0.44
-    local + oracle                 | 200 |    29.5 |               46.2 |       27.5 |            7.5 |        37.5 |              29.3 |  0.17
+    local + localization           | 200 |    32.0 |               51.3 |       32.5 |           10.0 |        42.5 |              24.4 |  0.35
+    local + oracle                 | 200 |    33.0 |               53.8 |       35.0 |           10.0 |        42.5 |              24.4 |  0.14
     localization on these bugs: file Acc@1 98.0%, function Acc@5 100.0%; bugs per kind {...: 39-41 each}
     repair templates: the fix is a candidate for 97.5% of the bugs (the starter reader's ceiling), 97 candidates
     per function on average; a uniform random pick among them fixes 6.9%
