@@ -12,8 +12,9 @@ snippet is typed one character at a time at the end of the document and then aft
   prompt format: the prefix alone, its last token healed; --fim for PSM); a keystroke is the edit
   (re-tokenize around it) plus `sync` (roll back to a checkpoint, feed the changed tokens). The first keystroke
   after the jump to the middle is reported apart ("jump"): it re-feeds from the nearest checkpoint.
-  Memory: the session's model state (live state, request copy, checkpoints). The session's checkpoints are
-  sized as the server sizes them (its share of --state-budget-mb, `Sessions.share_bytes`).
+  Memory: the session's model state in memory (live state, request copy, resident checkpoints), and beside it
+  the checkpoints spilled to the session's temporary file (`completion.spill`). The session's resident count
+  is sized as the server sizes it (its share of --state-budget-mb, `Sessions.share_bytes`).
 - far jump: right after the document is opened (state at the end), the first keystroke at the start, at the
   middle, and anywhere (the worst of nine places from 10 % to 90 %), each on a copy of the session: tokens
   re-fed and ms (wall and CPU: the machine is shared, CPU time is the steadier figure). Beside it, counted
@@ -129,6 +130,7 @@ class Row:
     open_state_mb: float = 0.0
     ours_open_s: float = 0.0
     ours_state_mb: float = 0.0
+    ours_spilled_mb: float = 0.0
     gen_first: list[float] = field(default_factory=list)
     gen_16: list[float] = field(default_factory=list)
     kv_end: list[float] = field(default_factory=list)
@@ -218,6 +220,7 @@ def bench_ours(lm: RecurrentLM, codec: TokenCodec, text: str, snippet: str, row:
             row.gen_first.append(first)
             row.gen_16.append(total)
     row.ours_state_mb = session.state_nbytes / 2**20
+    row.ours_spilled_mb = session.spilled_nbytes / 2**20
 
 
 def forced_generation(lm: RecurrentLM, codec: TokenCodec, session: DocumentSession, cursor: int,
@@ -277,7 +280,7 @@ def rollback_after_jump(session: DocumentSession, at: int) -> int:
     moved.edit(at, at, "x")
     target, _ = moved.anchor(moved.cursor)
     nearest = moved.checkpoints.newest_at_or_before(target)
-    return target - (nearest[0] if nearest is not None else 0)
+    return target - (nearest if nearest is not None else 0)
 
 
 def bench_far_jumps(session: DocumentSession, baseline: DocumentSession, text: str, row: Row) -> None:
@@ -440,7 +443,8 @@ def plot(rows: list[Row], path: Path) -> None:
         axes[0].plot(n, values, style, label=label)
     axes[0].set(xscale="log", yscale="log", xlabel="document tokens", ylabel="ms per keystroke (p50)",
                 title="state update per keystroke")
-    axes[1].plot(n, [r.ours_state_mb for r in rows], "o-", label="ours: state + checkpoints")
+    axes[1].plot(n, [r.ours_state_mb for r in rows], "o-", label="ours: state + resident checkpoints (memory)")
+    axes[1].plot(n, [r.ours_spilled_mb for r in rows], "o:", label="ours: spilled checkpoints (temporary file)")
     axes[1].plot(n, [r.kv_mb for r in rows], "s-", label="tf-kv: KV cache")
     axes[1].set(xscale="log", yscale="log", xlabel="document tokens", ylabel="MiB per session",
                 title="memory per document")
@@ -467,14 +471,15 @@ def plot(rows: list[Row], path: Path) -> None:
 
 
 def report(rows: list[Row]) -> None:
-    print("\nper-keystroke state update, ms (p50 / p90); memory per session, MiB")
-    print(f"{'tokens':>7} | {'ours end':>13} | {'ours middle':>13} | {'jump':>7} | {'ours MiB':>8} | "
+    print("\nper-keystroke state update, ms (p50 / p90); memory per session, MiB (ours: in memory, and spilled to "
+          "the temporary file)")
+    print(f"{'tokens':>7} | {'ours end':>13} | {'ours middle':>13} | {'jump':>7} | {'ours MiB':>8} | {'spilled':>7} | "
           f"{'tf-kv end':>13} | {'tf-kv middle':>13} | {'tf-kv MiB':>9} | {'tf-nocache':>10} | "
           f"{'tf-kv/ours':>10}")
     for r in rows:
         print(f"{r.tokens:>7} | {pct(r.ours_end, 50):>6.2f}/{pct(r.ours_end, 90):>6.2f} | "
               f"{pct(r.ours_middle, 50):>6.2f}/{pct(r.ours_middle, 90):>6.2f} | {r.ours_jump_ms:>7.1f} | "
-              f"{r.ours_state_mb:>8.1f} | {pct(r.kv_end, 50):>6.2f}/{pct(r.kv_end, 90):>6.2f} | "
+              f"{r.ours_state_mb:>8.1f} | {r.ours_spilled_mb:>7.1f} | {pct(r.kv_end, 50):>6.2f}/{pct(r.kv_end, 90):>6.2f} | "
               f"{pct(r.kv_middle, 50):>6.2f}/{pct(r.kv_middle, 90):>6.2f} | {r.kv_mb:>9.1f} | "
               f"{pct(r.nocache, 50):>10.1f} | {pct(r.kv_end, 50) / pct(r.ours_end, 50):>9.1f}x")
     print("\nfirst keystroke after a far jump from the end of a just-opened document: tokens re-fed, "
@@ -505,8 +510,9 @@ def report(rows: list[Row]) -> None:
     small, large = rows[0], rows[-1]
     ratio = pct(large.ours_end, 50) / pct(small.ours_end, 50)
     print(f"\ncheck: keystroke p50 at {large.tokens} / at {small.tokens} tokens = {ratio:.2f} (target <= 1.2)")
-    print(f"check: memory per session {small.ours_state_mb:.1f} .. {large.ours_state_mb:.1f} MiB "
-          f"(tf-kv {small.kv_mb:.1f} .. {large.kv_mb:.1f} MiB)")
+    print(f"check: memory per session {small.ours_state_mb:.1f} .. {large.ours_state_mb:.1f} MiB, spilled "
+          f"{small.ours_spilled_mb:.1f} .. {large.ours_spilled_mb:.1f} MiB (tf-kv {small.kv_mb:.1f} .. "
+          f"{large.kv_mb:.1f} MiB)")
     worst_far = max(rows, key=lambda r: r.far["anywhere"][0])
     print(f"check: a far jump re-feeds at most {int(worst_far.far['anywhere'][0])} tokens "
           f"({worst_far.far['anywhere'][1]:.0f} ms wall, {worst_far.far['anywhere'][2]:.0f} ms CPU) at "
@@ -545,8 +551,8 @@ def main(argv: list[str] | None = None) -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     snippet = (SNIPPET * (args.chars // len(SNIPPET) + 1))[: args.chars]
     print(header(args.model) + f" | prompt {'FIM (PSM)' if args.fim else 'prefix, last token healed'} | "
-          f"checkpoints: grid of <= {policy.grid_count} from {policy.grid_every} tokens apart, {policy.max_count} fine "
-          f"(stateBudgetMB {args.state_budget_mb})")
+          f"checkpoints: grid of <= {policy.grid_count} from {policy.grid_every} tokens apart, {policy.max_count} fine, "
+          f"{policy.resident} in memory (stateBudgetMB {args.state_budget_mb})")
     transformer = transformer_like(lm, max(sizes) + 2 * len(snippet) + 64)
     rows = []
     for size in sizes:

@@ -62,8 +62,11 @@ class CheckpointPolicy:
       geometrically (a checkpoint survives only if it is at least `max(every, ratio * distance)` tokens from
       the next kept one nearer the cursor) up to S away; at most `max_count` of them.
 
-    At most `limit` checkpoints in all, so a session's memory is bounded whatever the document's length:
-    `for_budget` sizes `grid_count` from the session's share of the state budget.
+    At most `limit` checkpoints in all, and at most `resident` of them in memory: the ones nearest the cursor
+    (where typing rolls back to) stay there, the rest wait in a temporary file (`completion.spill`) until a
+    far edit or jump reads one back (one state, about 1.4 MiB for the starter, instead of re-feeding the
+    distance). So a session's memory is flat in the document's length while an edit anywhere stays bounded
+    by the grid's spacing; `for_budget` lowers `resident` to the session's share of the state budget.
     """
 
     every: int = 64
@@ -72,12 +75,14 @@ class CheckpointPolicy:
     ratio: float = 0.5
     max_count: int = 20
     grid_every: int = 512
-    grid_count: int = 64
+    grid_count: int = 128
+    resident: int = 8
     chunk: int = 512  # prefill chunk: bounds activation memory when feeding many tokens
 
     def __post_init__(self) -> None:
-        if min(self.every, self.chunk, self.max_count, self.grid_count) < 1 or self.ratio < 0:
-            raise ValueError("checkpoint policy needs every, chunk, max_count, grid_count >= 1 and ratio >= 0")
+        if min(self.every, self.chunk, self.max_count, self.grid_count, self.resident) < 1 or self.ratio < 0:
+            raise ValueError("checkpoint policy needs every, chunk, max_count, grid_count, resident >= 1 "
+                             "and ratio >= 0")
         if self.grid_every < self.every or self.grid_every % self.every:
             raise ValueError(f"grid_every ({self.grid_every}) must be a multiple of every ({self.every})")
 
@@ -87,10 +92,10 @@ class CheckpointPolicy:
         return self.grid_count + self.max_count
 
     def for_budget(self, share_bytes: int, state_bytes: int) -> CheckpointPolicy:
-        """This policy with as many grid points as fit in `share_bytes` of model state, states of
-        `state_bytes` each, beside the fine checkpoints and the session's working states (at least one)."""
-        fit = share_bytes // max(1, state_bytes) - self.max_count - WORKING_STATES
-        return replace(self, grid_count=max(1, fit))
+        """This policy with at most as many resident checkpoints as fit in `share_bytes` of model state,
+        states of `state_bytes` each, beside the session's working states (at least one)."""
+        fit = share_bytes // max(1, state_bytes) - WORKING_STATES
+        return replace(self, resident=max(1, min(self.resident, fit)))
 
 
 def stop_early_from_env() -> bool:
@@ -99,7 +104,7 @@ def stop_early_from_env() -> bool:
 
 
 WORKING_STATES = 4  # a session's states besides its checkpoints: live, request copy, prepared prompt, healing
-SESSIONS_PER_BUDGET = 4  # a session's checkpoints fit in this fraction of stateBudgetMB (LRU evicts the rest)
+SESSIONS_PER_BUDGET = 4  # a session's resident states fit in this fraction of stateBudgetMB (LRU evicts the rest)
 
 
 DEFAULT_GENERATION = GenerationOptions()

@@ -25,8 +25,10 @@ changed token are dropped, and the next `sync` rolls back to the newest checkpoi
 and feeds only the tokens from there (through the chunked prefill, split only where a checkpoint is saved).
 With checkpoints dense near the cursor and a uniform grid over the whole document (`CheckpointStore`,
 `CheckpointPolicy`), typing costs a bounded number of tokens whatever the document's length, and so does the
-first keystroke after a jump anywhere before the last edit: at most the grid's spacing. Rodimus+ keeps its
-attention window inside the state, so restoring a checkpoint restores the window too.
+first keystroke after a jump anywhere before the last edit: at most the grid's spacing. Only the checkpoints
+nearest the cursor stay in memory; the rest wait in a temporary file (`completion.spill`), so the session's
+memory does not grow with the document. Rodimus+ keeps its attention window inside the state, so restoring a
+checkpoint restores the window too.
 """
 from __future__ import annotations
 
@@ -74,7 +76,7 @@ class DocumentSession:
                  policy: CheckpointPolicy = DEFAULT_POLICY, fim: bool = False, suffix_tokens: int = 32) -> None:
         self.lm = lm
         self.codec = codec
-        self.policy = policy
+        self.policy = self._asked_policy = policy  # `policy` as fitted to the memory budget; as asked
         self.fim = fim
         self.suffix_tokens = suffix_tokens  # the FIM suffix window `prepare` builds prompts with
         self.text = bytearray(text.encode("utf-8"))
@@ -265,9 +267,9 @@ class DocumentSession:
         return state
 
     def fit_checkpoints(self, share_bytes: int) -> None:
-        """Size the checkpoint grid so that this session's model state fits in `share_bytes`
-        (`CheckpointPolicy.for_budget`); checkpoints beyond the new limit are dropped now."""
-        self.policy = self.checkpoints.policy = self.policy.for_budget(share_bytes, self.lm.state_nbytes)
+        """Keep at most as many checkpoints in memory as fit in `share_bytes` beside the working states
+        (`CheckpointPolicy.for_budget`); the others are spilled now."""
+        self.policy = self.checkpoints.policy = self._asked_policy.for_budget(share_bytes, self.lm.state_nbytes)
         self._thin(max(0, self._live_index))
 
     def set_fim(self, fim: bool) -> None:
@@ -287,9 +289,14 @@ class DocumentSession:
 
     @property
     def state_nbytes(self) -> int:
-        """Bytes of model state only (what eviction frees)."""
+        """Bytes of model state in memory (what eviction frees)."""
         states = [s for s in (self._live, self._scratch, self._prompt_buffer, self._healing_buffer) if s is not None]
         return sum(s.nbytes for s in states) + self.checkpoints.nbytes
+
+    @property
+    def spilled_nbytes(self) -> int:
+        """Bytes of checkpoints in the temporary spill file (`completion.spill`), not in memory."""
+        return self.checkpoints.spilled_nbytes
 
     def drop_states(self) -> None:
         """Free every model state (eviction); the next sync rebuilds from the text."""
@@ -325,12 +332,11 @@ class DocumentSession:
             return 0  # a keystroke that leaves the anchor where it is: nothing to feed, nothing to thin
         source = self._live_index if 0 <= self._live_index <= target else -1
         nearest = self.checkpoints.newest_at_or_before(target)
-        if nearest is not None and nearest[0] > source:
+        if nearest is not None and nearest > source:
             if self._live is None:
-                self._live = nearest[1].clone()
-            else:
-                self._live.copy_(nearest[1])
-            source = nearest[0]
+                self._live = self.lm.new_state()
+            self.checkpoints.load(nearest, self._live)
+            source = nearest
         if source < 0:
             self._origin()
             source = 0
@@ -359,7 +365,7 @@ class DocumentSession:
     def _thin(self, cursor: int, pinned: list[int] | None = None) -> None:
         """Keep the checkpoints the policy wants for a cursor at token index `cursor`."""
         pinned = self._pinned(cursor) if pinned is None else pinned
-        self.checkpoints.retain(keep_set(self.checkpoints.indices, cursor, self.policy, len(self.log), pinned))
+        self.checkpoints.retain(keep_set(self.checkpoints.indices, cursor, self.policy, len(self.log), pinned), cursor)
         self._thinned_for = (cursor, grid_spacing(len(self.log), self.policy))
 
     def _pinned(self, target: int) -> list[int]:

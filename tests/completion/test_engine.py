@@ -79,20 +79,20 @@ def test_least_recently_used_states_are_evicted(plus_lm: RecurrentLM, codec: Tok
     assert "b" not in sessions and second.state_nbytes == 0
 
 
-def test_each_session_sizes_its_checkpoints_to_its_share_of_the_budget(plus_lm: RecurrentLM,
-                                                                      codec: TokenCodec) -> None:
+def test_each_session_keeps_in_memory_what_fits_its_share_of_the_budget(plus_lm: RecurrentLM,
+                                                                         codec: TokenCodec) -> None:
     from completion.session import DocumentSession
 
-    budget = 2**20
+    share_states = 7
+    budget = share_states * SESSIONS_PER_BUDGET * plus_lm.state_nbytes
     sessions = Sessions(lambda text: DocumentSession(plus_lm, codec, text), budget_bytes=budget)
     first, second = sessions.open("a", BASE * 4), sessions.open("b", BASE)
-    share_states = budget // SESSIONS_PER_BUDGET // plus_lm.state_nbytes
-    assert first.policy.grid_count == share_states - DEFAULT_POLICY.max_count - WORKING_STATES
+    assert first.policy.resident == share_states - WORKING_STATES < DEFAULT_POLICY.resident
     first.sync()
     second.sync()
     assert first.state_nbytes <= sessions.share_bytes
-    sessions.set_budget(0)  # no room: one grid point each, and only the newest session keeps its states
-    assert first.policy.grid_count == second.policy.grid_count == 1
+    sessions.set_budget(0)  # no room: one resident checkpoint each, and only the newest session keeps its states
+    assert first.policy.resident == second.policy.resident == 1
     assert first.state_nbytes == 0 and second.state_nbytes > 0
 
 

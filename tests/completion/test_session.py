@@ -2,8 +2,10 @@
 `<|fim_begin|>` + the text before the cursor, and an edit costs a bounded number of fed tokens."""
 from __future__ import annotations
 
+import tempfile
 from dataclasses import replace
 
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,8 +18,14 @@ from completion.tokens import TokenCodec
 from models.state import RodimusState
 from tests.completion.edits import BASE, byte_span, edits
 
-SMALL = CheckpointPolicy(every=16, recent=3, lines=2, max_count=8, grid_every=16, grid_count=4)
+# resident=3: most checkpoints are spilled to the temporary file and read back from it
+SMALL = CheckpointPolicy(every=16, recent=3, lines=2, max_count=8, grid_every=16, grid_count=4, resident=3)
 GRID = replace(SMALL, grid_count=12)  # for BASE * 12 (about 1500 tokens): a grid 8x the fine spacing
+
+
+def in_memory_bound(policy: CheckpointPolicy, lm: RecurrentLM) -> int:
+    """The most model-state bytes a synced session keeps in memory, whatever its document's length."""
+    return (policy.resident + WORKING_STATES) * lm.state_nbytes
 
 
 def fresh_state(lm: RecurrentLM, codec: TokenCodec, ids: list[int], fim: bool = True) -> RodimusState:
@@ -53,6 +61,7 @@ def test_state_at_cursor_equals_fresh_prefill(lm: RecurrentLM, codec: TokenCodec
     actual = session.prefix_state(len(prefix.encode("utf-8")))
     assert_same_state(actual, fresh_state(lm, codec, codec.encode(prefix), fim))
     assert len(session.checkpoints) <= SMALL.limit
+    assert session.state_nbytes <= in_memory_bound(SMALL, lm)
 
 
 def test_prompt_is_the_psm_prompt(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
@@ -121,7 +130,7 @@ def test_typing_cost_does_not_grow_with_the_document(plus_lm: RecurrentLM, codec
         middle = len(text[: len(text) // 2 + text[len(text) // 2 :].index("\n")].encode("utf-8"))
         middle_costs = typing_costs(session, middle, typed)
         worst[copies] = max(end_costs + middle_costs)
-        assert session.state_nbytes <= (SMALL.limit + WORKING_STATES) * plus_lm.state_nbytes
+        assert session.state_nbytes <= in_memory_bound(SMALL, plus_lm)
     longest_line = max(len(codec.encode(line)) for line in (BASE + typed).split("\n"))
     assert worst[16] <= longest_line + SMALL.recent
     assert worst[16] <= worst[2] + SMALL.recent
@@ -146,7 +155,7 @@ def test_an_edit_far_from_the_cursor_refeeds_at_most_the_grid_spacing(lm: Recurr
         fed = session.sync()
         assert 0 < fed <= spacing + longest_line
         assert len(session.checkpoints) <= GRID.limit
-        assert session.state_nbytes <= (GRID.limit + WORKING_STATES) * lm.state_nbytes
+        assert session.state_nbytes <= in_memory_bound(GRID, lm)
 
 
 def test_moving_the_cursor_anywhere_refeeds_at_most_the_grid_spacing(lm: RecurrentLM, codec: TokenCodec) -> None:
@@ -159,17 +168,51 @@ def test_moving_the_cursor_anywhere_refeeds_at_most_the_grid_spacing(lm: Recurre
         assert session.sync(len(text.encode("utf-8"))) <= spacing
 
 
-def test_checkpoints_fit_the_sessions_share_of_the_budget(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
-    session = DocumentSession(plus_lm, codec, BASE * 8, SMALL)
+def test_memory_is_flat_in_the_document_length(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    memory, spilled = {}, {}
+    for copies in (2, 16):
+        session = DocumentSession(plus_lm, codec, BASE * copies, GRID)
+        session.sync()
+        memory[copies], spilled[copies] = session.state_nbytes, session.spilled_nbytes
+    assert memory[2] == memory[16] <= in_memory_bound(GRID, plus_lm)
+    assert spilled[2] < spilled[16] <= GRID.limit * plus_lm.state_nbytes  # the grid, on disk, grows and is bounded
+
+
+def test_resident_checkpoints_fit_the_sessions_share_of_the_budget(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    session = DocumentSession(plus_lm, codec, BASE * 8, replace(SMALL, resident=8))
     session.sync()
-    share = (SMALL.max_count + WORKING_STATES + 3) * plus_lm.state_nbytes
+    share = (WORKING_STATES + 3) * plus_lm.state_nbytes
     session.fit_checkpoints(share)
-    assert session.policy.grid_count == 3 and len(session.checkpoints) <= session.policy.limit
-    assert session.state_nbytes <= share
-    session.fit_checkpoints(0)  # no room at all: one grid point, still a working session
-    assert session.policy.grid_count == 1
+    assert session.policy.resident == 3 and session.state_nbytes <= share
+    session.fit_checkpoints(0)  # no room at all: one resident checkpoint, still a working session
+    assert session.policy.resident == 1
     end = len(BASE.encode("utf-8"))
     assert_same_state(session.prefix_state(end), fresh_state(plus_lm, codec, codec.encode(BASE), fim=False))
+    session.fit_checkpoints(2**40)  # room again: back to the resident count asked for, no more
+    assert session.policy.resident == 8
+
+
+def test_a_session_that_cannot_spill_keeps_its_checkpoints_in_memory(plus_lm: RecurrentLM, codec: TokenCodec,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_temporary_files() -> None:
+        raise OSError("read-only file system")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_temporary_files)
+    text = BASE * 4
+    session = DocumentSession(plus_lm, codec, text, SMALL)
+    session.sync()
+    assert session.spilled_nbytes == 0 and len(session.checkpoints) > SMALL.resident
+    middle = len(text[: len(text) // 2].encode("utf-8"))
+    expected = fresh_state(plus_lm, codec, codec.encode(text[: len(text) // 2]), fim=False)
+    assert_same_state(session.prefix_state(middle), expected)
+
+
+def test_closing_a_session_frees_its_spill(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    session = DocumentSession(plus_lm, codec, BASE * 4, SMALL)
+    session.sync()
+    assert session.spilled_nbytes > 0
+    session.drop_states()
+    assert session.spilled_nbytes == 0 and session.state_nbytes == 0
 
 
 def test_dropped_states_are_rebuilt(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
