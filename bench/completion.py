@@ -43,34 +43,37 @@ snippet is typed one character at a time at the end of the document and then aft
   that work unfinished (the request races the keystroke). An answer that is the previous suggestion less
   the typed character came from the type-through cache and is counted apart ("type-through").
 
-Sample output (commit b311eca; quiet machine, load average 1.1 at the start, 0.1 at the end; an earlier run at
-load 3.9 -> 2.2 measured the LSP 16-token line at p95 181-211 ms and the no-pause first token at 35-63 ms):
-     tokens |      ours end |   ours middle |    jump | ours MiB |     tf-kv end |  tf-kv middle | tf-kv MiB | ...
-       1024 |   0.08/  4.72 |   0.11/  4.51 |   126.1 |     25.2 |   4.38/  4.69 |   3.98/  4.16 |       1.0 | ...
-       8192 |   0.08/  4.58 |   0.16/  5.70 |   109.7 |     46.1 |   7.43/  8.69 |   6.17/  7.22 |       8.8 | ...
-      32768 |   0.08/  4.80 |   0.11/  5.56 |    84.6 |    111.9 |  20.20/ 25.41 |  11.52/ 12.73 |      32.4 | ...
-      65536 |   0.07/  4.36 |   0.10/  4.43 |    75.3 |    113.3 |  38.39/ 46.76 |  19.50/ 24.54 |      64.4 | ...
+Sample output (commit 76479aa, default arguments; quiet machine, load average 0.7 at the start):
+     tokens |      ours end |   ours middle |    jump | ours MiB | spilled |     tf-kv end |  tf-kv middle | tf-kv MiB | ...
+       1024 |   0.07/  4.29 |   0.10/  4.52 |   109.1 |     15.4 |     1.4 |   2.56/  2.99 |   2.30/  2.41 |       1.0 | ...
+       8192 |   0.07/  3.45 |   0.10/  3.39 |    95.6 |     15.4 |    22.4 |   6.13/  6.67 |   4.63/  5.14 |       8.8 | ...
+      32768 |   0.07/  4.93 |   0.11/  4.28 |   116.5 |     15.4 |    89.5 |  18.89/ 22.32 |  10.07/ 10.79 |      32.4 | ...
+      65536 |   0.07/  3.66 |   0.10/  3.94 |    67.2 |     15.4 |   179.0 |  35.14/ 43.11 |  18.43/ 21.75 |      64.4 | ...
     far jump: tokens re-fed  ms wall/CPU (anywhere: worst of 9 places); baseline: fine checkpoints only, counted
      tokens | spacing | MiB open |     start     |      middle     |     anywhere    | baseline start/middle/anywhere
-       1024 |     512 |     12.6 |  8   22/  22  |  488  121/ 121  |  488  113/ 113  |      8 /   488 /   488
-       8192 |     512 |     32.2 |  8   21/  21  |  410  110/ 110  |  410  106/ 106  |      8 /   410 /  3711
-      32768 |     512 |    100.7 |  8   23/  23  |  216   79/  79  |  467  116/ 116  |      8 /   216 / 13456
-      65536 |    1024 |    102.1 |  8   22/  22  |  203   76/  76  |  945  184/ 184  |      8 /   203 / 26999
-    in process, ms p50/p95: first token 9.4-13.6 / 10.1-16.8; 16 tokens 101.5-106.2 / 106.7-124.1
+       1024 |     512 |     12.6 |  8   21/  21  |  488  111/ 111  |  488  104/ 104  |      8 /   488 /   488
+       8192 |     512 |     12.6 |  8   29/  29  |  410   96/  96  |  410   95/  95  |      8 /   410 /  3711
+      32768 |     512 |     12.6 |  8   23/  23  |  216   78/  78  |  467  122/ 122  |      8 /   216 / 13456
+      65536 |     512 |     12.6 |  8   19/  19  |  203   78/  78  |  441   97/  97  |      8 /   203 / 26999
+    in process, ms p50/p95: first token 8.3-13.7 / 9.0-15.4; 16 tokens 86.6-101.0 / 94.8-109.9
     over LSP, ms p50/p95  | first, end | first, middle | first, no pause | 16-token line (15.8 tokens mean)
-       1024               |  3.6/  7.4 |   3.6/  6.7   |   24.1/ 31.8    |   92.9/114.6
-       8192               |  4.0/  5.8 |   3.7/  6.4   |   32.0/ 34.2    |  112.6/136.7
-      32768               |  4.7/  6.6 |   3.6/  6.5   |   20.1/ 27.0    |   94.6/113.8
-      65536               |  5.0/  6.2 |   3.7/  7.5   |   24.8/ 42.2    |  113.4/147.4
+       1024               |  2.6/  6.6 |   2.7/  5.1   |   14.2/ 19.4    |   84.3/ 91.5
+       8192               |  3.5/  5.9 |   2.9/  5.5   |   16.8/ 22.3    |   91.0/ 97.5
+      32768               |  4.3/  6.0 |   3.0/  5.1   |   17.4/ 34.0    |   93.7/100.7
+      65536               |  3.0/  4.8 |   2.6/  5.3   |   15.3/ 20.8    |   82.8/104.4
+    check: keystroke p50 at 65536 / at 1024 tokens = 0.99 (target <= 1.2)
 In the default prompt format a keystroke inside a word leaves the anchor where it is (p50: no model work);
 the p90 column is the keystrokes that feed tokens. A model step of the starter costs 3.7 ms of CPU without
 the LM head and 5.7 ms with it on a quiet core (about 9 ms wall at load 2-4), so 16 tokens are about
-100 ms quiet (150-210 ms at load 2-4). The no-pause first token varies with the document although the session's
-work does not (the in-process first token and the keystroke are flat): presumably the server's own
-didChange handling on its event loop, which the request waits behind (not profiled yet). The baseline's far
-jumps re-feed up to about half the distance jumped (3711 tokens 0.74 s CPU at 8K, 26999 tokens 4.8 s CPU
-at 64K); the grid bounds them by its spacing, for a session's memory that grows with the document up to its
-share of stateBudgetMB (512 / 4 MiB by default: 112 MiB at 32K and 64K, 25 MiB at 1K).
+100 ms quiet (150-210 ms at load 2-4; an earlier run at load 3.9 -> 2.2 measured the LSP 16-token line at p95
+181-211 ms). The no-pause first token races the server's own didChange handling, which it waits behind.
+Memory: only the 8 checkpoints nearest the cursor stay in memory, so a session holds 15.4 MiB of model state
+at every size (the live state, the request copy and those 8; about 1.4 MiB each, 72 % of it the 256-token
+attention window), where the Transformer's KV cache grows to 64 MiB at 64K. The grid (512 tokens apart up to
+128 points, so to 64K tokens) lives in the session's unlinked temporary file, which grows with the document
+(179 MiB at 64K) and is read back on a far jump: at most 488 tokens re-fed (about 100 ms of CPU) at every
+size, where the fine checkpoints alone re-feed up to about half the distance jumped (26999 tokens, 4.8 s of
+CPU at 64K). Before the spill (commit b311eca) the grid stayed in memory: 25 MiB at 1K, 113 MiB at 32K-64K.
 """
 from __future__ import annotations
 

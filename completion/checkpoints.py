@@ -87,11 +87,6 @@ class CheckpointStore:
         return list(self._indices)
 
     @property
-    def resident(self) -> list[int]:
-        """The indices whose states are in memory."""
-        return sorted(self._states)
-
-    @property
     def nbytes(self) -> int:
         """Bytes of checkpoint state in memory (resident states and spare buffers)."""
         return sum(s.nbytes for s in self._states.values()) + sum(s.nbytes for s in self._free)
