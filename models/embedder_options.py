@@ -28,8 +28,11 @@ def add_embedder_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--max-query-tokens", type=int, default=64)
     group.add_argument("--max-code-tokens", type=int, default=256)
     group.add_argument("--init-head", type=Path, help="start from this head folder (its config is kept)")
-    group.add_argument("--hard-negatives", action="store_true",
-                       help="add to each query's batch the code of its package that BM25 ranks first for it")
+    group.add_argument("--hard-negatives", nargs="?", const="bm25", choices=("bm25", "hybrid"),
+                       help="add to each query's batch the other code of its package that BM25 (default) ranks "
+                            "first for it, or the hybrid ranking of --negatives-head")
+    group.add_argument("--negatives-head", type=Path,
+                       help="head folder whose hybrid ranking mines --hard-negatives hybrid (default: --init-head)")
     group.add_argument("--keep-last", action="store_true",
                        help="keep the last epoch's head rather than the one with the best dev MRR@10 of the embedding "
                             "alone (a hard-negative epoch can help the hybrid ranking without raising that figure; "

@@ -41,6 +41,7 @@ from safetensors.torch import load_file, save_file
 
 from analysis.localize.bm25 import BM25
 from analysis.localize.tokenstore import Documents
+from analysis.search.fusion import DEFAULT_FUSION
 from analysis.search.terms import search_terms
 from models.checkpoint import load_model
 from models.embedder import (
@@ -193,10 +194,14 @@ def sample_pairs(pairs: Iterable[Pair], max_pairs: int, per_package: int, seed: 
     return chosen[:max_pairs]
 
 
-def bm25_negatives(pairs: Sequence[Pair]) -> list[int]:
-    """For each pair, the row of the other pair of its package whose code BM25 (the search's own terms) ranks
-    first for its query, or the pair's own row when no other code shares a term: the lexical look-alikes that
-    BM25 confuses, as hard negatives, so the embedding learns what the hybrid ranking needs from it."""
+def hard_negatives(pairs: Sequence[Pair], vectors: tuple[torch.Tensor, torch.Tensor] | None = None) -> list[int]:
+    """For each pair, the row of the other pair of its package that the search ranks first for its query, or
+    the pair's own row when there is none: the look-alikes the ranking confuses, as hard negatives.
+
+    Without `vectors` the ranking is BM25 alone (the search's own terms), so the embedding learns what BM25
+    misses. With `vectors` (query and code embeddings of the pairs by some head, [N, D] each, L2-normalised)
+    it is the hybrid ranking of that head (`DEFAULT_FUSION`): a second head trained on these learns what the
+    first one's hybrid still gets wrong (`--hard-negatives hybrid`)."""
     by_package: dict[str, list[int]] = defaultdict(list)
     for row, pair in enumerate(pairs):
         by_package[pair.package].append(row)
@@ -209,12 +214,13 @@ def bm25_negatives(pairs: Sequence[Pair]) -> list[int]:
             ids = np.array([vocabulary.setdefault(term, len(vocabulary)) for term in counts], dtype=np.int32)
             parts.append((ids, np.array(list(counts.values()), dtype=np.float32)))
         bm25 = BM25(Documents.of(parts), vocabulary)
+        codes = None if vectors is None else vectors[1][rows].numpy()
         for i, row in enumerate(rows):
             scores = bm25.scores(dict.fromkeys(search_terms(pairs[row].query), 1.0))
-            scores[i] = 0.0
-            best = int(scores.argmax())
-            if scores[best] > 0:
-                negatives[row] = rows[best]
+            cosine = None if codes is None else codes @ vectors[0][row].numpy()
+            ranked = DEFAULT_FUSION.rank(scores, cosine, 1, exclude=i)
+            if ranked:
+                negatives[row] = rows[ranked[0][0]]
     return negatives
 
 
@@ -382,7 +388,7 @@ class Data:
     train_c: StateCache
     dev_q: StateCache
     dev_c: StateCache
-    negatives: list[int] | None = None  # a hard negative code row per training pair (bm25_negatives)
+    negatives: list[int] | None = None  # a hard negative code row per training pair (hard_negatives)
 
 
 def fit(head: SearchHead, data: Data, epochs: int, batch_size: int, lr: float, seed: int, metrics: Path,
@@ -439,6 +445,17 @@ def fit(head: SearchHead, data: Data, epochs: int, batch_size: int, lr: float, s
     return best_state, best
 
 
+def ranking_vectors(head_dir: Path | None, backbone_dir: Path, data: Data) -> tuple[torch.Tensor, torch.Tensor]:
+    """The training pairs' query and code embeddings by the head in `head_dir` (for hybrid hard negatives)."""
+    if head_dir is None:
+        raise ValueError("--hard-negatives hybrid needs --negatives-head or --init-head: the head whose ranking mines them")
+    config, head = load_head(head_dir)
+    if config.backbone_digest != backbone_digest(backbone_dir):
+        raise EmbedderMismatch(f"{head_dir} was trained on other weights than {backbone_dir}")
+    head.eval()
+    return embed_cache(head, data.train_q), embed_cache(head, data.train_c)
+
+
 # ---- command line ----
 
 
@@ -485,8 +502,12 @@ def run(args: argparse.Namespace) -> int:
         cached_states(embedder, [p.code for p in train], "code", cache, deadline),
         cached_states(embedder, [p.query for p in dev], "query", cache, deadline),
         cached_states(embedder, [p.code for p in dev], "code", cache, deadline),
-        bm25_negatives(train) if args.hard_negatives else None,
     )
+    if args.hard_negatives == "bm25":
+        data.negatives = hard_negatives(train)
+    elif args.hard_negatives == "hybrid":
+        data.negatives = hard_negatives(train, ranking_vectors(args.negatives_head or args.init_head, backbone_dir,
+                                                               data))  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     state, dev_mrr = fit(head, data, args.epochs, args.embedder_batch_size, args.embedder_lr, args.seed,
                          out / "metrics.jsonl", deadline, args.temperature, args.keep_last)  # fmt: skip

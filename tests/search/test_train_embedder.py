@@ -12,7 +12,7 @@ from models.embedder import CodeEmbedder, EmbedderConfig, SearchHead
 from models.train_embedder import (
     Data,
     Pair,
-    bm25_negatives,
+    hard_negatives,
     cached_states,
     fit,
     info_nce,
@@ -135,7 +135,19 @@ def test_hard_negatives_are_the_bm25_look_alikes_of_the_same_package() -> None:
              Pair("add two numbers", "def add(x, y): return x + y", "a", "x.py", "h"),
              Pair("read the config file", "def read_config(path): return toml.load(path)", "b", "y.py", "k"),
              Pair("nothing in common", "def zzz(): pass", "c", "z.py", "m")]
-    assert bm25_negatives(pairs) == [1, 0, 2, 3, 4]  # own row when nothing else of the package shares a term
+    assert hard_negatives(pairs) == [1, 0, 2, 3, 4]  # own row when nothing else of the package shares a term
+
+
+def test_hybrid_hard_negatives_follow_the_heads_hybrid_ranking() -> None:
+    pairs = [Pair("parse the config file", "def parse_config(path): return toml.load(path)", "a", "x.py", "f"),
+             Pair("write the config file", "def write_config(path, data): toml.dump(data, path)", "a", "x.py", "g"),
+             Pair("add two numbers", "def add(x, y): return x + y", "a", "x.py", "h"),
+             Pair("nothing in common", "def zzz(): pass", "c", "z.py", "m")]
+    queries = torch.eye(4)
+    codes = torch.eye(4)[[0, 1, 0, 3]]  # the head embeds `add` exactly like the first query
+    negatives = hard_negatives(pairs, (queries, codes))
+    assert negatives[0] == 2  # BM25 alone would pick row 1 (it shares "config" and "file")
+    assert negatives[3] == 3  # alone in its package: its own row
 
 
 def test_a_hard_negative_raises_the_loss_unless_it_is_the_querys_own_code() -> None:
