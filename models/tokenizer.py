@@ -13,6 +13,8 @@ import tokenizers
 
 from models import special_tokens
 
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")  # what `save` writes
+
 # role -> token text, the official Rodimus+-Coder tokens (research/rodimus.md 9.5)
 SPECIAL_TOKENS = {
     "bos": special_tokens.BOS,

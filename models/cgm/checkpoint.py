@@ -73,7 +73,15 @@ def load_reader(folder: str | Path, device: str = "cpu") -> tuple[CGMForCausalLM
         tensors["lm.model.embed_tokens.weight"] = shared_token_table(folder, config.token_table)
     model = CGMForCausalLM(config)
     _load_checked(model, tensors, folder)
-    return model.to(device).eval(), Tokenizer.from_dir(folder)
+    return model.to(device).eval(), Tokenizer.from_dir(_tokenizer_dir(folder, config))
+
+
+def _tokenizer_dir(folder: Path, config: CGMConfig) -> Path:
+    """The reader's own tokenizer files; with a shared token table and no files of its own, those beside the
+    table (one vocabulary: an exported reader keeps no copy of its backbone's tokenizer)."""
+    if (folder / "tokenizer.json").is_file() or not config.token_table:
+        return folder
+    return (folder / config.token_table.rpartition(":")[0]).parent
 
 
 def shared_token_table(folder: Path, reference: str) -> torch.Tensor:

@@ -39,7 +39,7 @@ from models.cgm.encoder import NodeEncoder
 from models.cgm.fix_rate import fix_rate
 from models.cgm.items import Item, ItemBuilder, Rivals
 from models.cgm.model import CGMForCausalLM
-from models.tokenizer import Tokenizer
+from models.tokenizer import TOKENIZER_FILES, Tokenizer
 from models.transformer import TransformerConfig
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def _encoder(backbone: Path) -> tuple[NodeEncoder | None, str]:
     from models.embedder import CodeEmbedder
 
     try:
-        embedder = CodeEmbedder.load(backbone)
+        embedder = CodeEmbedder.load(backbone, companion=False)  # the head alone, as the reader loads it
     except (FileNotFoundError, ValueError) as error:
         log.warning("no node encoder (%s): the reader is trained on text alone", error)
         return None, ""
@@ -242,6 +242,9 @@ def run(args: argparse.Namespace) -> int:
         exported["encoder"] = ".." if exported["encoder"] else ""
         exported["token_table"] = f"../model.safetensors:{BACKBONE_TABLE}" if exported["token_table"] else ""
         (target / "config.json").write_text(json.dumps(exported, indent=2) + "\n", encoding="utf-8")
+        if exported["token_table"]:  # the backbone's vocabulary: load_reader reads its tokenizer from there
+            for name in TOKENIZER_FILES:
+                (target / name).unlink(missing_ok=True)
         print(f"exported the reader to {target}", file=sys.stderr)
     summary = {"best_fix_rate": state["best_fix_rate"], "step": state["step"], "elapsed_s": state["elapsed_s"]}
     print(json.dumps(summary) if args.json else f"done: {summary}")

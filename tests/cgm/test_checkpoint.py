@@ -14,7 +14,7 @@ from models.cgm.checkpoint import load_codefuse_checkpoint, load_reader, save_re
 from models.cgm.config import LoraConfig
 from models.cgm.lora import apply_lora
 from models.cgm.model import CGMForCausalLM
-from models.tokenizer import Tokenizer
+from models.tokenizer import TOKENIZER_FILES, Tokenizer
 from tests.cgm.conftest import tiny_config, tiny_reader
 
 OWNER, EDGES = [0, 1, 1], [(0, 1)]
@@ -49,6 +49,18 @@ def test_a_shared_token_table_is_read_from_its_file_not_saved(tmp_path: Path, to
     (tmp_path / "backbone.safetensors").unlink()
     with pytest.raises(FileNotFoundError, match="token table"):
         load_reader(tmp_path / "reader")
+
+
+def test_a_reader_sharing_its_token_table_may_share_its_tokenizer(tmp_path: Path, tokenizer: Tokenizer) -> None:
+    model = tiny_reader(tokenizer.vocab_size, token_table="../backbone.safetensors:model.embeddings.weight")
+    save_file({"model.embeddings.weight": model.lm.model.embed_tokens.weight.detach().clone()},
+              str(tmp_path / "backbone.safetensors"))
+    tokenizer.save(tmp_path)  # the backbone's folder holds the tokenizer ...
+    save_reader(model, tokenizer, tmp_path / "reader", dtype=torch.float32)
+    for name in TOKENIZER_FILES:  # ... and the reader folder none (as `train --mode reader --export` leaves it)
+        (tmp_path / "reader" / name).unlink()
+    _, loaded = load_reader(tmp_path / "reader")
+    assert loaded.encode("def f(x): return x") == tokenizer.encode("def f(x): return x")
 
 
 def test_saving_merges_lora(tmp_path: Path, tokenizer: Tokenizer) -> None:
