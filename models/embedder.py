@@ -18,6 +18,13 @@ shipped with the head; the language model keeps its own table). `token_dim = 0` 
 The head lives in its own folder (``<model>/embedder/``: config.json + model.safetensors). Its config records a
 digest of the backbone weights it was trained on; a head is refused on another backbone, since its projections
 only mean something for the hidden states it saw in training.
+
+A head may have a *companion* (``<model>/embedder/companion/``, `Companion`): a second PMA over the same hidden
+states, reading the head's token table shifted by a low-rank delta, so it costs a tenth of the head's bytes
+(`train --mode embedder --companion-of`). With it, `embed` returns both vectors side by side, each scaled by
+1/sqrt(2), so a dot product is the mean of the two cosines: a two-member ensemble for one backbone pass. Its
+config records the digest of the head's weights, and it is refused beside another head. Consumers bound to the
+head alone (the CGM reader's encoder, trained on its vectors) load without it.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from models.tokenizer import Tokenizer
 
 EmbeddingKind = Literal["query", "code"]
 HEAD_DIR = "embedder"
+COMPANION_DIR = "companion"  # inside a head folder
 
 # CGE's instruction pairs per language (research/cgm_cge.md 3.3); "default" when the language has no entry.
 INSTRUCTIONS: dict[str, tuple[str, str]] = {
@@ -146,14 +154,46 @@ class PMAPooling(nn.Module):
         return F.normalize(o.squeeze(1), dim=-1)
 
 
+class Companion(nn.Module):
+    """A second pooling over a head's features, where the head's token table is shifted by a low-rank delta
+    (`delta_u @ delta_v`, rank `rank`): an ensemble member that reads the tokens its own way for 1/10 of the
+    head's bytes (the table is 95 % of them)."""
+
+    def __init__(self, head: SearchHead, rank: int) -> None:
+        super().__init__()
+        if head.tokens is None:
+            raise ValueError("a companion needs a head with a token table (token_dim > 0)")
+        self.pma = head.new_pooling()
+        self.delta_u = nn.Parameter(torch.zeros(head.tokens.num_embeddings, rank))
+        self.delta_v = nn.Parameter(torch.zeros(rank, head.tokens.embedding_dim))
+
+    @property
+    def rank(self) -> int:
+        return self.delta_v.shape[0]
+
+    def features(self, states: torch.Tensor, rows: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        """The head's features with its token rows `rows` (for `ids`) shifted by this companion's delta."""
+        return torch.cat([states, rows + (self.delta_u[ids] @ self.delta_v).to(rows.dtype)], dim=-1)
+
+
 class SearchHead(nn.Module):
     """PMA over per-position features: the backbone's last hidden state, and (if `token_dim`) the token's row of
-    an adapted copy of the backbone's input embedding table."""
+    an adapted copy of the backbone's input embedding table. With companions (`attach_companion`), the vector is
+    the concatenation of every pooling's unit vector, scaled to unit norm."""
 
     def __init__(self, config: EmbedderConfig) -> None:
         super().__init__()
         self.tokens = nn.Embedding(config.vocab_size, config.token_dim) if config.token_dim else None
         self.pma = PMAPooling(config.hidden_size + config.token_dim, config.embedding_dim, config.num_heads)
+        self.companions = nn.ModuleList()
+
+    @property
+    def dim(self) -> int:
+        return self.pma.seed.shape[-1] * (1 + len(self.companions))
+
+    def new_pooling(self) -> PMAPooling:
+        """A fresh pooling shaped like this head's own."""
+        return PMAPooling(self.pma.fc_k.in_features, self.pma.seed.shape[-1], self.pma.num_heads)
 
     @torch.no_grad()
     def init_tokens(self, embeddings: torch.Tensor) -> None:
@@ -163,21 +203,44 @@ class SearchHead(nn.Module):
 
     def forward(self, states: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """states [B, T, H], ids [B, T], mask [B, T] -> [B, D] unit vectors."""
-        return self.pma(self._features(states, ids), mask)
+        return _joined([pool(features, mask) for pool, features in self._poolings(states, ids)])
 
     def forward_packed(self, states: torch.Tensor, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The same vectors from packed sequences: states [N, H], ids [N], lengths [B] (summing to N) -> [B, D]."""
-        return self.pma.forward_packed(self._features(states, ids), lengths)
+        return _joined([pool.forward_packed(features, lengths) for pool, features in self._poolings(states, ids)])
 
-    def _features(self, states: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    def _poolings(self, states: torch.Tensor, ids: torch.Tensor) -> list[tuple[PMAPooling, torch.Tensor]]:
+        """Each pooling with the features it reads: the head's own, then each companion's."""
         if self.tokens is None:
-            return states
-        return torch.cat([states, self.tokens(ids).to(states.dtype)], dim=-1)
+            return [(self.pma, states)]
+        rows = self.tokens(ids).to(states.dtype)
+        own = [(self.pma, torch.cat([states, rows], dim=-1))]
+        return own + [(c.pma, c.features(states, rows, ids)) for c in self.companions]
 
 
-def backbone_digest(model_dir: str | Path) -> str:
-    """sha256 of a model folder's weights (model.safetensors, or its shard index)."""
-    folder = Path(model_dir)
+class CompanionView(nn.Module):
+    """A head with one companion, embedding with the companion alone: what `train --mode embedder
+    --companion-of` trains (the head is frozen)."""
+
+    def __init__(self, head: SearchHead, companion: Companion) -> None:
+        super().__init__()
+        self.head = head.requires_grad_(False)
+        self.companion = companion
+
+    def forward_packed(self, states: torch.Tensor, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        assert self.head.tokens is not None
+        rows = self.head.tokens(ids).to(states.dtype)
+        return self.companion.pma.forward_packed(self.companion.features(states, rows, ids), lengths)
+
+
+def _joined(vectors: list[torch.Tensor]) -> torch.Tensor:
+    """Unit vectors of the poolings, side by side and scaled so that the result has unit norm."""
+    return vectors[0] if len(vectors) == 1 else torch.cat(vectors, dim=-1) / math.sqrt(len(vectors))
+
+
+def weights_digest(folder: str | Path) -> str:
+    """sha256 of a folder's weights (model.safetensors, or its shard index): a backbone's, or a search head's."""
+    folder = Path(folder)
     weights = folder / "model.safetensors"
     if not weights.is_file():
         weights = folder / "model.safetensors.index.json"
@@ -207,7 +270,7 @@ class CodeEmbedder:
 
     @property
     def dim(self) -> int:
-        return self.config.embedding_dim
+        return self.head.dim
 
     @property
     def fingerprint(self) -> str:
@@ -266,15 +329,18 @@ class CodeEmbedder:
 
     @classmethod
     def load(cls, model_dir: str | Path, head_dir: str | Path | None = None, device: str = "cpu",
-             check_backbone: bool = True) -> CodeEmbedder:
-        """The backbone of `model_dir` with the head in `head_dir` (default `model_dir/embedder`).
+             check_backbone: bool = True, companion: bool = True) -> CodeEmbedder:
+        """The backbone of `model_dir` with the head in `head_dir` (default `model_dir/embedder`), and the head's
+        companion if it has one and `companion` is true.
 
         Raises FileNotFoundError when there is no head, EmbedderMismatch when it was trained on other weights.
         """
         model_dir = Path(model_dir)
         head_dir = Path(head_dir) if head_dir is not None else model_dir / HEAD_DIR
         config, head = load_head(head_dir)
-        if check_backbone and config.backbone_digest and config.backbone_digest != backbone_digest(model_dir):
+        if companion and (head_dir / COMPANION_DIR / "config.json").is_file():
+            attach_companion(head, head_dir)
+        if check_backbone and config.backbone_digest and config.backbone_digest != weights_digest(model_dir):
             raise EmbedderMismatch(f"the search head in {head_dir} was trained on other weights than {model_dir}; "
                                    "retrain it with `rodimus-lsp train --mode embedder`")  # fmt: skip
         backbone, tokenizer = load_model(model_dir, device=device)
@@ -295,11 +361,39 @@ def pad(batch: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def save_head(head: SearchHead, config: EmbedderConfig, folder: str | Path) -> None:
+    """Write the head's own weights (float16, no companion) and config to `folder`."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")
-    tensors = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in head.state_dict().items()}
+    tensors = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in head.state_dict().items()
+               if not k.startswith("companions.")}  # fmt: skip
     save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
+
+
+def save_companion(companion: Companion, head_dir: str | Path, folder: str | Path) -> None:
+    """Write `companion` (float16) as the companion of the head saved in `head_dir`, whose weights it is bound to."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    config = {"model_type": "rodimus-cge-companion", "pooling": "pma", "rank": companion.rank,
+              "head_digest": weights_digest(head_dir)}  # fmt: skip
+    (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    tensors = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in companion.state_dict().items()}
+    save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
+
+
+def attach_companion(head: SearchHead, head_dir: str | Path) -> None:
+    """Add the companion saved in `head_dir/companion` to `head` (loaded from `head_dir`).
+
+    Raises EmbedderMismatch when the companion was trained beside other head weights, ValueError when its
+    weights do not fit the head's shapes."""
+    head_dir = Path(head_dir)
+    folder = head_dir / COMPANION_DIR
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    if config.get("head_digest") != weights_digest(head_dir):
+        raise EmbedderMismatch(f"the companion in {folder} was trained beside other head weights than {head_dir}'s")
+    companion = Companion(head, int(config["rank"]))
+    _load_strict(companion, folder)
+    head.companions.append(companion.eval())
 
 
 def load_head(folder: str | Path) -> tuple[EmbedderConfig, SearchHead]:
@@ -307,12 +401,17 @@ def load_head(folder: str | Path) -> tuple[EmbedderConfig, SearchHead]:
     folder = Path(folder)
     config = EmbedderConfig.from_json_file(folder / "config.json")
     head = SearchHead(config)
+    _load_strict(head, folder)
+    return config, head.eval()
+
+
+def _load_strict(module: nn.Module, folder: Path) -> None:
+    """Load `folder/model.safetensors` into `module` as float32; every key and shape must match."""
     tensors = load_file(str(folder / "model.safetensors"))
-    expected = head.state_dict()
+    expected = module.state_dict()
     missing, unexpected = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
     bad_shapes = [k for k in expected if k in tensors and tensors[k].shape != expected[k].shape]
     if missing or unexpected or bad_shapes:
-        raise ValueError(f"head {folder} does not match its config: missing {missing}, unexpected {unexpected}, "
+        raise ValueError(f"{folder} does not match its config: missing {missing}, unexpected {unexpected}, "
                          f"wrong shapes {bad_shapes}")  # fmt: skip
-    head.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=True)
-    return config, head.eval()
+    module.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=True)

@@ -28,11 +28,17 @@ def add_embedder_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--max-query-tokens", type=int, default=64)
     group.add_argument("--max-code-tokens", type=int, default=256)
     group.add_argument("--init-head", type=Path, help="start from this head folder (its config is kept)")
+    group.add_argument("--companion-of", type=Path,
+                       help="train a companion for this head folder (frozen): a second pooling over its features "
+                            "with a low-rank delta on its token table, saved to OUT/companion/ (with --export into "
+                            "BACKBONE/embedder/companion/); --init-head then names a whole head to start it from")
+    group.add_argument("--companion-rank", type=int, default=32, help="rank of a companion's token-table delta")
     group.add_argument("--hard-negatives", nargs="?", const="bm25", choices=("bm25", "hybrid"),
                        help="add to each query's batch the other code of its package that BM25 (default) ranks "
                             "first for it, or the hybrid ranking of --negatives-head")
     group.add_argument("--negatives-head", type=Path,
-                       help="head folder whose hybrid ranking mines --hard-negatives hybrid (default: --init-head)")
+                       help="head folder whose hybrid ranking mines --hard-negatives hybrid (default: "
+                            "--companion-of, else --init-head)")
     group.add_argument("--keep-last", action="store_true",
                        help="keep the last epoch's head rather than the one with the best dev MRR@10 of the embedding "
                             "alone (a hard-negative epoch can help the hybrid ranking without raising that figure; "

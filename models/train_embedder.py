@@ -45,14 +45,19 @@ from analysis.search.fusion import DEFAULT_FUSION
 from analysis.search.terms import search_terms
 from models.checkpoint import load_model
 from models.embedder import (
+    COMPANION_DIR,
+    HEAD_DIR,
     CodeEmbedder,
+    Companion,
+    CompanionView,
     EmbedderConfig,
     EmbeddingKind,
     EmbedderMismatch,
     SearchHead,
-    backbone_digest,
     load_head,
+    save_companion,
     save_head,
+    weights_digest,
 )
 from models.embedder_options import add_embedder_arguments
 from models.starter import default_model_dir
@@ -391,7 +396,7 @@ class Data:
     negatives: list[int] | None = None  # a hard negative code row per training pair (hard_negatives)
 
 
-def fit(head: SearchHead, data: Data, epochs: int, batch_size: int, lr: float, seed: int, metrics: Path,
+def fit(head: SearchHead | CompanionView, data: Data, epochs: int, batch_size: int, lr: float, seed: int, metrics: Path,
         deadline: float | None, temperature: float = 0.05, keep_last: bool = False,
         ) -> tuple[dict[str, torch.Tensor], float]:
     """Train the head; returns the state of the epoch with the best dev MRR@10 (the starting state included),
@@ -445,15 +450,33 @@ def fit(head: SearchHead, data: Data, epochs: int, batch_size: int, lr: float, s
     return best_state, best
 
 
+def _head_for(head_dir: Path, backbone_dir: Path) -> tuple[EmbedderConfig, SearchHead]:
+    """The head in `head_dir` (without companion), refused if it was trained on other weights than the backbone's."""
+    config, head = load_head(head_dir)
+    if config.backbone_digest != weights_digest(backbone_dir):
+        raise EmbedderMismatch(f"{head_dir} was trained on other weights than {backbone_dir}")
+    return config, head
+
+
 def ranking_vectors(head_dir: Path | None, backbone_dir: Path, data: Data) -> tuple[torch.Tensor, torch.Tensor]:
     """The training pairs' query and code embeddings by the head in `head_dir` (for hybrid hard negatives)."""
     if head_dir is None:
-        raise ValueError("--hard-negatives hybrid needs --negatives-head or --init-head: the head whose ranking mines them")
-    config, head = load_head(head_dir)
-    if config.backbone_digest != backbone_digest(backbone_dir):
-        raise EmbedderMismatch(f"{head_dir} was trained on other weights than {backbone_dir}")
-    head.eval()
+        raise ValueError("--hard-negatives hybrid needs the head whose ranking mines them: --negatives-head, "
+                         "--companion-of or --init-head")
+    head = _head_for(head_dir, backbone_dir)[1]
     return embed_cache(head, data.train_q), embed_cache(head, data.train_c)
+
+
+@torch.no_grad()
+def companion_from(companion: Companion, head: SearchHead, other: SearchHead) -> None:
+    """Start `companion` (of `head`) as the closest it can be to `other`, a whole head trained on its own: the
+    other's pooling, and the best delta of the companion's rank between the two token tables (truncated SVD)."""
+    if head.tokens is None or other.tokens is None or other.tokens.weight.shape != head.tokens.weight.shape:
+        raise ValueError("--init-head for a companion needs a token table shaped like the head's")
+    companion.pma.load_state_dict(other.pma.state_dict())
+    u, s, vh = torch.linalg.svd(other.tokens.weight - head.tokens.weight, full_matrices=False)
+    companion.delta_u.copy_(u[:, : companion.rank] * s[: companion.rank])
+    companion.delta_v.copy_(vh[: companion.rank])
 
 
 # ---- command line ----
@@ -470,20 +493,26 @@ def run(args: argparse.Namespace) -> int:
     if tokenizer is None:
         raise FileNotFoundError(f"{backbone_dir} has no tokenizer.json")
     torch.manual_seed(args.seed)
-    if args.init_head:
-        config, head = load_head(args.init_head)
-        if config.backbone_digest != backbone_digest(backbone_dir):
-            raise EmbedderMismatch(f"{args.init_head} was trained on other weights than {backbone_dir}")
+    if args.companion_of or args.init_head:
+        config, head = _head_for(args.companion_of or args.init_head, backbone_dir)
     else:
         config = EmbedderConfig(
             hidden_size=backbone.config.d_model, vocab_size=backbone.config.vocab_size,
             token_dim=args.token_dim if args.token_dim >= 0 else backbone.config.d_model,
             embedding_dim=args.embedding_dim, num_heads=args.pma_heads, max_query_tokens=args.max_query_tokens,
-            max_code_tokens=args.max_code_tokens, backbone_digest=backbone_digest(backbone_dir),
+            max_code_tokens=args.max_code_tokens, backbone_digest=weights_digest(backbone_dir),
         )  # fmt: skip
         head = SearchHead(config)
         head.init_tokens(backbone.model.embeddings.weight.detach().float())
     embedder = CodeEmbedder(backbone, tokenizer, head, config)
+    trained: SearchHead | CompanionView = head
+    if args.companion_of:
+        companion = Companion(head, args.companion_rank)
+        if args.init_head:
+            companion_from(companion, head, _head_for(args.init_head, backbone_dir)[1])
+        else:
+            torch.nn.init.normal_(companion.delta_u, std=0.02)  # delta_v stays zero: the delta starts at nothing
+        trained = CompanionView(head, companion)
 
     dev_packages = {p.strip() for p in args.dev_packages.split(",") if p.strip()}
     pairs = list(load_pairs(args.corpus, "train"))
@@ -495,7 +524,7 @@ def run(args: argparse.Namespace) -> int:
     log.info("%d training pairs from %d packages, %d dev pairs from %s", len(train),
              len({p.package for p in train}), len(dev), sorted({p.package for p in dev}))  # fmt: skip
 
-    out = Path(args.out) / "embedder"
+    out = Path(args.out) / (COMPANION_DIR if args.companion_of else HEAD_DIR)
     cache = Path(args.out) / "embedder-cache"
     data = Data(
         cached_states(embedder, [p.query for p in train], "query", cache, deadline),
@@ -506,20 +535,24 @@ def run(args: argparse.Namespace) -> int:
     if args.hard_negatives == "bm25":
         data.negatives = hard_negatives(train)
     elif args.hard_negatives == "hybrid":
-        data.negatives = hard_negatives(train, ranking_vectors(args.negatives_head or args.init_head, backbone_dir,
-                                                               data))  # fmt: skip
+        ranking = args.negatives_head or args.companion_of or args.init_head
+        data.negatives = hard_negatives(train, ranking_vectors(ranking, backbone_dir, data))
     out.mkdir(parents=True, exist_ok=True)
-    state, dev_mrr = fit(head, data, args.epochs, args.embedder_batch_size, args.embedder_lr, args.seed,
+    state, dev_mrr = fit(trained, data, args.epochs, args.embedder_batch_size, args.embedder_lr, args.seed,
                          out / "metrics.jsonl", deadline, args.temperature, args.keep_last)  # fmt: skip
-    head.load_state_dict(state)
-    save_head(head, config, out)
+    trained.load_state_dict(state)
+    if args.companion_of:
+        save_companion(companion, args.companion_of, out)
+    else:
+        save_head(head, config, out)
     if args.export:
-        target = backbone_dir / "embedder"
+        target = backbone_dir / HEAD_DIR / (COMPANION_DIR if args.companion_of else "")
         target.mkdir(parents=True, exist_ok=True)
         for name in ("config.json", "model.safetensors"):
             shutil.copyfile(out / name, target / name)
     result = {"dev_mrr10": round(dev_mrr, 4), "train_pairs": len(train), "dev_pairs": len(dev),
               "elapsed_s": round(time.perf_counter() - started, 1), "head": str(out)}  # fmt: skip
+    # a companion's dev MRR is its own, alone; bench/search.py on the dev packages measures the pair
     print(json.dumps(result) if args.json else
           f"search head -> {out}: dev MRR@10 {dev_mrr:.4f} ({len(train)} training pairs, {len(dev)} dev pairs)")
     return 0

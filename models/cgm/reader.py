@@ -55,7 +55,8 @@ def _node_encoder(folder: Path, model: CGMForCausalLM, device: str) -> NodeEncod
     from models.embedder import CodeEmbedder
 
     try:
-        embedder = CodeEmbedder.load(folder / config.encoder, device=device)
+        # the head alone: the reader's adapter reads its vectors, not the search ensemble's (models/embedder.py)
+        embedder = CodeEmbedder.load(folder / config.encoder, device=device, companion=False)
     except (FileNotFoundError, ValueError) as error:
         log.warning("reader %s: no node encoder (%s); reading the text alone", folder, error)
         return None

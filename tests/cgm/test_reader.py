@@ -18,7 +18,7 @@ from models.cgm.prompt import find_focus, prompt_text
 from models.cgm.reader import LocalReader
 from models.checkpoint import save_model
 from models.config import RodimusConfig
-from models.embedder import CodeEmbedder, EmbedderConfig, SearchHead, backbone_digest, save_head
+from models.embedder import CodeEmbedder, EmbedderConfig, SearchHead, save_head, weights_digest
 from models.rodimus import RodimusForCausalLM
 from models.tokenizer import Tokenizer
 from tests.cgm.conftest import small_graph, tiny_reader
@@ -37,7 +37,7 @@ def embedder_dir(tmp_path_factory: pytest.TempPathFactory, tokenizer: Tokenizer)
         attn_cfg={"num_heads": 2, "num_heads_k": 1, "num_heads_v": 2, "window_size": 16})).eval()  # fmt: skip
     save_model(backbone, tokenizer, folder)
     config = EmbedderConfig(hidden_size=32, embedding_dim=16, num_heads=4, max_code_tokens=64,
-                            backbone_digest=backbone_digest(folder))
+                            backbone_digest=weights_digest(folder))
     save_head(SearchHead(config), config, folder / "embedder")
     return folder
 

@@ -14,7 +14,7 @@ import torch
 from models.bpe_trainer import train_bpe
 from models.checkpoint import save_model
 from models.config import RodimusConfig
-from models.embedder import CodeEmbedder, EmbedderConfig, EmbeddingKind, SearchHead, backbone_digest, save_head
+from models.embedder import CodeEmbedder, EmbedderConfig, EmbeddingKind, SearchHead, save_head, weights_digest
 from models.rodimus import RodimusForCausalLM
 from models.tokenizer import Tokenizer
 
@@ -57,7 +57,7 @@ def write_tiny_head_model(project: Path, folder: Path) -> Path:
     torch.manual_seed(1)
     config = EmbedderConfig(hidden_size=32, vocab_size=tokenizer.vocab_size, token_dim=8, embedding_dim=16,
                             num_heads=4, max_query_tokens=64, max_code_tokens=96,
-                            backbone_digest=backbone_digest(folder))  # fmt: skip
+                            backbone_digest=weights_digest(folder))  # fmt: skip
     head = SearchHead(config)
     head.init_tokens(backbone.model.embeddings.weight.detach())
     save_head(head, config, folder / "embedder")

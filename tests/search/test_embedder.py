@@ -11,13 +11,17 @@ import torch
 
 from models.checkpoint import load_model, save_model
 from models.embedder import (
+    COMPANION_DIR,
     CodeEmbedder,
+    Companion,
     EmbedderConfig,
     EmbedderMismatch,
     PMAPooling,
     SearchHead,
     instruction,
     load_head,
+    save_companion,
+    save_head,
 )
 
 
@@ -122,3 +126,62 @@ def test_a_head_folder_that_does_not_match_its_config_is_an_error(tiny_model_dir
     (folder / "config.json").write_text(json.dumps({**config.to_dict(), "embedding_dim": 32}), encoding="utf-8")
     with pytest.raises(ValueError, match="does not match"):
         load_head(folder)
+
+
+def random_companion(head: SearchHead, rank: int = 3) -> Companion:
+    torch.manual_seed(2)
+    companion = Companion(head, rank)
+    with torch.no_grad():
+        companion.delta_u.normal_()
+        companion.delta_v.normal_()
+    return companion
+
+
+def test_a_companion_joins_its_vector_to_the_heads(tiny_model_dir: Path, tiny_embedder: CodeEmbedder,
+                                                   tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, folder)
+    head = tiny_embedder.head
+    companion = random_companion(head)
+    save_companion(companion, folder / "embedder", folder / "embedder" / COMPANION_DIR)
+    pair = CodeEmbedder.load(folder)
+    alone = CodeEmbedder.load(folder, companion=False)
+    assert (pair.dim, alone.dim) == (32, 16)
+    assert alone.fingerprint == tiny_embedder.fingerprint != pair.fingerprint  # bound consumers see the head alone
+    texts = ["def slugify(title): ...", "retry a network call"]
+    joined, own = pair.embed(texts, "code"), alone.embed(texts, "code")
+    np.testing.assert_allclose(np.linalg.norm(joined, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(joined[:, :16] * np.sqrt(2), own, atol=1e-5)
+    # a dot product of joined vectors is the mean of the two members' cosines
+    second = joined[:, 16:] * np.sqrt(2)
+    np.testing.assert_allclose(joined[0] @ joined[1], (own[0] @ own[1] + second[0] @ second[1]) / 2, atol=1e-5)
+    assert not np.allclose(second, own, atol=1e-3)
+
+
+def test_a_companion_is_refused_beside_another_head(tiny_model_dir: Path, tiny_embedder: CodeEmbedder,
+                                                    tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, folder)
+    save_companion(random_companion(tiny_embedder.head), folder / "embedder", folder / "embedder" / COMPANION_DIR)
+    config, head = load_head(folder / "embedder")
+    with torch.no_grad():
+        head.pma.seed.add_(1.0)
+    save_head(head, config, folder / "embedder")  # the head changed after its companion was trained
+    with pytest.raises(EmbedderMismatch, match="companion"):
+        CodeEmbedder.load(folder)
+    assert CodeEmbedder.load(folder, companion=False).dim == 16
+
+
+def test_the_head_alone_is_saved_without_its_companion(tiny_embedder: CodeEmbedder, tmp_path: Path) -> None:
+    config, head = tiny_embedder.config, load_head_copy(tiny_embedder)
+    head.companions.append(random_companion(head))
+    save_head(head, config, tmp_path / "head")
+    again = load_head(tmp_path / "head")[1]
+    assert len(again.companions) == 0
+    torch.testing.assert_close(again.pma.seed, head.pma.seed)
+
+
+def load_head_copy(embedder: CodeEmbedder) -> SearchHead:
+    head = SearchHead(embedder.config)
+    head.load_state_dict(embedder.head.state_dict())
+    return head

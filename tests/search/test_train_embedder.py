@@ -8,13 +8,14 @@ import textwrap
 
 import torch
 
-from models.embedder import CodeEmbedder, EmbedderConfig, SearchHead
+from models.embedder import CodeEmbedder, Companion, CompanionView, EmbedderConfig, SearchHead
 from models.train_embedder import (
     Data,
     Pair,
-    hard_negatives,
     cached_states,
+    companion_from,
     fit,
+    hard_negatives,
     info_nce,
     mine_pairs,
     mrr_at_10,
@@ -155,3 +156,31 @@ def test_a_hard_negative_raises_the_loss_unless_it_is_the_querys_own_code() -> N
     unlike = torch.eye(4)[3:].expand(3, 4)  # orthogonal to every query
     assert info_nce(eye, eye, scale, hard=eye, hard_is_own=torch.tensor([True] * 3)) == info_nce(eye, eye, scale)
     assert info_nce(eye, eye, scale, hard=eye) > info_nce(eye, eye, scale, hard=unlike) > info_nce(eye, eye, scale)
+
+
+def test_a_companion_started_from_a_whole_head_embeds_as_that_head() -> None:
+    config = EmbedderConfig(hidden_size=12, vocab_size=50, token_dim=6, embedding_dim=16, num_heads=4)
+    torch.manual_seed(0)
+    head, other = SearchHead(config), SearchHead(config)
+    companion = Companion(head, rank=6)  # the table's width: the delta is exact
+    companion_from(companion, head, other)
+    states, ids, lengths = torch.randn(9, 12), torch.randint(0, 50, (9,)), torch.tensor([4, 5])
+    with torch.no_grad():
+        torch.testing.assert_close(CompanionView(head, companion).forward_packed(states, ids, lengths),
+                                   other.forward_packed(states, ids, lengths), atol=1e-5, rtol=1e-5)
+
+
+def test_training_a_companion_leaves_its_head_as_it_was(tiny_embedder: CodeEmbedder, tmp_path) -> None:
+    head = SearchHead(tiny_embedder.config)
+    head.load_state_dict(tiny_embedder.head.state_dict())
+    before = {name: value.clone() for name, value in head.state_dict().items()}
+    torch.manual_seed(0)
+    companion = Companion(head, rank=4)
+    torch.nn.init.normal_(companion.delta_u, std=0.02)
+    view = CompanionView(head, companion)
+    texts = cached_states(tiny_embedder, ["alpha beta", "gamma delta", "epsilon zeta"], "code", tmp_path, None)
+    state, _ = fit(view, Data(texts, texts, texts, texts), epochs=2, batch_size=3, lr=1e-2, seed=0,
+                   metrics=tmp_path / "metrics.jsonl", deadline=None, keep_last=True)  # fmt: skip
+    view.load_state_dict(state)
+    assert all(torch.equal(value, before[name]) for name, value in head.state_dict().items())
+    assert companion.delta_v.abs().sum() > 0  # the delta left zero and learned
