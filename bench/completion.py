@@ -482,7 +482,8 @@ def report(rows: list[Row]) -> None:
     for r in rows:
         print(f"{r.tokens:>7} | {pct(r.ours_end, 50):>6.2f}/{pct(r.ours_end, 90):>6.2f} | "
               f"{pct(r.ours_middle, 50):>6.2f}/{pct(r.ours_middle, 90):>6.2f} | {r.ours_jump_ms:>7.1f} | "
-              f"{r.ours_state_mb:>8.1f} | {r.ours_spilled_mb:>7.1f} | {pct(r.kv_end, 50):>6.2f}/{pct(r.kv_end, 90):>6.2f} | "
+              f"{r.ours_state_mb:>8.1f} | {r.ours_spilled_mb:>7.1f} | "
+              f"{pct(r.kv_end, 50):>6.2f}/{pct(r.kv_end, 90):>6.2f} | "
               f"{pct(r.kv_middle, 50):>6.2f}/{pct(r.kv_middle, 90):>6.2f} | {r.kv_mb:>9.1f} | "
               f"{pct(r.nocache, 50):>10.1f} | {pct(r.kv_end, 50) / pct(r.ours_end, 50):>9.1f}x")
     print("\nfirst keystroke after a far jump from the end of a just-opened document: tokens re-fed, "
@@ -554,8 +555,8 @@ def main(argv: list[str] | None = None) -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     snippet = (SNIPPET * (args.chars // len(SNIPPET) + 1))[: args.chars]
     print(header(args.model) + f" | prompt {'FIM (PSM)' if args.fim else 'prefix, last token healed'} | "
-          f"checkpoints: grid of <= {policy.grid_count} from {policy.grid_every} tokens apart, {policy.max_count} fine, "
-          f"{policy.resident} in memory (stateBudgetMB {args.state_budget_mb})")
+          f"checkpoints: grid of <= {policy.grid_count} from {policy.grid_every} tokens apart, "
+          f"{policy.max_count} fine, {policy.resident} in memory (stateBudgetMB {args.state_budget_mb})")
     transformer = transformer_like(lm, max(sizes) + 2 * len(snippet) + 64)
     rows = []
     for size in sizes:
