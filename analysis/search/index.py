@@ -79,24 +79,49 @@ class _File:
 
 
 class _View:
-    """What queries read, built from the files at one moment: units in a fixed order, BM25, vectors."""
+    """What queries read, built from the files at one moment: units in a fixed order, BM25, vectors.
 
-    def __init__(self, files: dict[str, _File], vocabulary: dict[str, int], store: VectorStore, dim: int) -> None:
-        entries = [files[path] for path in sorted(files)]
-        self.units: list[SearchUnit] = list(chain.from_iterable(entry.units.units for entry in entries))
-        self.terms: list[Counter[str]] = list(chain.from_iterable(entry.units.terms for entry in entries))
-        self.bm25 = BM25(Documents.concatenate([entry.counts for entry in entries]), vocabulary)
+    Units are in path order, so each file's units are one block of rows. Built after a change with the view
+    before it (`previous`), a file whose entry is the same object and whose block had every vector copies that
+    block instead of looking its vectors up one by one: after an edit, only the edited file's rows cost Python."""
+
+    def __init__(self, files: dict[str, _File], vocabulary: dict[str, int], store: VectorStore, dim: int,
+                 previous: _View | None = None) -> None:
+        entries = [(path, files[path]) for path in sorted(files)]
+        self.units: list[SearchUnit] = list(chain.from_iterable(entry.units.units for _, entry in entries))
+        self.terms: list[Counter[str]] = list(chain.from_iterable(entry.units.terms for _, entry in entries))
+        self.bm25 = BM25(Documents.concatenate([entry.counts for _, entry in entries]), vocabulary)
         self.matrix = np.zeros((len(self.units), dim), dtype=np.float32)
         self.has_vector = np.zeros(len(self.units), dtype=bool)
+        self.blocks: dict[str, tuple[_File, int]] = {}  # path -> (its entry, its first row)
         self._row_of: dict[str, int] | None = None
         self._rows_of_digest: dict[str, list[int]] | None = None
-        if dim:
-            vectors = store.vectors
-            found = [(row, vectors[unit.digest]) for row, unit in enumerate(self.units) if unit.digest in vectors]
-            if found:
-                rows = [row for row, _ in found]
-                self.matrix[rows] = np.stack([vector for _, vector in found])
-                self.has_vector[rows] = True
+        row = 0
+        for path, entry in entries:
+            self.blocks[path] = (entry, row)
+            if dim and not self._copy_block(previous, path, entry, row):
+                self._look_up(entry, row, store)
+            row += len(entry.units.units)
+
+    def _copy_block(self, previous: _View | None, path: str, entry: _File, first: int) -> bool:
+        """Copy the file's rows from `previous` if it held the same entry with every vector; False if not."""
+        if previous is None or previous.matrix.shape[1] != self.matrix.shape[1] or path not in previous.blocks:
+            return False
+        old_entry, old_first = previous.blocks[path]
+        count = len(entry.units.units)
+        if old_entry is not entry or not previous.has_vector[old_first:old_first + count].all():
+            return False
+        self.matrix[first:first + count] = previous.matrix[old_first:old_first + count]
+        self.has_vector[first:first + count] = True
+        return True
+
+    def _look_up(self, entry: _File, first: int, store: VectorStore) -> None:
+        """Fill the file's rows from the store, one unit at a time."""
+        for row, unit in enumerate(entry.units.units, first):
+            vector = store.get(unit.digest)
+            if vector is not None:
+                self.matrix[row] = vector
+                self.has_vector[row] = True
 
     @property
     def row_of(self) -> dict[str, int]:
@@ -129,6 +154,7 @@ class SearchIndex:
         self._tokens = TokenStore()  # the BM25 vocabulary
         self._missing: dict[str, str] | None = None  # digest -> code of units without a vector; None = unknown
         self._view: _View | None = None
+        self._previous: _View | None = None  # the view a change superseded, reused by the next one (_View)
         self._dim = 0
         self._lock = threading.RLock()
         self.set_embedder(embedder, vectors)
@@ -141,7 +167,7 @@ class SearchIndex:
             usable = vectors is not None and vectors.fingerprint == fingerprint
             self.vectors = vectors if usable else VectorStore(fingerprint)
             self._dim = 0
-            self._view = self._missing = None
+            self._view = self._previous = self._missing = None
 
     # ---- keeping up with the graph ----
 
@@ -188,6 +214,7 @@ class SearchIndex:
                 if path not in self._seen and self._files.pop(path, None) is not None:
                     changed += 1
             if changed:
+                self._previous = self._view or self._previous
                 self._view = self._missing = None
             return changed
 
@@ -291,13 +318,14 @@ class SearchIndex:
     def _set_dim(self, dim: int) -> None:
         if dim != self._dim:
             self._dim = dim
-            self._view = None
+            self._view = self._previous = None
 
     def _current(self) -> _View:
         if self._view is None:
             if not self._dim and self.vectors.vectors:
                 self._dim = len(next(iter(self.vectors.vectors.values())))
-            self._view = _View(self._files, self._tokens.vocabulary, self.vectors, self._dim)
+            self._view = _View(self._files, self._tokens.vocabulary, self.vectors, self._dim, self._previous)
+            self._previous = None
         return self._view
 
 
