@@ -124,8 +124,7 @@ class CheckpointStore:
         else:
             copy = state.clone()
         self._states[index] = copy
-        while len(self._states) > self.policy.resident and not self._spill_failed:
-            self._spill_farthest_from(index)
+        self._spill_beyond_resident(index)
 
     def drop_after(self, index: int) -> None:
         """Forget every checkpoint after `index` (their prefix changed)."""
@@ -140,8 +139,7 @@ class CheckpointStore:
         for i in [i for i in self._indices if i not in keep]:
             self._forget(i)
         self._indices = [i for i in self._indices if i in keep]
-        while len(self._states) > self.policy.resident and not self._spill_failed:
-            self._spill_farthest_from(cursor)
+        self._spill_beyond_resident(cursor)
         del self._free[max(0, self.policy.resident - len(self._states)) :]  # bounded spare buffers
 
     def clear(self) -> None:
@@ -163,17 +161,19 @@ class CheckpointStore:
         assert self._spill is not None
         self._spill.release(self._slots.pop(index))
 
-    def _spill_farthest_from(self, index: int) -> None:
-        """Move the resident checkpoint farthest from `index` to the spill file. If the file cannot be
-        written, it stays in memory, and so do later ones."""
-        farthest = max(self._states, key=lambda i: abs(i - index))
-        state = self._states[farthest]
-        if self._spill is None:
-            self._spill = StateSpill(state.nbytes)
-        try:
-            self._slots[farthest] = self._spill.put(state)
-        except OSError:
-            logger.warning("cannot spill model states to a temporary file; keeping them in memory", exc_info=True)
-            self._spill_failed = True
-            return
-        self._free.append(self._states.pop(farthest))
+    def _spill_beyond_resident(self, near: int) -> None:
+        """Move the resident checkpoints farthest from `near` to the spill file until `policy.resident` remain.
+        If the file cannot be written, they stay in memory, and so do later ones."""
+        while len(self._states) > self.policy.resident and not self._spill_failed:
+            farthest = max(self._states, key=lambda i: abs(i - near))
+            state = self._states[farthest]
+            if self._spill is None:
+                self._spill = StateSpill(state.nbytes)
+            try:
+                self._slots[farthest] = self._spill.put(state)
+            except OSError:
+                logger.warning("cannot spill model states to a temporary file; keeping them in memory",
+                               exc_info=True)
+                self._spill_failed = True
+                return
+            self._free.append(self._states.pop(farthest))

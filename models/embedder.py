@@ -209,11 +209,16 @@ class SearchHead(nn.Module):
         """The same vectors from packed sequences: states [N, H], ids [N], lengths [B] (summing to N) -> [B, D]."""
         return _joined([pool.forward_packed(features, lengths) for pool, features in self._poolings(states, ids)])
 
+    def token_rows(self, ids: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+        """The rows of the head's adapted token table for `ids` (the head must have one)."""
+        assert self.tokens is not None
+        return self.tokens(ids).to(dtype)
+
     def _poolings(self, states: torch.Tensor, ids: torch.Tensor) -> list[tuple[PMAPooling, torch.Tensor]]:
         """Each pooling with the features it reads: the head's own, then each companion's."""
         if self.tokens is None:
             return [(self.pma, states)]
-        rows = self.tokens(ids).to(states.dtype)
+        rows = self.token_rows(ids, states.dtype)
         own = [(self.pma, torch.cat([states, rows], dim=-1))]
         return own + [(c.pma, c.features(states, rows, ids)) for c in self.companions]
 
@@ -228,8 +233,7 @@ class CompanionView(nn.Module):
         self.companion = companion
 
     def forward_packed(self, states: torch.Tensor, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        assert self.head.tokens is not None
-        rows = self.head.tokens(ids).to(states.dtype)
+        rows = self.head.token_rows(ids, states.dtype)
         return self.companion.pma.forward_packed(self.companion.features(states, rows, ids), lengths)
 
 
@@ -338,11 +342,11 @@ class CodeEmbedder:
         model_dir = Path(model_dir)
         head_dir = Path(head_dir) if head_dir is not None else model_dir / HEAD_DIR
         config, head = load_head(head_dir)
-        if companion and (head_dir / COMPANION_DIR / "config.json").is_file():
-            attach_companion(head, head_dir)
         if check_backbone and config.backbone_digest and config.backbone_digest != weights_digest(model_dir):
             raise EmbedderMismatch(f"the search head in {head_dir} was trained on other weights than {model_dir}; "
                                    "retrain it with `rodimus-lsp train --mode embedder`")  # fmt: skip
+        if companion and (head_dir / COMPANION_DIR / "config.json").is_file():
+            attach_companion(head, head_dir)
         backbone, tokenizer = load_model(model_dir, device=device)
         if tokenizer is None:
             raise FileNotFoundError(f"{model_dir} has no tokenizer.json")
@@ -362,22 +366,23 @@ def pad(batch: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
 
 def save_head(head: SearchHead, config: EmbedderConfig, folder: str | Path) -> None:
     """Write the head's own weights (float16, no companion) and config to `folder`."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")
-    tensors = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in head.state_dict().items()
-               if not k.startswith("companions.")}  # fmt: skip
-    save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    tensors = {k: v for k, v in head.state_dict().items() if not k.startswith("companions.")}
+    _write_folder(folder, config.to_dict(), tensors)
 
 
 def save_companion(companion: Companion, head_dir: str | Path, folder: str | Path) -> None:
     """Write `companion` (float16) as the companion of the head saved in `head_dir`, whose weights it is bound to."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     config = {"model_type": "rodimus-cge-companion", "pooling": "pma", "rank": companion.rank,
               "head_digest": weights_digest(head_dir)}  # fmt: skip
+    _write_folder(folder, config, companion.state_dict())
+
+
+def _write_folder(folder: str | Path, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+    """config.json and model.safetensors (float16) in `folder`."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-    tensors = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in companion.state_dict().items()}
+    tensors = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in tensors.items()}
     save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
 
 

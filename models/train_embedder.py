@@ -538,6 +538,7 @@ def run(args: argparse.Namespace) -> int:
         ranking = args.negatives_head or args.companion_of or args.init_head
         data.negatives = hard_negatives(train, ranking_vectors(ranking, backbone_dir, data))
     out.mkdir(parents=True, exist_ok=True)
+    # a companion's dev MRR is its own, alone; bench/search.py on the dev packages measures the pair
     state, dev_mrr = fit(trained, data, args.epochs, args.embedder_batch_size, args.embedder_lr, args.seed,
                          out / "metrics.jsonl", deadline, args.temperature, args.keep_last)  # fmt: skip
     trained.load_state_dict(state)
@@ -552,7 +553,6 @@ def run(args: argparse.Namespace) -> int:
             shutil.copyfile(out / name, target / name)
     result = {"dev_mrr10": round(dev_mrr, 4), "train_pairs": len(train), "dev_pairs": len(dev),
               "elapsed_s": round(time.perf_counter() - started, 1), "head": str(out)}  # fmt: skip
-    # a companion's dev MRR is its own, alone; bench/search.py on the dev packages measures the pair
     print(json.dumps(result) if args.json else
           f"search head -> {out}: dev MRR@10 {dev_mrr:.4f} ({len(train)} training pairs, {len(dev)} dev pairs)")
     return 0
