@@ -3,6 +3,12 @@
 `apply` splices the UTF-8 bytes in place, updates the line-start index (only the lines after the edit shift) and
 tells the tree about the edit; `reparse` then lets tree-sitter reuse everything the edits did not touch, and the
 chunked extractor re-extracts only the chunks whose text changed.
+
+Tree-sitter's error recovery after an incremental reparse can differ from a fresh parse of the same text (an
+unclosed triple-quoted string, then a `(` elsewhere in the file: the incremental tree keeps statements that a
+fresh parse wraps in an ERROR node), so the facts, and the code graph, would differ from a fresh build while the
+error lasts. `settle` re-parses such a tree from scratch; the server calls it once a document's edits pause
+(features/sync.py), so each keystroke stays incremental.
 """
 from __future__ import annotations
 
@@ -38,6 +44,7 @@ class Document:
         self._extractor = ChunkedPythonExtractor() if lang == "python" else None
         self.tree: Tree | None = self._parser.parse(self.data) if self._parser is not None else None
         self._dirty = False
+        self._settled = True  # no edit since the tree was parsed from scratch
         self._touched: tuple[int, int] | None = None  # bytes the edits since the last `facts` replaced, at most
 
     @property
@@ -96,11 +103,23 @@ class Document:
                 old_end_point=old_end_point, new_end_point=self.point(new_end),
             )
             self._dirty = True
+            self._settled = False
 
     def reparse(self) -> None:
         if self._parser is not None and self._dirty:
             self.tree = self._parser.parse(self.data, self.tree)
             self._dirty = False
+
+    def settle(self) -> bool:
+        """Re-parse from scratch a tree that edits left with syntax errors, so that it is the tree a fresh parse
+        of the text gives; True if it did (the facts must then be read again), False when there was no need."""
+        self.reparse()
+        if self.tree is None or self._settled or not self.tree.root_node.has_error:
+            return False
+        assert self._parser is not None
+        self.tree = self._parser.parse(self.data)
+        self._settled = True
+        return True
 
     @property
     def changed_scopes(self) -> set[int] | None:

@@ -793,6 +793,19 @@ class Workspace:
                 facts = doc.facts()
                 self._update({key: facts}, {key: doc.changed_scopes})
 
+    def settle(self, path: str) -> bool:
+        """Once a buffer's edits pause: if they left its tree with syntax errors, re-parse it from scratch
+        (`Document.settle`) and update the graph, which then equals a fresh build's. True if the tree was re-parsed."""
+        with self._lock:
+            key = self._doc_key(path)
+            doc = self._docs.get(key)
+            if doc is None or not doc.settle():
+                return False
+            if not os.path.isabs(key) and self._covered(key):
+                facts = doc.facts()
+                self._update({key: facts}, {key: doc.changed_scopes})
+            return True
+
     def close(self, path: str) -> None:
         """Stop tracking a buffer; the file's content is the disk's again."""
         with self._lock:

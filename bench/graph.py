@@ -10,30 +10,34 @@ Measures, each against a baseline or a target in the same run:
   2. one keystroke in a ~5,000-line file through `Workspace.change`, vs rebuilding that file's part of the graph
      from scratch (parse, extract, resolve) for the same edit; two workloads: typing inside a function body
      (a letter inserted into, then removed from, a called name) and a letter at a random place anywhere;
+     Beside them, the settle that follows a pause in typing when the edits left a syntax error (the file parsed
+     again from scratch so its graph equals a fresh build's, `Workspace.settle`): off the keystroke path, once
+     per pause, timed for each "anywhere" letter that leaves an error;
   3. go-to-definition agreement with jedi (`Script.goto(follow_imports=True)`) at sampled call sites (the
      callee's last name). Sites where jedi answers nothing inside the stdlib tree (builtins, typeshed stubs,
      site-packages, C modules) are left out of the rate; a site agrees when our answers and jedi's share a
      (file, line).
 
-Sample output (commit fd2d833, a run on the 2-core development machine while other jobs kept its load average
-near 5, so wall times are up to two or three times the CPU times; the CPU figures are the better guide to an idle
-machine). The keystroke figures count each letter and its undo; the table after them splits the "anywhere"
-keystrokes by the path they took through the workspace update (an edit that makes or leaves a syntax error
-counted as one):
+Sample output (commit a449641 plus the settle, a run on the 2-core development machine while a model benchmark
+on 2 threads kept its load average near 2.4, so wall times run above the CPU times; the CPU figures are the better
+guide to an idle machine). The keystroke figures count each letter and its undo; the table after them splits the
+"anywhere" keystrokes by the path they took through the workspace update (an edit that makes or leaves a syntax
+error counted as one):
     metric                                                    ours                          baseline / target
-    cold index, wall s (CPU: main + workers)                  18.29 (3.5 + 8.9)             <= 10
-    warm index, wall s median (CPU)                           1.22 (0.88)                   <= 1.5; cold 18.29
-    RSS with the warm graph, MB                               412                           <= 1536
-    keystroke: typing in a function body, p50 / p95 ms (CPU)  6.6 / 15.6 (5.6 / 9.9)        from scratch 134.4 / 156.3
-    keystroke: a letter anywhere, p50 / p95 ms (CPU)          54.3 / 221.9 (37.9 / 149.5)   from scratch 113.5 / 218.2
+    cold index, wall s (CPU: main + workers)                  12.07 (3.3 + 7.6)             <= 10
+    warm index, wall s median (CPU)                           1.12 (0.83)                   <= 1.5; cold 12.07
+    RSS with the warm graph, MB                               413                           <= 1536
+    keystroke: typing in a function body, p50 / p95 ms (CPU)  4.0 / 16.8 (3.9 / 9.3)        from scratch 112.9 / 175.8
+    keystroke: a letter anywhere, p50 / p95 ms (CPU)          32.2 / 187.8 (29.5 / 135.3)   from scratch 128.6 / 210.2
+    settle after a pause with a syntax error, p50 / p95 ms    38.1 / 76.4 (n 40)            off the keystroke path
     definition agrees with jedi                               95.3% (286/300, top-1 281)    >= 90%; 775 sites sampled
 
     a letter anywhere, by path                     n  CPU share  p50 / p95 CPU ms
-    slow: syntax error                            52        56%     65.5 / 233.1
-    slow: layout kept, signature changed          41        20%     41.8 / 70.2
-    slow: module or class binding changed         14        13%     74.4 / 143.1
-    fast: layout and signature kept               86         8%      8.5 / 13.6
-    slow: other (a statement added or removed)     7         2%     37.1 / 41.4
+    slow: syntax error                            52        58%     59.3 / 212.2
+    slow: layout kept, signature changed          41        19%     34.9 / 59.2
+    slow: module or class binding changed         14        13%     65.7 / 144.5
+    fast: layout and signature kept               86         8%      6.5 / 13.7
+    slow: other (a statement added or removed)     7         2%     32.4 / 42.3
 """
 from __future__ import annotations
 
@@ -174,6 +178,21 @@ def measure_keystrokes(ws: Workspace, path: str, edits: list[tuple[int, int]]
             ws._update({rel: facts})
             scratch.append((time.perf_counter() - started) * 1000)
     return ours, ours_cpu, scratch, causes
+
+
+def measure_settles(ws: Workspace, path: str, edits: list[tuple[int, int]]) -> list[float]:
+    """Wall ms of `settle` after each edit that leaves a syntax error (then undone, and settled again)."""
+    settles: list[float] = []
+    doc = ws._docs[ws.rel(path)]
+    for line, col in edits:
+        ws.change(path, [TextEdit(Pos(line, col), Pos(line, col), "q")])
+        if doc.tree.root_node.has_error:
+            started = time.perf_counter()
+            ws.settle(path)
+            settles.append((time.perf_counter() - started) * 1000)
+        ws.change(path, [TextEdit(Pos(line, col), Pos(line, col + 1), "")])
+        ws.settle(path)
+    return settles
 
 
 def pick_file(ws: Workspace, wanted: str | None) -> str:
@@ -320,11 +339,13 @@ def main(argv: list[str] | None = None) -> int:
     text = ws.text(path)
     ws.open(path, text)
     workloads = {}
-    for name, edits in keystroke_edits(ws, rel, text, args.keystrokes // 2, args.seed).items():
+    edit_sets = keystroke_edits(ws, rel, text, args.keystrokes // 2, args.seed)
+    for name, edits in edit_sets.items():
         ours, ours_cpu, scratch, causes = measure_keystrokes(ws, path, edits)
         workloads[name] = {"ours_ms": ours, "ours_cpu_ms": ours_cpu, "scratch_ms": scratch, "causes": causes}
+    settles = measure_settles(ws, path, edit_sets["a letter anywhere"])
     ws.close(path)
-    keystrokes = {"file": rel, "lines": text.count("\n") + 1, "workloads": workloads}
+    keystrokes = {"file": rel, "lines": text.count("\n") + 1, "workloads": workloads, "settle_ms": settles}
 
     jedi = jedi_agreement(ws, args.jedi_sites, args.seed, args.jedi_max)
     results = {"header": header, "targets": TARGETS, "index": index, "keystrokes": keystrokes, "jedi": jedi}
@@ -342,6 +363,9 @@ def main(argv: list[str] | None = None) -> int:
                      f"({percentile(row['ours_cpu_ms'], .5):.1f} / {percentile(row['ours_cpu_ms'], .95):.1f})",
                      f"from scratch {percentile(row['scratch_ms'], .5):.1f} / "
                      f"{percentile(row['scratch_ms'], .95):.1f}; target p95 <= {TARGETS['keystroke_p95_ms']:g}"))
+    rows.append(("settle after a pause with a syntax error, p50 / p95 ms",
+                 f"{percentile(settles, .5):.1f} / {percentile(settles, .95):.1f} (n {len(settles)})",
+                 "off the keystroke path, once per pause"))
     rows.append(("definition agrees with jedi", f"{jedi['rate']:.1%} ({jedi['agree']}/{jedi['jedi_resolved']}, "
                                                  f"top-1 {jedi['agree_top1']})",
                  f">= {TARGETS['jedi_agreement']:.0%}; {jedi['sampled']} sites sampled"))

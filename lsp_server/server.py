@@ -61,7 +61,7 @@ class RodimusServer(LanguageServer):
         self.index_listeners: list[Callable[[], None]] = []  # called on the loop after each successful index
         self.stopping = threading.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.documents.listeners.append(lambda event: sync.forward_to_project(self, event))
+        self.documents.listeners.append(sync.ProjectSync(self))
 
     @property
     def position_encoding(self) -> Encoding:

@@ -1,11 +1,14 @@
 """Text synchronisation: the document store first (on the loop, in order), then the code graph (queued).
 
 Handlers apply a change to `ls.documents` before their first `await`, so notifications are applied in the
-order they arrived and a request that follows sees them. The store's listeners include
-`forward_to_project`, which queues the same edits (already in UTF-8 byte positions) for the graph.
+order they arrived and a request that follows sees them. The store's listeners include a `ProjectSync`, which
+queues the same edits (already in UTF-8 byte positions) for the graph, and once a document's edits pause for
+`SETTLE_DELAY_S`, a `Workspace.settle` of it: edits are parsed incrementally, and a tree they left with syntax
+errors is parsed again from scratch then, so that the graph equals a fresh build's (analysis/document.py).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -51,19 +54,48 @@ async def did_change_watched_files(ls: RodimusServer, params: types.DidChangeWat
     _queue(ls, "watched files", lambda project: project.files_changed(created, changed, deleted))
 
 
-def forward_to_project(ls: RodimusServer, event: DocumentEvent) -> None:
-    """DocumentStore listener: queue the event for the code graph (files with a path only)."""
-    path = event.document.path
-    if path is None:
-        return
-    if event.kind == "open":
-        text = event.document.text
-        _queue(ls, f"open {path}", lambda project: project.open(path, text))
-    elif event.kind == "change":
-        edits = list(event.edits)
-        _queue(ls, f"change {path}", lambda project: project.change(path, edits))
-    else:
-        _queue(ls, f"close {path}", lambda project: project.close(path))
+SETTLE_DELAY_S = 0.5  # a pause in a document's edits this long counts as "typing stopped"
+
+
+class ProjectSync:
+    """DocumentStore listener: queues each event for the code graph (files with a path only) and, after a
+    document's last change, its settle."""
+
+    def __init__(self, ls: RodimusServer) -> None:
+        self._ls = ls
+        self._settles: dict[str, asyncio.TimerHandle] = {}  # path -> the pending settle
+
+    def __call__(self, event: DocumentEvent) -> None:
+        path = event.document.path
+        if path is None:
+            return
+        ls = self._ls
+        if event.kind == "open":
+            text = event.document.text
+            _queue(ls, f"open {path}", lambda project: project.open(path, text))
+        elif event.kind == "change":
+            edits = list(event.edits)
+            _queue(ls, f"change {path}", lambda project: project.change(path, edits))
+            self._settle_later(path)
+        else:
+            self._cancel_settle(path)
+            _queue(ls, f"close {path}", lambda project: project.close(path))
+
+    def _settle_later(self, path: str) -> None:
+        """(Re)arm the document's settle: it runs SETTLE_DELAY_S after its last change, queued behind it."""
+        self._cancel_settle(path)
+
+        def settle() -> None:
+            del self._settles[path]
+            if not self._ls.stopping.is_set():  # the writer is gone once the server stops
+                _queue(self._ls, f"settle {path}", lambda project: project.settle(path))
+
+        self._settles[path] = asyncio.get_running_loop().call_later(SETTLE_DELAY_S, settle)
+
+    def _cancel_settle(self, path: str) -> None:
+        pending = self._settles.pop(path, None)
+        if pending is not None:
+            pending.cancel()
 
 
 def _queue(ls: RodimusServer, what: str, action: Callable[[Workspace], None]) -> None:

@@ -1,5 +1,5 @@
-"""Open documents: the spliced text, the line index and the incrementally parsed tree stay equal to a fresh
-start on the same text; buffers override the disk until closed."""
+"""Open documents: the spliced text, the line index and the incrementally parsed tree (settled, when edits left
+syntax errors) stay equal to a fresh start on the same text; buffers override the disk until closed."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,8 +29,29 @@ def test_document_matches_a_fresh_one(start: str, edits: list[tuple[int, int, st
         fresh = Document("python", text)
         assert doc.text == text
         assert doc.line_starts == fresh.line_starts
-    doc.reparse()
+    doc.settle()
     assert str(doc.tree.root_node) == str(Document("python", text).tree.root_node)
+
+
+# Found by random edits of editproj's models.py: an unclosed docstring, then a "(" near the top. Reparsed
+# incrementally, the module keeps its statements; a fresh parse wraps them in an ERROR node.
+DIVERGING_EDITS = ((392, '"""'), (63, "("))
+
+
+def test_settle_reparses_a_tree_with_errors_from_scratch() -> None:
+    text = (Path(__file__).with_name("fixtures") / "editproj" / "app" / "models.py").read_text(encoding="utf-8")
+    doc = Document("python", text)
+    assert not doc.settle()  # no error: nothing to do
+    for where, insert in DIVERGING_EDITS:
+        doc.apply(TextEdit(_pos(text, where), _pos(text, where), insert))
+        text = text[:where] + insert + text[where:]
+        doc.reparse()
+    fresh = str(Document("python", text).tree.root_node)
+    assert doc.settle()
+    assert str(doc.tree.root_node) == fresh
+    assert not doc.settle()  # settled until the next edit
+    doc.apply(TextEdit(_pos(text, 0), _pos(text, 0), "x"))
+    assert doc.settle()
 
 
 def test_positions_past_the_end_are_clamped() -> None:
