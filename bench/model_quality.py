@@ -21,7 +21,7 @@ Held-out data: the corpus build's file-level held-out split (``heldout.jsonl``, 
 
 Figures on this 2-core machine are noisy (shared with other jobs) only in the timing column.
 
-Sample output (models/starter, `--positions 500 --threads 2`, 2026-11-26 at commit 6bcb83f; the first full run,
+Sample output (models/starter, `--positions 500 --threads 2`, 2026-11-26 at commit a449641; the first full run,
 in session 2, gave the same figures):
 
     model /work/main/models/starter  params 5,569,472  held-out files 227  positions 500  (2 shared CPU cores; ...)
