@@ -235,7 +235,7 @@ async def _search_vectors(ls: RodimusServer) -> tuple[Embedder | None, dict[Hash
     from analysis.localize.search_vectors import definition_vectors
     from lsp_server.features import search
 
-    service = search._services.get(ls)  # the search feature's service for this server (features/search.py)
+    service = search.service_of(ls)
     ready = None
     if service is not None:
         await service.ensure_embedder()

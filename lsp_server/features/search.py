@@ -261,6 +261,12 @@ def attach(ls: RodimusServer) -> None:
     ls.command(SEMANTIC_SEARCH)(semantic_search_command)
 
 
+def service_of(ls: RodimusServer) -> SearchService | None:
+    """The server's search service (None when search is not attached): other features reuse its embedder and
+    index instead of loading their own."""
+    return _services.get(ls)
+
+
 # ---- hover ----
 
 
