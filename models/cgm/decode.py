@@ -38,8 +38,9 @@ class Candidate:
 
 def repair_candidates(path: str, file_text: str, first_line: int, region: Sequence[str]) -> list[Candidate]:
     """Every template repair of the region's lines (``region`` = the file's lines from ``first_line`` on, without
-    line ends), as answers whose SEARCH span is unique in the file and stays within the region."""
-    lines = file_text.split("\n")
+    line ends), as answers whose SEARCH span is unique in the file and stays within the region. A CRLF file's lines
+    are compared without their "\r"; answers use "\n", which the patch applier turns back into the file's line end."""
+    lines = [line.removesuffix("\r") for line in file_text.split("\n")]
     names = scope_names(region)
     last_line = first_line + len(region) - 1
     out: list[Candidate] = []

@@ -7,6 +7,7 @@ import random
 
 import torch
 
+from analysis.patch.apply import build_patch
 from analysis.patch.edits import parse_edits
 from analysis.readers.base import GraphContext, SourceFile
 from models.cgm.decode import repair_candidates, search_replace_answer
@@ -72,6 +73,16 @@ def test_repair_candidates_are_answers_that_apply() -> None:
     for candidate in candidates:
         edited = apply_edits({"shop/stock.py": BUGGY}, parse_edits(candidate.answer).edits)
         assert edited is not None and edited["shop/stock.py"] != BUGGY
+
+
+def test_a_crlf_file_gets_the_same_candidates_and_keeps_its_line_ends(tmp_path) -> None:
+    crlf = BUGGY.replace("\n", "\r\n")
+    region = [line.rstrip("\r\n") for line in crlf.splitlines()[1:5]]  # as models/cgm/items.py cuts regions
+    candidates = repair_candidates("shop/stock.py", crlf, 2, region)
+    assert [c.answer for c in candidates] == [c.answer for c in repair_candidates("shop/stock.py", BUGGY, 2, region)]
+    fix = next(c for c in candidates if c.answer == FIX)
+    patch = build_patch(tmp_path, parse_edits(fix.answer).edits, read=lambda path: crlf)
+    assert patch.changes[0].new == crlf.replace(">= available", "> available")
 
 
 def test_a_reader_trained_with_the_ranking_loss_picks_the_fix(tokenizer: Tokenizer) -> None:
