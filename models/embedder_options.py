@@ -43,5 +43,8 @@ def add_embedder_arguments(parser: argparse.ArgumentParser) -> None:
                        help="keep the last epoch's head rather than the one with the best dev MRR@10 of the embedding "
                             "alone (a hard-negative epoch can help the hybrid ranking without raising that figure; "
                             "select such runs with bench/search.py on the dev packages)")
+    group.add_argument("--train-on-dev", action="store_true",
+                       help="train on the dev packages' pairs too: the final refit of a recipe chosen on them (their "
+                            "MRR is then no longer held out, so the last epoch is kept)")
     group.add_argument("--temperature", type=float, default=0.05, help="starting InfoNCE temperature (learned)")
     group.add_argument("--export", action="store_true", help="also write the head into BACKBONE/embedder/")

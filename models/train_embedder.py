@@ -199,6 +199,16 @@ def sample_pairs(pairs: Iterable[Pair], max_pairs: int, per_package: int, seed: 
     return chosen[:max_pairs]
 
 
+def split_pairs(pairs: Sequence[Pair], dev_packages: set[str], max_pairs: int, per_package: int, seed: int,
+                train_on_dev: bool = False) -> tuple[list[Pair], list[Pair]]:
+    """Training and dev pairs, split by package (never by function): the dev packages' pairs select epochs and
+    tune the fusion; with `train_on_dev` they are trained on as well (a final refit)."""
+    train = sample_pairs((p for p in pairs if train_on_dev or p.package not in dev_packages), max_pairs,
+                         per_package, seed)  # fmt: skip
+    dev = sample_pairs((p for p in pairs if p.package in dev_packages), 4000, 4000, seed)
+    return train, dev
+
+
 def hard_negatives(pairs: Sequence[Pair], vectors: tuple[torch.Tensor, torch.Tensor] | None = None) -> list[int]:
     """For each pair, the row of the other pair of its package that the search ranks first for its query, or
     the pair's own row when there is none: the look-alikes the ranking confuses, as hard negatives.
@@ -515,14 +525,13 @@ def run(args: argparse.Namespace) -> int:
         trained = CompanionView(head, companion)
 
     dev_packages = {p.strip() for p in args.dev_packages.split(",") if p.strip()}
-    pairs = list(load_pairs(args.corpus, "train"))
-    train = sample_pairs((p for p in pairs if p.package not in dev_packages), args.max_pairs, args.per_package,
-                         args.seed)  # fmt: skip
-    dev = sample_pairs((p for p in pairs if p.package in dev_packages), 4000, 4000, args.seed)
+    train, dev = split_pairs(list(load_pairs(args.corpus, "train")), dev_packages, args.max_pairs, args.per_package,
+                             args.seed, args.train_on_dev)  # fmt: skip
     if len(train) < args.embedder_batch_size or len(dev) < 10:
         raise ValueError(f"too few pairs: {len(train)} for training, {len(dev)} for dev ({args.corpus})")
-    log.info("%d training pairs from %d packages, %d dev pairs from %s", len(train),
-             len({p.package for p in train}), len(dev), sorted({p.package for p in dev}))  # fmt: skip
+    log.info("%d training pairs from %d packages, %d dev pairs from %s%s", len(train),
+             len({p.package for p in train}), len(dev), sorted({p.package for p in dev}),
+             " (trained on too)" if args.train_on_dev else "")  # fmt: skip
 
     out = Path(args.out) / (COMPANION_DIR if args.companion_of else HEAD_DIR)
     cache = Path(args.out) / "embedder-cache"
@@ -540,7 +549,7 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     # a companion's dev MRR is its own, alone; bench/search.py on the dev packages measures the pair
     state, dev_mrr = fit(trained, data, args.epochs, args.embedder_batch_size, args.embedder_lr, args.seed,
-                         out / "metrics.jsonl", deadline, args.temperature, args.keep_last)  # fmt: skip
+                         out / "metrics.jsonl", deadline, args.temperature, args.keep_last or args.train_on_dev)
     trained.load_state_dict(state)
     if args.companion_of:
         save_companion(companion, args.companion_of, out)

@@ -20,6 +20,7 @@ from models.train_embedder import (
     mine_pairs,
     mrr_at_10,
     sample_pairs,
+    split_pairs,
 )
 
 SOURCE = textwrap.dedent('''
@@ -72,6 +73,16 @@ def test_sampling_caps_each_package_and_drops_duplicates() -> None:
     chosen = sample_pairs(pairs, max_pairs=100, per_package=5, seed=0)
     assert sum(p.package == "big" for p in chosen) == 5 and sum(p.package == "small" for p in chosen) == 3
     assert len({p.query for p in chosen if p.package == "big"}) == 5
+
+
+def test_pairs_split_by_package_and_a_refit_trains_on_the_dev_packages_too() -> None:
+    pairs = [Pair(f"query {package} {i}", f"code {package} {i}", package, "p.py", f"f{i}")
+             for package in ("app", "lib", "devpkg") for i in range(4)]
+    train, dev = split_pairs(pairs, {"devpkg"}, max_pairs=100, per_package=10, seed=0)
+    assert {p.package for p in train} == {"app", "lib"} and {p.package for p in dev} == {"devpkg"}
+    refit, same_dev = split_pairs(pairs, {"devpkg"}, max_pairs=100, per_package=10, seed=0, train_on_dev=True)
+    assert sorted(p.code for p in refit) == sorted(p.code for p in pairs)
+    assert same_dev == dev
 
 
 def test_info_nce_is_low_when_each_query_matches_its_own_code() -> None:
