@@ -363,7 +363,7 @@ def table(result: dict) -> Iterator[str]:
     yield f"{'method':<24} | {'MRR@10':>7} | {'R@1':>6} | {'R@10':>6} | {'MRR vs BM25':>11}"
     for name, row in retrieval_result["rows"].items():
         ratio = row["mrr10"] / bm25 if bm25 else float("nan")
-        yield f"{name:<24} | {row['mrr10']:7.3f} | {row['r@1']:6.3f} | {row['r@10']:6.3f} | {ratio:10.2f}x"
+        yield f"{name:<24} | {row['mrr10']:7.3f} | {row['r@1']:6.3f} | {row['r@10']:6.3f} | {ratio:10.3f}x"
     yield (f"embedding throughput (held-out units): Rodimus-CGE {retrieval_result['units_per_s']:.1f} units/s, "
            f"MiniLM {retrieval_result['minilm_units_per_s']:.1f} units/s")
     speed = result.get("stdlib")

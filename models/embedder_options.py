@@ -7,7 +7,8 @@ import argparse
 from pathlib import Path
 
 # Corpus packages left out of the head's training: their pairs select the best epoch and tune the search
-# fusion. Disjoint from the corpus's held-out test packages (click, flask, itsdangerous, attrs).
+# fusion (a final refit may train on them too: --train-on-dev). Disjoint from the corpus's held-out test packages
+# (click, flask, itsdangerous, attrs).
 DEV_PACKAGES = ("werkzeug", "jinja2", "requests", "urllib3", "pluggy", "packaging", "h11")
 
 
