@@ -18,26 +18,27 @@ Measures, each against a baseline or a target in the same run:
      site-packages, C modules) are left out of the rate; a site agrees when our answers and jedi's share a
      (file, line).
 
-Sample output (commit a449641 plus the settle, a run on the 2-core development machine while a model benchmark
-on 2 threads kept its load average near 2.4, so wall times run above the CPU times; the CPU figures are the better
-guide to an idle machine). The keystroke figures count each letter and its undo; the table after them splits the
-"anywhere" keystrokes by the path they took through the workspace update (an edit that makes or leaves a syntax
-error counted as one):
+Sample output (commit 0e4695d, a run on the quiet 2-core development machine, load average 0.6). The keystroke
+figures count each letter and its undo; the table after them splits the "anywhere" keystrokes by the path they took
+through the workspace update (an edit that makes or leaves a syntax error counted as one):
     metric                                                    ours                          baseline / target
-    cold index, wall s (CPU: main + workers)                  12.07 (3.3 + 7.6)             <= 10
-    warm index, wall s median (CPU)                           1.12 (0.83)                   <= 1.5; cold 12.07
+    cold index, wall s (CPU: main + workers)                  6.65 (3.2 + 6.9)              <= 10
+    warm index, wall s median (CPU)                           0.82 (0.82)                   <= 1.5; cold 6.65
     RSS with the warm graph, MB                               413                           <= 1536
-    keystroke: typing in a function body, p50 / p95 ms (CPU)  4.0 / 16.8 (3.9 / 9.3)        from scratch 112.9 / 175.8
-    keystroke: a letter anywhere, p50 / p95 ms (CPU)          32.2 / 187.8 (29.5 / 135.3)   from scratch 128.6 / 210.2
-    settle after a pause with a syntax error, p50 / p95 ms    38.1 / 76.4 (n 40)            off the keystroke path
+    keystroke: typing in a function body, p50 / p95 ms (CPU)  3.3 / 5.5 (3.3 / 5.5)         from scratch 67.6 / 82.8
+    keystroke: a letter anywhere, p50 / p95 ms (CPU)          23.6 / 109.3 (23.6 / 109.3)   from scratch 75.0 / 139.8
+    settle after a pause with a syntax error, p50 / p95 ms    30.7 / 45.8 (n 40)            off the keystroke path
     definition agrees with jedi                               95.3% (286/300, top-1 281)    >= 90%; 775 sites sampled
 
     a letter anywhere, by path                     n  CPU share  p50 / p95 CPU ms
-    slow: syntax error                            52        58%     59.3 / 212.2
-    slow: layout kept, signature changed          41        19%     34.9 / 59.2
-    slow: module or class binding changed         14        13%     65.7 / 144.5
-    fast: layout and signature kept               86         8%      6.5 / 13.7
-    slow: other (a statement added or removed)     7         2%     32.4 / 42.3
+    slow: syntax error                            52        60%     48.1 / 183.7
+    slow: layout kept, signature changed          41        18%     26.3 / 49.8
+    slow: module or class binding changed         14        13%     55.9 / 105.6
+    fast: layout and signature kept               86         7%      4.6 / 8.2
+    slow: other (a statement added or removed)     7         2%     28.2 / 37.0
+
+Under load (a model benchmark on 2 threads beside it, load 2.4) the same commit's function-body keystroke was p95
+16.8 ms wall but 9.3 ms CPU, and the cold index 12.1 s wall (3.3 + 7.6 s CPU).
 """
 from __future__ import annotations
 
