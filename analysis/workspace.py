@@ -789,9 +789,7 @@ class Workspace:
                 return
             for edit in edits:
                 doc.apply(edit)
-            if not os.path.isabs(key) and self._covered(key):
-                facts = doc.facts()
-                self._update({key: facts}, {key: doc.changed_scopes})
+            self._refresh_buffer(key, doc)
 
     def settle(self, path: str) -> bool:
         """Once a buffer's edits pause: if they left its tree with syntax errors, re-parse it from scratch
@@ -801,10 +799,14 @@ class Workspace:
             doc = self._docs.get(key)
             if doc is None or not doc.settle():
                 return False
-            if not os.path.isabs(key) and self._covered(key):
-                facts = doc.facts()
-                self._update({key: facts}, {key: doc.changed_scopes})
+            self._refresh_buffer(key, doc)
             return True
+
+    def _refresh_buffer(self, key: str, doc: Document) -> None:
+        """Bring the graph up to an open buffer's text (only the scopes it re-extracted), if the graph covers it."""
+        if not os.path.isabs(key) and self._covered(key):
+            facts = doc.facts()
+            self._update({key: facts}, {key: doc.changed_scopes})
 
     def close(self, path: str) -> None:
         """Stop tracking a buffer; the file's content is the disk's again."""

@@ -236,15 +236,14 @@ def run(args: argparse.Namespace) -> int:
     bar.close()
     if args.export:
         target = Path(backbone) / "reader"
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(reader_dir, target)
-        exported = json.loads((target / "config.json").read_text(encoding="utf-8"))
+        exported = json.loads((reader_dir / "config.json").read_text(encoding="utf-8"))
         exported["encoder"] = ".." if exported["encoder"] else ""
         exported["token_table"] = f"../model.safetensors:{BACKBONE_TABLE}" if exported["token_table"] else ""
+        shutil.rmtree(target, ignore_errors=True)
+        # with the backbone's token table goes its vocabulary: load_reader reads its tokenizer from there
+        shutil.copytree(reader_dir, target,
+                        ignore=shutil.ignore_patterns(*TOKENIZER_FILES) if exported["token_table"] else None)
         (target / "config.json").write_text(json.dumps(exported, indent=2) + "\n", encoding="utf-8")
-        if exported["token_table"]:  # the backbone's vocabulary: load_reader reads its tokenizer from there
-            for name in TOKENIZER_FILES:
-                (target / name).unlink(missing_ok=True)
         print(f"exported the reader to {target}", file=sys.stderr)
     summary = {"best_fix_rate": state["best_fix_rate"], "step": state["step"], "elapsed_s": state["elapsed_s"]}
     print(json.dumps(summary) if args.json else f"done: {summary}")
