@@ -81,7 +81,8 @@ class CompletionEngine:
 
             lm, codec = load()
             return Sessions(lambda text: DocumentSession(lm, codec, text, policy, self.generation.fim,
-                                                         self.generation.suffix_tokens), budget)
+                                                         self.generation.suffix_tokens, self.generation.cache),
+                            budget)
 
         self.worker = ModelWorker(make_sessions, torch_threads=torch_threads)
 
@@ -97,6 +98,14 @@ class CompletionEngine:
                         session.set_fim(fim)
 
                 self.worker.update(set_fim)
+            if generation.cache != self.generation.cache:
+                cache = generation.cache
+
+                def set_cache(sessions: Sessions) -> None:
+                    for _, session in sessions:
+                        session.set_cache(cache)
+
+                self.worker.update(set_cache)
             self.generation = generation
         if debounce_ms is not None:
             self.debouncer.delay_ms = debounce_ms

@@ -8,7 +8,9 @@ an end-of-text straight after `<|fim_end|>` is the commonest failure of a small 
 special token ends it. When the prompt has
 `forced` text (token healing), the first tokens are restricted to ones that agree with it, and the
 completion is what comes after it; a greedy generation from a prepared prompt takes those first picks and
-the model after them from the prompt's `healing` instead of stepping through them.
+the model after them from the prompt's `healing` instead of stepping through them. When the prompt carries the
+document cache model (`completion.ngram_cache`), every pick, forced or not, is made from the model's scores
+mixed with it, and every token is added to its window.
 """
 from __future__ import annotations
 
@@ -51,6 +53,7 @@ def generate(lm: RecurrentLM, codec: TokenCodec, prompt: Prompt, rule: StopRule,
     scores = prompt.next
     healing = prompt.healing if sampler.greedy else None
     picked = list(healing.tokens) if healing is not None else []  # made ahead: what greedy picks here
+    cache = prompt.cache
     while True:
         if cancelled():
             reason = "cancelled"
@@ -58,9 +61,9 @@ def generate(lm: RecurrentLM, codec: TokenCodec, prompt: Prompt, rule: StopRule,
         if picked:
             token = picked.pop(0)
         elif len(produced) < len(forced):
-            token = sampler.pick(restrict(scores, codec, forced[len(produced):]))
+            token = sampler.pick(restrict(scores, codec, forced[len(produced):], cache))
         else:
-            logits = scores.logits()
+            logits = scores.logits() if cache is None else cache.mix(scores.logits())
             if count == 0 or not options.stop_early:  # never a special token first, nor at all when running on
                 logits = logits.clone()
                 logits[special] = float("-inf")
@@ -68,6 +71,8 @@ def generate(lm: RecurrentLM, codec: TokenCodec, prompt: Prompt, rule: StopRule,
         if token in codec.special_ids:
             reason = "eos" if token == codec.special.eos else "special"
             break
+        if cache is not None:
+            cache.push(token)
         before = len(produced)
         produced += codec.token_bytes[token]
         if len(produced) > len(forced):

@@ -4,7 +4,9 @@ In the prefix-only prompt the prefix's last token is not fed: generation must re
 (`forced`) first, choosing among the tokens that agree with what is still pending. Tokens that cover only
 part of it must stay allowed: after an indentation the prefix ends in a run of spaces that training text
 never ends a token with (GPT-2's pre-tokenizer gives the last space to the next word), so the model has to
-write a shorter run and then ` word`. Only the rows of those tokens are projected (`NextToken.scores`).
+write a shorter run and then ` word`. Only the rows of those tokens are projected (`NextToken.scores`),
+unless the document cache model is on: it needs the whole distribution, and it matters most here, because it
+knows how this file's lines split into tokens (the indentation run, then ` self`).
 Under greedy decoding these picks do not depend on the request, so `DocumentSession.prepare` makes them (one
 model step each) while the editor waits, and the request starts right after them.
 """
@@ -15,30 +17,35 @@ from collections.abc import Callable
 import torch
 
 from completion.lm import NextToken, RecurrentLM
+from completion.ngram_cache import NgramCache
 from completion.prompt import Healing
 from completion.tokens import TokenCodec
 from models.state import RodimusState
 
 
-def restrict(scores: NextToken, codec: TokenCodec, pending: bytes) -> torch.Tensor:
-    """Logits [V] with every token that disagrees with the `pending` forced text at -inf."""
+def restrict(scores: NextToken, codec: TokenCodec, pending: bytes, cache: NgramCache | None = None) -> torch.Tensor:
+    """Logits [V] (mixed with the cache model when given) with every token that disagrees with the `pending`
+    forced text at -inf."""
     choices = torch.tensor(codec.consistent_ids(pending), dtype=torch.long)
     allowed = torch.full((scores.vocab_size,), float("-inf"))
-    allowed[choices] = scores.scores(choices)
+    allowed[choices] = scores.scores(choices) if cache is None else cache.mix(scores.logits())[choices]
     return allowed
 
 
 def heal_greedily(lm: RecurrentLM, codec: TokenCodec, state: RodimusState, scores: NextToken, forced: bytes,
-                  should_stop: Callable[[], bool] | None = None) -> Healing | None:
-    """Greedy picks from `scores` until their text covers `forced`, stepping `state` (the prompt's, updated in
-    place); None if `should_stop` said so before a step (the state is then part-way: discard it)."""
+                  should_stop: Callable[[], bool] | None = None, cache: NgramCache | None = None) -> Healing | None:
+    """Greedy picks from `scores` (mixed with `cache`, which sees each pick) until their text covers `forced`,
+    stepping `state` (the prompt's, updated in place); None if `should_stop` said so before a step (the state is
+    then part-way: discard it)."""
     tokens: list[int] = []
     produced = b""
     while len(produced) < len(forced):
         if should_stop is not None and should_stop():
             return None
-        token = int(torch.argmax(restrict(scores, codec, forced[len(produced):])))
+        token = int(torch.argmax(restrict(scores, codec, forced[len(produced):], cache)))
         tokens.append(token)
+        if cache is not None:
+            cache.push(token)
         produced += codec.token_bytes[token]
         scores = lm.step(token, state)
     return Healing(tokens, state, scores)

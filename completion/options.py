@@ -12,6 +12,33 @@ NO_STOP_ENV = "RODIMUS_COMPLETION_NO_STOP"
 
 
 @dataclass(frozen=True)
+class CacheOptions:
+    """The document cache model mixed into every token the model picks (`completion.ngram_cache`).
+
+    `weight` is the cache's share where the last `min_order` or more tokens occurred earlier in the window
+    (0 turns it off); the longest such run, up to `max_order` tokens, decides what the cache predicts; `window`
+    is how many tokens before the cursor it counts. The defaults were chosen on the packages held out of
+    training that bench/model_quality.py does not score (click, Flask, itsdangerous, attrs; its docstring).
+    """
+
+    weight: float = 0.5
+    window: int = 2048
+    min_order: int = 2
+    max_order: int = 16
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.weight <= 1 or self.window < 0 or not 1 <= self.min_order <= self.max_order:
+            raise ValueError(f"need 0 <= weight <= 1, window >= 0 and 1 <= min_order <= max_order, got {self}")
+
+    @property
+    def enabled(self) -> bool:
+        return self.weight > 0 and self.window > 0
+
+
+NO_CACHE = CacheOptions(weight=0.0)
+
+
+@dataclass(frozen=True)
 class GenerationOptions:
     """Per-request generation settings.
 
@@ -23,8 +50,10 @@ class GenerationOptions:
     `fim=True` uses the PSM prompt with a suffix window of `suffix_tokens` tokens fed after `<|fim_hole|>` on
     every request; `fim=False` (the default) prompts with the prefix alone and heals the token at the cursor.
     The default follows the bundled starter, whose FIM is undertrained: on held-out next-line completion
-    (bench/model_quality.py) it scores 0.0% exact / 4.9% edit similarity with PSM against 4.2% / 21.7%
-    with the healed prefix. A checkpoint trained well on FIM (Rodimus+-Coder) should run with `fim=True`.
+    (bench/model_quality.py) it scores 0.0% exact / 5.3% edit similarity with PSM against 3.2% / 19.7%
+    with the healed prefix (11.8% / 35.3% with the document cache). A checkpoint trained well on FIM (Rodimus+-Coder) should run with `fim=True`.
+    `cache` is the document cache model; like `fim` and `suffix_tokens` it shapes the prompts a session
+    prepares, so sessions take it when they are made (`CompletionEngine`).
     """
 
     max_tokens: int = 64
@@ -37,6 +66,7 @@ class GenerationOptions:
     top_p: float = 1.0
     seed: int | None = None
     stop_early: bool = True  # False: no stop rule and no special token end a completion (benchmarks only)
+    cache: CacheOptions = CacheOptions()
 
     def __post_init__(self) -> None:
         if self.max_tokens < 1:

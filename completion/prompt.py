@@ -9,6 +9,7 @@ from models.state import RodimusState
 
 if TYPE_CHECKING:
     from completion.lm import NextToken
+    from completion.ngram_cache import NgramCache
 
 
 @dataclass
@@ -35,3 +36,4 @@ class Prompt:
     forced: bytes = b""  # text the generation must re-produce before the completion starts (token healing)
     ready: bool = False  # built ahead of the request by `DocumentSession.prepare` (`fed` tokens were fed then)
     healing: Healing | None = None  # prepared prompts only
+    cache: NgramCache | None = None  # the document cache model over the text before the generation, if on

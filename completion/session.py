@@ -41,7 +41,8 @@ from completion.checkpoints import CheckpointStore, grid_spacing, keep_set
 from completion.healing import heal_greedily
 from completion.line_index import LineIndex
 from completion.lm import NextToken, RecurrentLM
-from completion.options import DEFAULT_POLICY, CheckpointPolicy
+from completion.ngram_cache import NgramCache
+from completion.options import DEFAULT_POLICY, CacheOptions, CheckpointPolicy
 from completion.prompt import Healing, Prompt
 from completion.retokenize import TokenEdit, boundary_at_or_after, boundary_at_or_before, retokenize
 from completion.token_log import TokenLog
@@ -73,12 +74,14 @@ class _Prepared:
 
 class DocumentSession:
     def __init__(self, lm: RecurrentLM, codec: TokenCodec, text: str,
-                 policy: CheckpointPolicy = DEFAULT_POLICY, fim: bool = False, suffix_tokens: int = 32) -> None:
+                 policy: CheckpointPolicy = DEFAULT_POLICY, fim: bool = False, suffix_tokens: int = 32,
+                 cache: CacheOptions = CacheOptions()) -> None:
         self.lm = lm
         self.codec = codec
         self.policy = self._asked_policy = policy  # `policy` as fitted to the memory budget; as asked
         self.fim = fim
         self.suffix_tokens = suffix_tokens  # the FIM suffix window `prepare` builds prompts with
+        self.cache = cache  # the document cache model prompts carry and prepared healing uses
         self.text = bytearray(text.encode("utf-8"))
         ids = codec.encode(text)
         self.log = TokenLog(ids, codec.token_lengths[np.asarray(ids, dtype=np.int64)])
@@ -176,17 +179,26 @@ class DocumentSession:
             return None
         scratch = self._scratch_copy()
         ids, forced = self._prompt_ids(tail, suffix_tokens)
+        cache = self._document_cache(target, tail, ids)
         ready = self._ready(target, ids)
         if ready is not None:
             scratch.copy_(ready.state)
             healing = ready.healing if ready.forced == forced else None
-            return Prompt(scratch, ready.next, len(ids), synced, forced, ready=True, healing=healing)
+            return Prompt(scratch, ready.next, len(ids), synced, forced, ready=True, healing=healing, cache=cache)
         scores = self.lm.feed_next(ids, scratch)
         self._prepared = None
         kept = self._buffer("_prompt_buffer")  # kept before generation moves the scratch state on
         kept.copy_(scratch)
         self._prepared = _Prepared(target, tuple(ids), kept, scores, forced, None)
-        return Prompt(scratch, scores, len(ids), synced, forced)
+        return Prompt(scratch, scores, len(ids), synced, forced, cache=cache)
+
+    def _document_cache(self, anchor: int, tail: list[int], ids: list[int]) -> NgramCache | None:
+        """The cache model over the document's last tokens before the generation: the log's up to the anchor,
+        then the prompt's own prefix tokens (not the FIM frame and suffix); None when it is off."""
+        if not self.cache.enabled:
+            return None
+        before = self.log.ids_between(max(0, anchor - self.cache.window), anchor)
+        return NgramCache.of(np.concatenate([before, tail if self.fim else ids]), self.cache)
 
     def prepare(self, should_stop: Callable[[], bool] | None = None) -> bool:
         """Build the prompt at the session's cursor ahead of a request, then its greedy healing (see
@@ -209,7 +221,8 @@ class DocumentSession:
         if not ready.complete:
             healed = self._buffer("_healing_buffer")
             healed.copy_(ready.state)
-            ready.healing = heal_greedily(self.lm, self.codec, healed, ready.next, ready.forced, should_stop)
+            ready.healing = heal_greedily(self.lm, self.codec, healed, ready.next, ready.forced, should_stop,
+                                          self._document_cache(target, tail, ids))
         return ready.complete
 
     def is_prepared(self) -> bool:
@@ -271,6 +284,12 @@ class DocumentSession:
         (`CheckpointPolicy.for_budget`); the others are spilled now."""
         self.policy = self.checkpoints.policy = self._asked_policy.for_budget(share_bytes, self.lm.state_nbytes)
         self._thin(max(0, self._live_index))
+
+    def set_cache(self, cache: CacheOptions) -> None:
+        """Use another cache model from the next prompt on (a prepared healing made with the old one is dropped)."""
+        if cache != self.cache:
+            self.cache = cache
+            self._prepared = None
 
     def set_fim(self, fim: bool) -> None:
         """Switch the prompt format; the states are rebuilt (they begin differently)."""

@@ -5,7 +5,7 @@ import torch
 
 from completion.generate import generate
 from completion.lm import NextToken, RecurrentLM
-from completion.options import GenerationOptions
+from completion.options import NO_CACHE, CacheOptions, GenerationOptions
 from completion.policy import Mode
 from completion.sampling import Sampler
 from completion.session import DocumentSession
@@ -127,3 +127,33 @@ def test_without_early_stops_a_completion_runs_to_max_tokens(plus_lm: RecurrentL
     options = GenerationOptions(max_tokens=7, stop_early=False)
     result = run(plus_lm, codec, options, rule=CutAtOnce(Mode.LINE, ""))
     assert (result.tokens, result.reason) == (7, "max_tokens")
+
+
+def test_the_cache_model_continues_what_the_document_repeats(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    line = "total = compute(alpha, beta)\n"
+    text = BASE + line * 3
+    options = GenerationOptions(max_tokens=len(codec.encode(line)))
+
+    def complete(cache: CacheOptions) -> str:
+        session = DocumentSession(plus_lm, codec, text, fim=True, cache=cache)
+        prompt = session.prompt(len(text.encode("utf-8")), suffix_tokens=0)
+        assert prompt is not None
+        return generate(plus_lm, codec, prompt, NO_STOP, options, lambda: False).text
+
+    assert complete(CacheOptions(weight=1.0)).startswith(line.rstrip())  # each step matched: the cache decides
+    assert not complete(NO_CACHE).startswith(line.rstrip())  # the random model alone
+
+
+def test_the_cache_model_heals_the_word_under_the_cursor_as_the_document_writes_it(plus_lm: RecurrentLM,
+                                                                                  codec: TokenCodec) -> None:
+    line = "total = compute(alpha, beta)\n"
+    text = BASE + line * 3 + "total = comp"
+    cursor = len(text.encode("utf-8"))
+    options = GenerationOptions(max_tokens=len(codec.encode(line)))
+    warm = DocumentSession(plus_lm, codec, text, cache=CacheOptions(weight=1.0))
+    assert warm.prepare()
+    prepared = warm.prompt(cursor, suffix_tokens=0)
+    cold = DocumentSession(plus_lm, codec, text, cache=CacheOptions(weight=1.0)).prompt(cursor, suffix_tokens=0)
+    assert prepared is not None and prepared.healing is not None and cold is not None and cold.forced
+    completions = [generate(plus_lm, codec, p, NO_STOP, options, lambda: False).text for p in (prepared, cold)]
+    assert completions[0] == completions[1] and completions[0].startswith("ute(alpha, beta)")

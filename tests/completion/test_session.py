@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from completion.checkpoints import grid_spacing
 from completion.lm import RecurrentLM
-from completion.options import WORKING_STATES, CheckpointPolicy
+from completion.options import NO_CACHE, WORKING_STATES, CacheOptions, CheckpointPolicy
 from completion.session import DocumentSession
 from completion.tokens import TokenCodec
 from models.state import RodimusState
@@ -273,3 +273,24 @@ def test_an_interrupted_prepare_goes_on_from_where_it_stopped(plus_lm: Recurrent
     cold = DocumentSession(plus_lm, codec, text, SMALL, fim=False).prompt(cursor, suffix_tokens=0)
     assert warm is not None and cold is not None and warm.ready and warm.healing is not None
     assert_same_state(warm.state, cold.state)
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.lists(edits, max_size=4), st.floats(0, 1), st.booleans(), st.sampled_from([8, 10_000]))
+def test_the_cache_model_counts_the_text_before_the_cursor(plus_lm: RecurrentLM, codec: TokenCodec, sequence: list,
+                                                           cursor_at: float, fim: bool, limit: int) -> None:
+    text = BASE
+    session = DocumentSession(plus_lm, codec, text, SMALL, fim=fim, cache=CacheOptions(window=limit))
+    for edit in sequence:
+        start, end, insert = edit.apply(text)
+        session.edit(*byte_span(text, start, end), insert)
+        text = text[:start] + insert + text[end:]
+    cursor = len(text[: min(int(cursor_at * (len(text) + 1)), len(text))].encode("utf-8"))
+    prompt = session.prompt(cursor, suffix_tokens=8)
+    assert prompt is not None and prompt.cache is not None and len(prompt.cache.tokens) <= limit
+    before = b"".join(codec.token_bytes[i] for i in prompt.cache.tokens if i not in codec.special_ids)
+    assert text.encode("utf-8")[:cursor].endswith(before + prompt.forced)  # the forced text is generated
+    if limit > len(codec.encode(text)):
+        assert before + prompt.forced == text.encode("utf-8")[:cursor]
+    session.set_cache(NO_CACHE)
+    assert session.prompt(cursor, suffix_tokens=8).cache is None  # type: ignore[union-attr]
