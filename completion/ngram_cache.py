@@ -77,8 +77,10 @@ class NgramCache:
 
     def mix(self, logits: torch.Tensor) -> torch.Tensor:
         """Log-probabilities [V] of the interpolated distribution (the logits unchanged without a match)."""
+        if self.weight == 0:
+            return logits
         _, following = self.continuations()
-        if not len(following) or self.weight == 0:
+        if not len(following):
             return logits
         tokens, counts = np.unique(following, return_counts=True)
         seen = torch.from_numpy(tokens)

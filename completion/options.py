@@ -51,7 +51,8 @@ class GenerationOptions:
     every request; `fim=False` (the default) prompts with the prefix alone and heals the token at the cursor.
     The default follows the bundled starter, whose FIM is undertrained: on held-out next-line completion
     (bench/model_quality.py) it scores 0.0% exact / 5.3% edit similarity with PSM against 3.2% / 19.7%
-    with the healed prefix (11.8% / 35.3% with the document cache). A checkpoint trained well on FIM (Rodimus+-Coder) should run with `fim=True`.
+    with the healed prefix (11.8% / 35.3% with the document cache). A checkpoint trained well on FIM
+    (Rodimus+-Coder) should run with `fim=True`.
     `cache` is the document cache model; like `fim` and `suffix_tokens` it shapes the prompts a session
     prepares, so sessions take it when they are made (`CompletionEngine`).
     """

@@ -9,7 +9,7 @@ import pytest
 from completion.context import Trigger
 from completion.engine import CompletionEngine, LineEdit
 from completion.lm import RecurrentLM
-from completion.options import DEFAULT_POLICY, SESSIONS_PER_BUDGET, WORKING_STATES, GenerationOptions
+from completion.options import DEFAULT_POLICY, NO_CACHE, SESSIONS_PER_BUDGET, WORKING_STATES, GenerationOptions
 from completion.sessions import Sessions
 from completion.tokens import TokenCodec
 from tests.completion.cursor import context_at
@@ -103,3 +103,12 @@ async def test_a_failed_update_drops_the_session_until_it_is_read_again(engine: 
     engine.open(URI, BASE)
     assert not engine.needs_text(URI)
     assert (await engine.complete(context_at(BASE + "║", trigger=Trigger.INVOKED))).source == "model"
+
+
+async def test_a_new_cache_setting_reaches_open_and_new_sessions(engine: CompletionEngine) -> None:
+    engine.configure(GenerationOptions(max_tokens=8, cache=NO_CACHE))
+    engine.open("file:///u.py", BASE)
+    caches = await asyncio.wrap_future(engine.worker.request(lambda sessions: [s.cache for _, s in sessions]))
+    assert caches == [NO_CACHE, NO_CACHE]
+    result = await engine.complete(context_at(BASE + "║", trigger=Trigger.INVOKED))
+    assert result.source == "model"
