@@ -68,12 +68,21 @@ class ModelWorker:
         return future
 
     def pending(self) -> bool:
-        return bool(self._updates or self._requests)
+        """Whether the state work under way should yield: a job arrived, or the worker is shutting down."""
+        return bool(self._updates or self._requests or self._closed)
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop the worker and wait (at most `timeout` seconds) until its thread has left the model.
+
+        Waiting matters: a process that exits while this thread is inside a torch operation is aborted by the
+        C++ runtime ("terminate called without an active exception", exit status 134). State work checks
+        `pending` between chunks and model steps, and a generation ends within its time budget.
+        """
         with self._wake:
             self._closed = True
             self._wake.notify()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
 
     # ---------------------------------------------------------------------------------- worker thread
     def _run(self) -> None:

@@ -59,6 +59,9 @@ class RodimusServer(LanguageServer):
         self.project: Workspace | None = None
         self.hover_sections: list[hover.HoverSection] = [hover.graph_facts_section]
         self.index_listeners: list[Callable[[], None]] = []  # called on the loop after each successful index
+        # Called by `shutdown` to stop the threads that run models: a process that exits while one of them is inside
+        # torch is aborted (SIGABRT) instead of exiting with the status the client expects.
+        self.closers: list[Callable[[], None]] = []
         self.stopping = threading.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.documents.listeners.append(sync.ProjectSync(self))
@@ -110,6 +113,11 @@ class RodimusServer(LanguageServer):
         for task in list(self._tasks):
             task.cancel()
         self.work.shutdown()
+        for close in self.closers:
+            try:
+                close()
+            except Exception:
+                logger.exception("stopping %s failed", close)
         super().shutdown()
 
 

@@ -86,6 +86,11 @@ class CompletionService:
                 state_budget_mb=options.state_budget_mb,
             )
 
+    def shutdown(self) -> None:
+        """Stop the model worker (waits for it to leave the model; see `ModelWorker.shutdown`)."""
+        if self._engine is not None:
+            self._engine.shutdown()
+
     def on_document(self, event: DocumentEvent) -> None:
         """DocumentStore listener (on the event loop): queue the event for the model worker."""
         uri = uri_key(event.document.uri)
@@ -109,6 +114,7 @@ def attach(ls: RodimusServer) -> None:
     """Give the server a completion service and subscribe it to the document store."""
     service = _services[ls] = CompletionService(ls)
     ls.documents.listeners.append(service.on_document)
+    ls.closers.append(service.shutdown)
 
 
 def _context(ls: RodimusServer, uri: str, position: types.Position, trigger: Trigger) -> CompletionContext | None:

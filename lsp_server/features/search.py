@@ -47,6 +47,7 @@ SEARCH_EMBED_LIMIT = 256
 PROGRESS_MIN_UNITS = 64  # background runs smaller than this report no $/progress
 EDIT_DELAY_S = 0.3  # background embedding starts this long after the last edit
 SAVE_EVERY_UNITS = 4096
+SHUTDOWN_WAIT_S = 5.0  # at exit, the most the server waits for an embedding batch or a load to end
 
 
 def open_embedder(path: str | None, device: str = "cpu") -> tuple[CodeEmbedder | None, str]:
@@ -70,21 +71,29 @@ def vectors_path(project: Workspace) -> Path:
 
 
 class _DaemonWorker:
-    """One daemon thread running jobs in order. A daemon, as the completion model's worker: exiting the server
-    never waits for (nor finalizes torch under) a model load or an embedding batch."""
+    """One daemon thread running jobs in order. A daemon, as the completion model's worker, so that a server
+    that could not stop it still exits; `close` stops it first (see `ModelWorker.shutdown` for why)."""
 
     def __init__(self, name: str) -> None:
-        self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...], Future[Any]]] = queue.SimpleQueue()
-        threading.Thread(target=self._run, name=name, daemon=True).start()
+        self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...], Future[Any]] | None] = \
+            queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         future: Future[T] = Future()
         self._jobs.put((fn, args, future))
         return future
 
+    def close(self, timeout: float) -> None:
+        """Let the job under way end (the embedding checks the server's `stopping` between batches), run no
+        other, and wait at most `timeout` seconds for the thread to end."""
+        self._jobs.put(None)
+        self._thread.join(timeout)
+
     def _run(self) -> None:
-        while True:
-            fn, args, future = self._jobs.get()
+        while (job := self._jobs.get()) is not None:
+            fn, args, future = job
             if future.set_running_or_notify_cancel():
                 try:
                     future.set_result(fn(*args))
@@ -107,6 +116,9 @@ class SearchService:
         self._running = False
         self._again = False
         self._timer: asyncio.TimerHandle | None = None
+
+    def shutdown(self) -> None:
+        self._worker.close(SHUTDOWN_WAIT_S)
 
     # ---- the embedder (loaded on the embedding thread) ----
 
@@ -259,6 +271,7 @@ def attach(ls: RodimusServer) -> None:
     ls.documents.listeners.append(service.on_document)
     ls.index_listeners.append(lambda: service.kick())
     ls.command(SEMANTIC_SEARCH)(semantic_search_command)
+    ls.closers.append(service.shutdown)
 
 
 def service_of(ls: RodimusServer) -> SearchService | None:

@@ -7,6 +7,7 @@
 - `open_document` returns a `Doc` that finds positions by text in the session's encoding and sends typed
   incremental edits. Its unit conversions are written here independently of `lsp_server.positions`.
 - `send_raw_request` sends params that do not type-check, which pygls' client refuses to serialize.
+- `frame` and `read_message`: JSON-RPC over a raw stream, for tests that watch the server process itself.
 
 Module-scoped client fixtures need module-scoped test loops: put
 `pytestmark = pytest.mark.asyncio(loop_scope="module")` in each test module (else the tests hang).
@@ -14,6 +15,7 @@ Module-scoped client fixtures need module-scoped test loops: put
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 import uuid
@@ -213,3 +215,18 @@ async def send_raw_request(client: LanguageClient, method: str, params: Any, msg
 
 def send_raw_notification(client: LanguageClient, method: str, params: Any) -> None:
     client.protocol._send_data({"jsonrpc": "2.0", "method": method, "params": params})
+
+
+def frame(message: dict[str, Any]) -> bytes:
+    """A JSON-RPC message with its Content-Length header."""
+    body = json.dumps(message).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def read_message(stream: Any) -> dict[str, Any]:
+    """The next JSON-RPC message from a binary stream."""
+    length = 0
+    while (line := stream.readline()) not in (b"\r\n", b""):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    return json.loads(stream.read(length))

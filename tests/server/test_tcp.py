@@ -1,30 +1,18 @@
 """`serve --tcp`: the same server on a TCP port (one initialize round trip over a raw socket)."""
 from __future__ import annotations
 
-import json
 import socket
 import subprocess
 import sys
 import time
+
+from tests.server.harness import frame, read_message
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def frame(message: dict) -> bytes:
-    body = json.dumps(message).encode()
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
-
-
-def read_message(stream) -> dict:
-    length = 0
-    while (line := stream.readline()) not in (b"\r\n", b""):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":")[1])
-    return json.loads(stream.read(length))
 
 
 def test_serve_tcp_answers_initialize() -> None:
