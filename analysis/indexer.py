@@ -118,19 +118,23 @@ def extract_all(root: Path, jobs: Sequence[Job], progress: Callable[[int], None]
     done = 0
     seen: set[str] = set()
     finished = 0
-    while finished < len(workers):
-        batch = results.get()
-        if batch is None:
-            finished += 1
-            continue
-        for rel, digest, blob in batch:
-            seen.add(rel)
-            done += 1
-            yield rel, digest, unpack_facts(blob) if blob is not None else None, blob
-        if progress is not None:
-            progress(done)
-    for worker in workers:
-        worker.wait()
+    try:
+        while finished < len(workers):
+            batch = results.get()
+            if batch is None:
+                finished += 1
+                continue
+            for rel, digest, blob in batch:
+                seen.add(rel)
+                done += 1
+                yield rel, digest, unpack_facts(blob) if blob is not None else None, blob
+            if progress is not None:
+                progress(done)
+    finally:
+        for worker in workers:
+            if finished < len(workers):  # the caller stopped early (a cancelled index): nobody wants the rest
+                worker.kill()
+            worker.wait()
     missing = [job for job in jobs if job[0] not in seen]
     if missing:  # a worker died: do its remaining files here
         logger.warning("an index worker stopped early: extracting %d files in this process", len(missing))
@@ -138,14 +142,19 @@ def extract_all(root: Path, jobs: Sequence[Job], progress: Callable[[int], None]
 
 
 def worker_main(root: str) -> None:
-    """Extract the jobs pickled on stdin, streaming result batches to stdout."""
+    """Extract the jobs pickled on stdin, streaming result batches to stdout; stop quietly when the reader is
+    gone (the server exited or stopped listening)."""
     jobs = pickle.loads(sys.stdin.buffer.read())
     out = sys.stdout.buffer
     batch: list[Result] = []
-    for rel, lang in jobs:
-        batch.append(extract_file(root, rel, lang))
-        if len(batch) >= _BATCH:
+    try:
+        for rel, lang in jobs:
+            batch.append(extract_file(root, rel, lang))
+            if len(batch) >= _BATCH:
+                _write_frame(out, batch)
+                batch = []
+        if batch:
             _write_frame(out, batch)
-            batch = []
-    if batch:
-        _write_frame(out, batch)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit's flush does not fail again
+        sys.exit(1)
