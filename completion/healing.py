@@ -5,8 +5,8 @@ In the prefix-only prompt the prefix's last token is not fed: generation must re
 part of it must stay allowed: after an indentation the prefix ends in a run of spaces that training text
 never ends a token with (GPT-2's pre-tokenizer gives the last space to the next word), so the model has to
 write a shorter run and then ` word`. Only the rows of those tokens are projected (`NextToken.scores`),
-unless the document cache model is on: it needs the whole distribution, and it matters most here, because it
-knows how this file's lines split into tokens (the indentation run, then ` self`).
+unless the document cache model has a match: the mix needs the whole distribution. The cache matters most
+here, because it knows how this file's lines split into tokens (the indentation run, then ` self`).
 Under greedy decoding these picks do not depend on the request, so `DocumentSession.prepare` makes them (one
 model step each) while the editor waits, and the request starts right after them.
 """
@@ -28,7 +28,10 @@ def restrict(scores: NextToken, codec: TokenCodec, pending: bytes, cache: NgramC
     forced text at -inf."""
     choices = torch.tensor(codec.consistent_ids(pending), dtype=torch.long)
     allowed = torch.full((scores.vocab_size,), float("-inf"))
-    allowed[choices] = scores.scores(choices) if cache is None else cache.mix(scores.logits())[choices]
+    if cache is not None and cache.matches():
+        allowed[choices] = cache.mix(scores.logits())[choices]
+    else:
+        allowed[choices] = scores.scores(choices)
     return allowed
 
 

@@ -75,6 +75,10 @@ class NgramCache:
             return 0, ids[:0]
         return order, ids[best + 1]
 
+    def matches(self) -> bool:
+        """Whether `mix` would change the model's scores now."""
+        return self.weight > 0 and len(self.continuations()[1]) > 0
+
     def mix(self, logits: torch.Tensor) -> torch.Tensor:
         """Log-probabilities [V] of the interpolated distribution (the logits unchanged without a match)."""
         if self.weight == 0:
