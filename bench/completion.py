@@ -67,10 +67,12 @@ the p90 column is the keystrokes that feed tokens. A model step of the starter c
 the LM head and 5.7 ms with it on a quiet core (about 9 ms wall at load 2-4), so 16 tokens are about
 100 ms quiet (150-210 ms at load 2-4; an earlier run at load 3.9 -> 2.2 measured the LSP 16-token line at p95
 181-211 ms). The no-pause first token races the server's own didChange handling, which it waits behind.
-With the document cache model mixed into every pick (session 8, `completion.ngram_cache`; same arguments, load
-0.1): in process, first token p50 12.4-14.6 / p95 13.1-18.3 ms and 16 tokens p50 102-107 / p95 112-151 ms (the
-healing picks now project the whole vocabulary); over LSP, first token p50 3.0-4.3 / p95 5.5-6.9 ms, no pause
-p95 23.6-33.6 ms, the 16-token line p50 92-97 / p95 93-116 ms; the keystroke, memory and jump rows as above.
+With the document cache model mixed into every pick (session 8, `completion.ngram_cache`, commit 801d1a5; same
+arguments, load 1.1 at the start): in process, first token p50 7.7-11.1 / p95 8.3-13.8 ms and 16 tokens p50
+78-99 / p95 86-107 ms; over LSP, first token p50 2.5-3.8 / p95 4.8-6.3 ms, no pause p95 19.9-27.0 ms, the
+16-token line p50 86-90 / p95 91-105 ms; the keystroke, memory and jump rows as above (keystroke ratio 0.99). The
+first version of the cache, whose healing picks always projected the whole vocabulary, measured a first token of
+p50 12.4-14.6 / p95 13.1-18.3 ms in process.
 Memory: only the 8 checkpoints nearest the cursor stay in memory, so a session holds 15.4 MiB of model state
 at every size (the live state, the request copy and those 8; about 1.4 MiB each, 72 % of it the 256-token
 attention window), where the Transformer's KV cache grows to 64 MiB at 64K. The grid (512 tokens apart up to

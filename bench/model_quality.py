@@ -281,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|")
     for name, figures in results.items():
         print(f"| {name} | {figures['exact_match']:.1%} | {figures['edit_similarity']:.1%} |")
-    seen = sum(p.target in {line.strip() for line in p.text[:p.cursor].split("\n")} for p in positions)
+    seen = sum(q.target in {line.strip() for line in q.text[:q.cursor].split("\n")} for q in positions)
     print(f"{seen / len(positions):.1%} of the target lines occur verbatim earlier in their file (all a copy can get)")
     plot(results, args.png)
     if args.json:
