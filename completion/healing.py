@@ -28,8 +28,8 @@ def restrict(scores: NextToken, codec: TokenCodec, pending: bytes, cache: NgramC
     forced text at -inf."""
     choices = torch.tensor(codec.consistent_ids(pending), dtype=torch.long)
     allowed = torch.full((scores.vocab_size,), float("-inf"))
-    if cache is not None and cache.matches():
-        allowed[choices] = cache.mix(scores.logits())[choices]
+    if cache is not None and len(following := cache.following()):  # the mix needs every row
+        allowed[choices] = cache.mix(scores.logits(), following)[choices]
     else:
         allowed[choices] = scores.scores(choices)
     return allowed

@@ -75,15 +75,15 @@ class NgramCache:
             return 0, ids[:0]
         return order, ids[best + 1]
 
-    def matches(self) -> bool:
-        """Whether `mix` would change the model's scores now."""
-        return self.weight > 0 and len(self.continuations()[1]) > 0
+    def following(self) -> np.ndarray:
+        """The tokens that followed the longest earlier match (none without a match, or when the weight is 0):
+        `mix` changes the model's scores exactly when there are some."""
+        return self.continuations()[1] if self.weight > 0 else self.tokens[:0]
 
-    def mix(self, logits: torch.Tensor) -> torch.Tensor:
-        """Log-probabilities [V] of the interpolated distribution (the logits unchanged without a match)."""
-        if self.weight == 0:
-            return logits
-        _, following = self.continuations()
+    def mix(self, logits: torch.Tensor, following: np.ndarray | None = None) -> torch.Tensor:
+        """Log-probabilities [V] of the interpolated distribution (the logits unchanged without a match);
+        `following` is `self.following()` when the caller has already looked it up."""
+        following = self.following() if following is None else following
         if not len(following):
             return logits
         tokens, counts = np.unique(following, return_counts=True)

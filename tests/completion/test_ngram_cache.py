@@ -33,7 +33,7 @@ def test_continuations_are_the_longest_earlier_match(ids: list[int], min_order: 
 def test_mix_interpolates_the_counts_with_the_model() -> None:
     cache = NgramCache([5, 6, 7, 5, 6, 8, 5, 6], weight=0.5, min_order=2)  # "5 6" was followed by 7 and by 8
     logits = torch.zeros(10)
-    assert cache.matches()
+    assert sorted(cache.following().tolist()) == [7, 8]
     probs = torch.exp(cache.mix(logits))
     assert torch.allclose(probs.sum(), torch.tensor(1.0))
     assert torch.allclose(probs[[7, 8]], torch.tensor([0.05 + 0.25, 0.05 + 0.25]))
@@ -43,7 +43,7 @@ def test_mix_interpolates_the_counts_with_the_model() -> None:
 def test_no_match_leaves_the_model_alone() -> None:
     logits = torch.randn(10)
     for cache in (NgramCache([1, 2, 3, 4], weight=0.9, min_order=2), NgramCache([1, 2, 1, 2], weight=0.0, min_order=2)):
-        assert not cache.matches() and cache.mix(logits) is logits
+        assert not len(cache.following()) and cache.mix(logits) is logits
 
 
 def test_invalid_settings_are_refused() -> None:

@@ -23,9 +23,10 @@ def request(server: subprocess.Popen, message_id: int, method: str, params: obje
     assert server.stdin is not None and server.stdout is not None
     server.stdin.write(frame({"jsonrpc": "2.0", "id": message_id, "method": method, "params": params}))
     server.stdin.flush()
-    while (message := read_message(server.stdout)).get("id") != message_id or "method" in message:
-        pass
-    return message
+    while True:
+        message = read_message(server.stdout)
+        if message.get("id") == message_id and "method" not in message:
+            return message
 
 
 def notify(server: subprocess.Popen, method: str, params: object) -> None:
