@@ -23,10 +23,11 @@ from completion.tokens import TokenCodec
 from models.state import RodimusState
 
 
-def restrict(scores: NextToken, codec: TokenCodec, pending: bytes, cache: NgramCache | None = None) -> torch.Tensor:
+def restrict(scores: NextToken, codec: TokenCodec, pending: bytes, cache: NgramCache | None = None,
+             keep_indentation: bool = False) -> torch.Tensor:
     """Logits [V] (mixed with the cache model when given) with every token that disagrees with the `pending`
-    forced text at -inf."""
-    choices = torch.tensor(codec.consistent_ids(pending), dtype=torch.long)
+    forced text at -inf; with `keep_indentation`, also those that go on past it with a space or a tab."""
+    choices = torch.tensor(codec.consistent_ids(pending, blank_after=not keep_indentation), dtype=torch.long)
     allowed = torch.full((scores.vocab_size,), float("-inf"))
     if cache is not None and len(following := cache.following()):  # the mix needs every row
         allowed[choices] = cache.mix(scores.logits(), following)[choices]
@@ -36,16 +37,17 @@ def restrict(scores: NextToken, codec: TokenCodec, pending: bytes, cache: NgramC
 
 
 def heal_greedily(lm: RecurrentLM, codec: TokenCodec, state: RodimusState, scores: NextToken, forced: bytes,
-                  should_stop: Callable[[], bool] | None = None, cache: NgramCache | None = None) -> Healing | None:
+                  should_stop: Callable[[], bool] | None = None, cache: NgramCache | None = None,
+                  keep_indentation: bool = False) -> Healing | None:
     """Greedy picks from `scores` (mixed with `cache`, which sees each pick) until their text covers `forced`,
     stepping `state` (the prompt's, updated in place); None if `should_stop` said so before a step (the state is
-    then part-way: discard it)."""
+    then part-way: discard it). `keep_indentation` as in `restrict`."""
     tokens: list[int] = []
     produced = b""
     while len(produced) < len(forced):
         if should_stop is not None and should_stop():
             return None
-        token = int(torch.argmax(restrict(scores, codec, forced[len(produced):], cache)))
+        token = int(torch.argmax(restrict(scores, codec, forced[len(produced):], cache, keep_indentation)))
         tokens.append(token)
         if cache is not None:
             cache.push(token)

@@ -37,3 +37,4 @@ class Prompt:
     ready: bool = False  # built ahead of the request by `DocumentSession.prepare` (`fed` tokens were fed then)
     healing: Healing | None = None  # prepared prompts only
     cache: NgramCache | None = None  # the document cache model over the text before the generation, if on
+    keeps_indentation: bool = False  # the cursor ends a blank line prefix: the completion may not start with blanks

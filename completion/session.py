@@ -180,17 +180,24 @@ class DocumentSession:
         scratch = self._scratch_copy()
         ids, forced = self._prompt_ids(tail, suffix_tokens)
         cache = self._document_cache(target, tail, ids)
+        indented = self.at_indentation(self.cursor)
         ready = self._ready(target, ids)
         if ready is not None:
             scratch.copy_(ready.state)
             healing = ready.healing if ready.forced == forced else None
-            return Prompt(scratch, ready.next, len(ids), synced, forced, ready=True, healing=healing, cache=cache)
+            return Prompt(scratch, ready.next, len(ids), synced, forced, ready=True, healing=healing, cache=cache,
+                          keeps_indentation=indented)
         scores = self.lm.feed_next(ids, scratch)
         self._prepared = None
         kept = self._buffer("_prompt_buffer")  # kept before generation moves the scratch state on
         kept.copy_(scratch)
         self._prepared = _Prepared(target, tuple(ids), kept, scores, forced, None)
-        return Prompt(scratch, scores, len(ids), synced, forced, cache=cache)
+        return Prompt(scratch, scores, len(ids), synced, forced, cache=cache, keeps_indentation=indented)
+
+    def at_indentation(self, cursor: int) -> bool:
+        """Whether the text before byte `cursor` on its line is blank (spaces and tabs, or nothing)."""
+        line_start = self.text.rfind(b"\n", 0, cursor) + 1
+        return not self.text[line_start:cursor].strip(b" \t")
 
     def _document_cache(self, anchor: int, tail: list[int], ids: list[int]) -> NgramCache | None:
         """The cache model over the document's last tokens before the generation: the log's up to the anchor,
@@ -222,7 +229,7 @@ class DocumentSession:
             healed = self._buffer("_healing_buffer")
             healed.copy_(ready.state)
             ready.healing = heal_greedily(self.lm, self.codec, healed, ready.next, ready.forced, should_stop,
-                                          self._document_cache(target, tail, ids))
+                                          self._document_cache(target, tail, ids), self.at_indentation(self.cursor))
         return ready.complete
 
     def is_prepared(self) -> bool:

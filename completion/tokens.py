@@ -25,6 +25,7 @@ from models.tokenizer import Tokenizer
 
 _PRINTABLE = bytes(range(0x21, 0x7F))
 _SPACE = b" \t\n\r\x0b\x0c"
+BLANKS = (b" ", b"\t")  # the bytes of an indentation
 BOUNDARY_AFTER = np.zeros(256, dtype=bool)
 BOUNDARY_AFTER[list(_PRINTABLE)] = True
 BOUNDARY_BEFORE = np.zeros(256, dtype=bool)
@@ -100,16 +101,24 @@ class TokenCodec:
         return self.encode(bytes(text).decode("utf-8"))
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - one codec per model, kept for the server's life
-    def consistent_ids(self, pending: bytes) -> tuple[int, ...]:
+    def consistent_ids(self, pending: bytes, blank_after: bool = True) -> tuple[int, ...]:
         """Ordinary tokens whose bytes agree with `pending` as far as both go (token healing's choices), in id
         order: the tokens that are a prefix of it (one dictionary look-up per prefix) and those that extend it
-        (a range of the sorted token bytes), so a request pays microseconds, not a pass over the vocabulary."""
+        (a range of the sorted token bytes), so a request pays microseconds, not a pass over the vocabulary.
+        Without `blank_after`, a token that extends it may not go on with a space or a tab (at the end of a
+        line's indentation: the completion keeps the indentation the editor gave)."""
         found = [i for k in range(1, len(pending)) for i in self._ids_of.get(pending[:k], ())]
         k = bisect.bisect_left(self._sorted_bytes, pending)
         while k < len(self._sorted_bytes) and self._sorted_bytes[k].startswith(pending):
-            found.append(self._sorted_ids[k])
+            if blank_after or self._sorted_bytes[k][len(pending) : len(pending) + 1] not in BLANKS:
+                found.append(self._sorted_ids[k])
             k += 1
         return tuple(sorted(found))
+
+    @functools.cached_property
+    def blank_led_ids(self) -> list[int]:
+        """Ordinary tokens that start with a space or a tab: never a completion's first at an indentation's end."""
+        return [i for data, i in zip(self._sorted_bytes, self._sorted_ids) if data[:1] in BLANKS]
 
     def byte_length(self, ids: list[int] | np.ndarray) -> int:
         return int(self.token_lengths[np.asarray(ids, dtype=np.int64)].sum()) if len(ids) else 0

@@ -157,3 +157,53 @@ def test_the_cache_model_heals_the_word_under_the_cursor_as_the_document_writes_
     assert prepared is not None and prepared.healing is not None and cold is not None and cold.forced
     completions = [generate(plus_lm, codec, p, NO_STOP, options, lambda: False).text for p in (prepared, cold)]
     assert completions[0] == completions[1] and completions[0].startswith("ute(alpha, beta)")
+
+
+class BlankLoving(RecurrentLM):
+    """The tiny model, made sure that every next token is a run of blanks (or a newline and one)."""
+
+    def __init__(self, lm: RecurrentLM, codec: TokenCodec) -> None:
+        super().__init__(lm.model, lm.chunk)
+        blank_runs = [i for i, data in enumerate(codec.token_bytes) if data and not data.strip(b" \t\n")]
+        self.bias = torch.zeros(codec.vocab_size)
+        self.bias[blank_runs] = 1e4
+
+    def _biased(self, scores: NextToken) -> NextToken:
+        return NextToken.of_logits(scores.logits() + self.bias)
+
+    def feed_next(self, ids, state):  # type: ignore[no-untyped-def]
+        return self._biased(super().feed_next(ids, state))
+
+    def step(self, token, state):  # type: ignore[no-untyped-def]
+        return self._biased(super().step(token, state))
+
+
+def test_a_completion_at_an_indentations_end_adds_no_indentation(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    blank_loving = BlankLoving(plus_lm, codec)
+    options = GenerationOptions(max_tokens=3, cache=NO_CACHE, stop_early=False)
+    for fim in (False, True):
+        for typed in ("    ", "        ", "\t", ""):  # after auto-indent, a deeper one, a tab, column 0
+            text = BASE + typed
+            for prepared in (False, True):
+                session = DocumentSession(blank_loving, codec, text, fim=fim)
+                if prepared:
+                    assert session.prepare()
+                prompt = session.prompt(len(text.encode("utf-8")), suffix_tokens=4)
+                assert prompt is not None and prompt.keeps_indentation
+                result = generate(blank_loving, codec, prompt, NO_STOP, options, lambda: False)
+                assert result.tokens == 3 and result.text[:1] not in (" ", "\t"), (fim, typed, prepared)
+    mid_line = BASE + "x = f(a,"  # elsewhere a blank is what the model may well write next
+    session = DocumentSession(blank_loving, codec, mid_line, fim=False)
+    prompt = session.prompt(len(mid_line.encode("utf-8")), suffix_tokens=0)
+    assert prompt is not None and not prompt.keeps_indentation
+    assert generate(blank_loving, codec, prompt, NO_STOP, options, lambda: False).text[:1].isspace()
+
+
+def test_healing_choices_that_keep_the_indentation(codec: TokenCodec) -> None:
+    ordinary = [i for i, data in enumerate(codec.token_bytes) if data and i not in codec.special_ids]
+    for pending in (b"\n", b"\n    ", b"    ", b"  ", b"\t", b" retu"):
+        expected = tuple(i for i in ordinary if pending.startswith(codec.token_bytes[i])
+                         or (codec.token_bytes[i].startswith(pending)
+                             and codec.token_bytes[i][len(pending) : len(pending) + 1] not in (b" ", b"\t")))
+        assert codec.consistent_ids(pending, blank_after=False) == expected
+    assert set(codec.blank_led_ids) == {i for i in ordinary if codec.token_bytes[i][:1] in (b" ", b"\t")}
