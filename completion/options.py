@@ -50,8 +50,8 @@ class GenerationOptions:
     `fim=True` uses the PSM prompt with a suffix window of `suffix_tokens` tokens fed after `<|fim_hole|>` on
     every request; `fim=False` (the default) prompts with the prefix alone and heals the token at the cursor.
     The default follows the bundled starter, whose FIM is undertrained: on held-out next-line completion
-    (bench/model_quality.py) it scores 0.0% exact / 5.3% edit similarity with PSM against 3.2% / 19.7%
-    with the healed prefix (11.8% / 35.3% with the document cache). A checkpoint trained well on FIM
+    (bench/model_quality.py) it scores 0.0% exact / 5.1% edit similarity with PSM against 4.2% / 20.0%
+    with the healed prefix (12.6% / 35.1% with the document cache). A checkpoint trained well on FIM
     (Rodimus+-Coder) should run with `fim=True`.
     `cache` is the document cache model; like `fim` and `suffix_tokens` it shapes the prompts a session
     prepares, so sessions take it when they are made (`CompletionEngine`).

@@ -41,6 +41,7 @@ class CompletionOptions:
     debounce_ms: int = field(default=75, metadata=_rule(lambda v: 0 <= v <= 10_000, "an integer from 0 to 10000"))
     multiline: bool = True
     fim: bool = False  # PSM needs a model trained well on it; the bundled starter is not (bench/model_quality.py)
+    document_cache: bool = True  # mix the document cache model into every pick (completion/ngram_cache.py)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--language", help="language id (default: from the file extension)")
     parser.add_argument("--fim", action="store_true",
                         help="fill-in-the-middle prompt with the text after the cursor (default: the prefix alone)")
+    parser.add_argument("--no-document-cache", action="store_true",
+                        help="the model alone, without the document cache model (completion/ngram_cache.py)")
     parser.add_argument("--json", action="store_true", help='print {"text", "ms", "tokens"}')
 
 
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from completion.context import CompletionContext, Trigger
     from completion.languages import language_for_path
     from completion.loader import load_completion_model
-    from completion.options import GenerationOptions
+    from completion.options import NO_CACHE, CacheOptions, GenerationOptions
     from completion.pipeline import run_request
     from completion.session import DocumentSession
 
@@ -60,10 +62,11 @@ def run(args: argparse.Namespace) -> int:
     language = args.language or language_for_path(str(path))
     byte_col = len(line[: args.column - 1].encode("utf-8"))
     started = time.perf_counter()
-    session = DocumentSession(lm, codec, text, fim=args.fim)
+    cache = NO_CACHE if args.no_document_cache else CacheOptions()
+    session = DocumentSession(lm, codec, text, fim=args.fim, cache=cache)
     ctx = CompletionContext.in_text(text, args.line - 1, byte_col, uri=path.resolve().as_uri(),
                                     language_id=language, trigger=Trigger.INVOKED)
-    options = GenerationOptions(max_tokens=args.max_tokens, fim=args.fim)
+    options = GenerationOptions(max_tokens=args.max_tokens, fim=args.fim, cache=cache)
     outcome = run_request(session, ctx, options, lambda: False, started)
     ms = 1000 * (time.perf_counter() - started)
     if args.json:

@@ -16,7 +16,7 @@ from lsprotocol import types
 
 from completion.context import CompletionContext, Trigger
 from completion.engine import CompletionEngine, LineEdit
-from completion.options import GenerationOptions, stop_early_from_env
+from completion.options import NO_CACHE, CacheOptions, GenerationOptions, stop_early_from_env
 from lsp_server.convert import to_pos
 from lsp_server.documents import DocumentEvent, uri_key
 from lsp_server.options import ModelOptions
@@ -81,7 +81,8 @@ class CompletionService:
             c = options.completion
             engine.configure(
                 GenerationOptions(max_tokens=c.max_tokens, multiline=c.multiline, fim=c.fim,
-                                  stop_early=stop_early_from_env()),
+                                  stop_early=stop_early_from_env(),
+                                  cache=CacheOptions() if c.document_cache else NO_CACHE),
                 debounce_ms=c.debounce_ms,
                 state_budget_mb=options.state_budget_mb,
             )

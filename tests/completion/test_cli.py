@@ -10,12 +10,14 @@ from lsp_server.cli import main
 from tests.completion.edits import BASE
 
 
-def test_json_output(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("flags", [[], ["--no-document-cache"], ["--fim"]])
+def test_json_output(tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str],
+                     flags: list[str]) -> None:
     source = tmp_path / "app.py"
     source.write_text(BASE, encoding="utf-8")
     line = BASE.split("\n").index("def main():") + 2  # 1-based: the line after "def main():"
     code = main(["complete", str(source), "--line", str(line), "--column", "5", "--max-tokens", "5", "--json",
-                 "--model", str(tiny_model_dir)])
+                 "--model", str(tiny_model_dir), *flags])
     assert code == 0
     result = json.loads(capsys.readouterr().out)
     assert set(result) == {"text", "ms", "tokens"} and 0 <= result["tokens"] <= 5

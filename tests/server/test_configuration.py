@@ -56,7 +56,8 @@ async def find(client: LanguageClient, query: str) -> list[str]:
 
 async def test_initialization_options_apply_and_invalid_values_are_shown(client: LanguageClient) -> None:
     options = effective_options(client)
-    assert options["completion"] == {"maxTokens": 64, "debounceMs": 30, "multiline": True, "fim": False}
+    assert options["completion"] == {"maxTokens": 64, "debounceMs": 30, "multiline": True, "fim": False,
+                                     "documentCache": True}
     assert options["index"]["exclude"] == ["excluded/"]
     (shown,) = [m for m in client.messages if "invalid options" in m.message]
     assert shown.type == types.MessageType.Warning

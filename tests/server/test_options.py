@@ -27,7 +27,7 @@ def test_camel_case_keys_fill_nested_options() -> None:
 
 
 def test_the_wire_form_loads_back_to_the_same_options() -> None:
-    options = load_options({"completion": {"fim": False}, "index": {"exclude": ["a"]}}).options
+    options = load_options({"completion": {"fim": False, "documentCache": False}, "index": {"exclude": ["a"]}}).options
     assert to_wire(options)["stateBudgetMB"] == 512
     assert load_options(to_wire(options)).options == options
 
@@ -45,6 +45,7 @@ def test_unknown_keys_are_ignored_with_a_warning(caplog: pytest.LogCaptureFixtur
         ({"completion": {"maxTokens": "5"}}, "rodimus.completion.maxTokens"),  # a string is not an integer
         ({"completion": {"maxTokens": 0}}, "rodimus.completion.maxTokens"),
         ({"completion": {"multiline": 1}}, "rodimus.completion.multiline"),
+        ({"completion": {"documentCache": "off"}}, "rodimus.completion.documentCache"),
         ({"model": {"device": "tpu"}}, "rodimus.model.device"),
         ({"index": {"exclude": "build"}}, "rodimus.index.exclude"),  # a string is not a list of strings
         ({"index": {"cacheDir": 3}}, "rodimus.index.cacheDir"),

@@ -14,7 +14,7 @@ export interface SettingsReader {
 
 export interface InitializationOptions {
     model?: { path?: string; device?: string; dtype?: string };
-    completion?: { maxTokens?: number; debounceMs?: number; multiline?: boolean; fim?: boolean };
+    completion?: { maxTokens?: number; debounceMs?: number; multiline?: boolean; fim?: boolean; documentCache?: boolean };
     cgm?: { backend?: string; endpoint?: string; model?: string; apiKeyEnv?: string };
     index?: { exclude?: string[]; cacheDir?: string };
     stateBudgetMB?: number;
@@ -37,6 +37,7 @@ const FIELDS: ReadonlyArray<{ key: string; path: readonly string[]; kind: Kind; 
     { key: 'completion.debounceMs', path: ['completion', 'debounceMs'], kind: 'integer', min: 0 },
     { key: 'completion.multiline', path: ['completion', 'multiline'], kind: 'boolean' },
     { key: 'completion.fim', path: ['completion', 'fim'], kind: 'boolean' },
+    { key: 'completion.documentCache', path: ['completion', 'documentCache'], kind: 'boolean' },
     { key: 'cgm.backend', path: ['cgm', 'backend'], kind: 'string' },
     { key: 'cgm.endpoint', path: ['cgm', 'endpoint'], kind: 'string' },
     { key: 'cgm.model', path: ['cgm', 'model'], kind: 'string' },

@@ -10,7 +10,7 @@ M.defaults = {
   root_markers = { '.git', 'pyproject.toml', 'setup.py', 'package.json', 'go.mod', 'Cargo.toml', 'pom.xml' },
   root_dir = nil,
   -- Sent as initializationOptions, in the server's own shape:
-  -- { model = { path, device, dtype }, completion = { maxTokens, debounceMs, multiline, fim },
+  -- { model = { path, device, dtype }, completion = { maxTokens, debounceMs, multiline, fim, documentCache },
   --   cgm = { backend, endpoint, model, apiKeyEnv }, index = { exclude, cacheDir }, stateBudgetMB }
   init_options = {},
   inline = {

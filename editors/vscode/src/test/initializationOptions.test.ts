@@ -21,6 +21,7 @@ test('every setting maps to its place in initializationOptions', () => {
         'completion.debounceMs': 75,
         'completion.multiline': true,
         'completion.fim': false,
+        'completion.documentCache': true,
         'cgm.backend': 'openai',
         'cgm.endpoint': 'http://localhost:8000/v1',
         'cgm.model': 'codefuse-cgm',
@@ -32,7 +33,7 @@ test('every setting maps to its place in initializationOptions', () => {
     assert.deepEqual(mapped.warnings, []);
     assert.deepEqual(mapped.options, {
         model: { path: '/models/rodimus-1.6b', device: 'cuda', dtype: 'bfloat16' },
-        completion: { maxTokens: 64, debounceMs: 75, multiline: true, fim: false },
+        completion: { maxTokens: 64, debounceMs: 75, multiline: true, fim: false, documentCache: true },
         cgm: { backend: 'openai', endpoint: 'http://localhost:8000/v1', model: 'codefuse-cgm', apiKeyEnv: 'CGM_API_KEY' },
         index: { exclude: ['build/**', '*.min.js'], cacheDir: '/tmp/rodimus-cache' },
         stateBudgetMB: 512,
@@ -43,7 +44,7 @@ test('empty settings (package.json defaults) leave every key to the server', () 
     const defaults: Record<string, unknown> = {
         'model.path': '', 'model.device': '', 'model.dtype': '',
         'completion.maxTokens': null, 'completion.debounceMs': null,
-        'completion.multiline': null, 'completion.fim': null,
+        'completion.multiline': null, 'completion.fim': null, 'completion.documentCache': null,
         'cgm.backend': '', 'cgm.endpoint': '  ', 'cgm.model': '', 'cgm.apiKeyEnv': '',
         'index.exclude': null, 'index.cacheDir': '', stateBudgetMB: null,
     };
