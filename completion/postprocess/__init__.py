@@ -11,12 +11,13 @@ from completion.context import CompletionContext
 from completion.policy import Mode
 from completion.postprocess.drop_auto_closed import drop_auto_closed
 from completion.postprocess.drop_blank import drop_blank
+from completion.postprocess.drop_looping_line import drop_looping_line
 from completion.postprocess.drop_suffix_overlap import drop_suffix_overlap
 from completion.postprocess.trim_trailing_space import trim_trailing_space
 
 Filter = Callable[[str, CompletionContext, Mode], str]
 
-FILTERS: tuple[Filter, ...] = (trim_trailing_space, drop_auto_closed, drop_suffix_overlap, drop_blank)
+FILTERS: tuple[Filter, ...] = (trim_trailing_space, drop_looping_line, drop_auto_closed, drop_suffix_overlap, drop_blank)
 
 
 def postprocess(text: str, ctx: CompletionContext, mode: Mode) -> str:
