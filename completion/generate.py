@@ -12,7 +12,7 @@ the model after them from the prompt's `healing` instead of stepping through the
 document cache model (`completion.ngram_cache`), every pick, forced or not, is made from the model's scores
 mixed with it, and every token is added to its window. When the cursor ends a line's indentation
 (`Prompt.keeps_indentation`), the completion's first byte is not a space or a tab: the editor set the indentation,
-and a completion that adds to it is misplaced (the starter did so at 7 of 60 such cursors before this rule).
+and a completion that adds to it is misplaced (the starter did so at 7 of 60 held-out-package cursors before).
 """
 from __future__ import annotations
 

@@ -17,7 +17,9 @@ from completion.postprocess.trim_trailing_space import trim_trailing_space
 
 Filter = Callable[[str, CompletionContext, Mode], str]
 
-FILTERS: tuple[Filter, ...] = (trim_trailing_space, drop_looping_line, drop_auto_closed, drop_suffix_overlap, drop_blank)
+FILTERS: tuple[Filter, ...] = (
+    trim_trailing_space, drop_looping_line, drop_auto_closed, drop_suffix_overlap, drop_blank,
+)
 
 
 def postprocess(text: str, ctx: CompletionContext, mode: Mode) -> str:
