@@ -42,7 +42,9 @@ class Generation:
 def generate(lm: RecurrentLM, codec: TokenCodec, prompt: Prompt, rule: StopRule, options: GenerationOptions,
              cancelled: Callable[[], bool], started: float | None = None) -> Generation:
     started = time.perf_counter() if started is None else started
-    deadline = started + options.time_budget_ms / 1000
+    # The budget counts from here, not from the request's start: a request that first had to catch up on a
+    # just-opened document (seconds for a large one) would otherwise have nothing left and return nothing.
+    deadline = time.perf_counter() + options.time_budget_ms / 1000
     sampler = Sampler(options)
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
     forced = prompt.forced

@@ -44,6 +44,7 @@ class GenerationOptions:
 
     `temperature == 0` is greedy decoding (the default: completions should be stable while typing);
     `top_p < 1` keeps the smallest set of tokens whose probability reaches `top_p` before sampling.
+    `time_budget_ms` bounds the generation itself, after the prompt is ready (`completion.generate`).
     `stop_early=False` lets nothing but `max_tokens` and the time budget end a completion (no stop rule, no
     end-of-text): benchmarks time a line of exactly `max_tokens` tokens that way; the server sets it when the
     environment variable `RODIMUS_COMPLETION_NO_STOP` is `1` (`stop_early_from_env`), never from a setting.

@@ -1,6 +1,8 @@
 """Generation: greedy is deterministic, stops are honoured, the cancel flag is checked before each token."""
 from __future__ import annotations
 
+import time
+
 import torch
 
 from completion.generate import generate
@@ -207,3 +209,14 @@ def test_healing_choices_that_keep_the_indentation(codec: TokenCodec) -> None:
                              and codec.token_bytes[i][len(pending) : len(pending) + 1] not in (b" ", b"\t")))
         assert codec.consistent_ids(pending, blank_after=False) == expected
     assert set(codec.blank_led_ids) == {i for i in ordinary if codec.token_bytes[i][:1] in (b" ", b"\t")}
+
+
+def test_the_time_budget_is_the_generations_own(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    """A request that spent seconds catching up on a just-opened document still gets its completion."""
+    session = DocumentSession(plus_lm, codec, BASE)
+    prompt = session.prompt(len(BASE.encode("utf-8")), suffix_tokens=0)
+    assert prompt is not None
+    long_ago = time.perf_counter() - 5.0  # the request started before a 5-second catch-up
+    options = GenerationOptions(max_tokens=4, time_budget_ms=1000, stop_early=False)
+    result = generate(plus_lm, codec, prompt, NO_STOP, options, lambda: False, started=long_ago)
+    assert (result.tokens, result.reason) == (4, "max_tokens") and result.first_token_ms >= 5000
