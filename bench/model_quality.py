@@ -21,27 +21,34 @@ Held-out data: the corpus build's file-level held-out split (``heldout.jsonl``, 
    A third model row mixes the server's document cache model into every pick of the prefix mode, the forced
    ones included (`completion.ngram_cache` with the default `CacheOptions`, over the file's last tokens before
    the forced text), as the server's `generate` does.
+   With --engine, one more row runs the server's own completion path: a `CompletionEngine` (the server's
+   defaults, the model folder loaded as the server loads it) is opened on the file with the target line's text
+   removed, and one invoked inline completion is asked at the cursor; its first line is the prediction (policy,
+   stop rule and postprocess included; the document is cold, as just after didOpen).
    Baseline ``repeat previous line``: the previous non-blank line's text without its indentation.
    Metrics: exact match and edit similarity (1 - Levenshtein / max length), averaged over positions.
 
 Figures on this 2-core machine are noisy (shared with other jobs) only in the timing column.
 
-Sample output (models/starter, `--positions 500 --threads 2`, 2026-11-26, session 9, after the rule that a
-completion keeps the cursor's indentation; session 8, before it: 3.2 / 19.7, 11.8 / 35.3, 0.0 / 5.3):
+Sample output (models/starter, `--positions 500 --threads 2 --engine`, 2026-11-26, session 9, after the rule that
+a completion keeps the cursor's indentation; session 8, before it: 3.2 / 19.7, 11.8 / 35.3, 0.0 / 5.3; the engine
+row took about 11 minutes more):
 
     model /work/main/models/starter  params 5,569,472  held-out files 227  positions 500  (2 shared CPU cores; ...)
     | held-out bits per byte | value |
     | model (99,508 bytes, 4 s) | 1.483 |
     | baseline: lzma -9 per file | 2.372 |
     | model loss, nats/token | 3.940 (ppl 51.4) |
-    | next line (500 positions, 419 s for the model rows) | exact match | edit similarity |
+    | next line (500 positions, 369 s for the model rows) | exact match | edit similarity |
     | model, prefix | 4.2% | 20.0% |
     | model, prefix + document cache | 12.6% | 35.1% |
     | model, FIM | 0.0% | 5.1% |
+    | server engine (prefix + cache, policy, postprocess) | 12.6% | 34.9% |
     | repeat previous line | 0.2% | 23.5% |
     26.0% of the target lines occur verbatim earlier in their file (all a copy can get)
 
 The cache's settings were chosen on the held-out packages (heldout_packages.jsonl), never on these files.
+The server's own path (--engine) scores as the cache row does: the model rows measure what an editor gets.
 Goal (issue #4): next-line exact match >= 20 % on held-out Python: not reached (4.2 % alone, 12.6 % with the
 cache).
 """
@@ -49,6 +56,7 @@ cache).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import lzma
 import math
@@ -184,6 +192,33 @@ def document_cache(tokenizer, position: Position, options: CacheOptions) -> Ngra
     return NgramCache.of(tokenizer.encode(position.text[:line_start]).ids, options)
 
 
+def engine_predictions(model_dir: Path, positions: list[Position]) -> list[str]:
+    """The first line of the server engine's inline completion at each position, the target's text removed."""
+    from completion.context import CompletionContext, Trigger
+    from completion.engine import CompletionEngine
+    from completion.loader import load_completion_model
+
+    async def run() -> list[str]:
+        engine = CompletionEngine(lambda: load_completion_model(model_dir), debounce_ms=0)
+        predictions = []
+        try:
+            for index, position in enumerate(positions):
+                uri = f"file:///position{index}.py"
+                text = position.text[: position.cursor] + position.text[position.line_end :]
+                engine.open(uri, text)
+                line_start = text.rfind("\n", 0, position.cursor) + 1
+                ctx = CompletionContext.in_text(text, text.count("\n", 0, position.cursor),
+                                                len(text[line_start : position.cursor].encode("utf-8")), uri=uri,
+                                                language_id="python", trigger=Trigger.INVOKED)
+                predictions.append((await engine.complete(ctx)).text.split("\n", 1)[0])
+                engine.close(uri)
+        finally:
+            engine.shutdown()
+        return predictions
+
+    return asyncio.run(run())
+
+
 def fim_prompt(tokenizer, position: Position, prefix_tokens: int, suffix_tokens: int) -> list[int]:
     ids = {t: tokenizer.token_to_id(t) for t in ("<|fim_begin|>", "<|fim_hole|>", "<|fim_end|>")}
     prefix = tokenizer.encode(position.text[:position.cursor]).ids[-prefix_tokens:]
@@ -221,6 +256,7 @@ def plot(results: dict[str, dict[str, float]], path: Path) -> None:
         values = [results[n][metric] for n in names]
         ax.bar(names, values, color=["#4c72b0", "#55a868", "#c44e52"][: len(names)])
         ax.set_title(metric.replace("_", " "))
+        ax.tick_params(axis="x", labelrotation=15, labelsize=7)
         ax.set_ylim(0, 1)
         for i, v in enumerate(values):
             ax.text(i, v + 0.02, f"{v:.1%}", ha="center")
@@ -244,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bpb-tokens", type=int, default=65536)
     p.add_argument("--seq-len", type=int, default=512)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--engine", action="store_true",
+                   help="also score the server's completion engine end to end (1-2 s per position)")
     p.add_argument("--png", type=Path, default=Path("bench/out/model_quality.png"))
     p.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
     args = p.parse_args(argv)
@@ -272,6 +310,10 @@ def main(argv: list[str] | None = None) -> int:
         fim = fim_prompt(tokenizer, position, args.prefix_tokens, args.suffix_tokens)
         predictions["model, FIM"].append(completer.complete(fim))
     completion_seconds = time.perf_counter() - started
+    engine_seconds = time.perf_counter()
+    if args.engine:
+        predictions["server engine (prefix + cache, policy, postprocess)"] = engine_predictions(model_dir, positions)
+    engine_seconds = time.perf_counter() - engine_seconds
     predictions["repeat previous line"] = [p.previous_line for p in positions]
     results = {name: score(preds, positions) for name, preds in predictions.items()}
 
@@ -284,7 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| baseline: lzma -9 per file | {lzma_bpb(texts, n_bytes):.3f} |")
     print(f"| model loss, nats/token | {bpb['eval_loss']:.3f} (ppl {math.exp(bpb['eval_loss']):.1f}) |")
     print()
-    print(f"| next line ({len(positions)} positions, {completion_seconds:.0f} s for the model rows) "
+    engine_note = f", {engine_seconds:.0f} s for the engine's" if args.engine else ""
+    print(f"| next line ({len(positions)} positions, {completion_seconds:.0f} s for the model rows{engine_note}) "
           "| exact match | edit similarity |")
     print("|---|---|---|")
     for name, figures in results.items():
