@@ -90,22 +90,15 @@ class CompletionEngine:
     def configure(self, generation: GenerationOptions | None = None, debounce_ms: float | None = None,
                   state_budget_mb: float | None = None) -> None:
         if generation is not None:
-            if generation.fim != self.generation.fim:
-                fim = generation.fim
+            if (generation.fim, generation.cache) != (self.generation.fim, self.generation.cache):
+                fim, cache = generation.fim, generation.cache
 
-                def set_fim(sessions: Sessions) -> None:  # the states begin differently: rebuilt
+                def reshape_prompts(sessions: Sessions) -> None:  # each setter does nothing when unchanged
                     for _, session in sessions:
-                        session.set_fim(fim)
-
-                self.worker.update(set_fim)
-            if generation.cache != self.generation.cache:
-                cache = generation.cache
-
-                def set_cache(sessions: Sessions) -> None:
-                    for _, session in sessions:
+                        session.set_fim(fim)  # the states begin differently: rebuilt
                         session.set_cache(cache)
 
-                self.worker.update(set_cache)
+                self.worker.update(reshape_prompts)
             self.generation = generation
         if debounce_ms is not None:
             self.debouncer.delay_ms = debounce_ms

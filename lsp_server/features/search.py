@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+_Job = tuple[Callable[..., Any], tuple[Any, ...], Future[Any]]
 
 SEMANTIC_SEARCH = "rodimus.semanticSearch"
 DEFAULT_K = 10
@@ -75,8 +76,7 @@ class _DaemonWorker:
     that could not stop it still exits; `close` stops it first (see `ModelWorker.shutdown` for why)."""
 
     def __init__(self, name: str) -> None:
-        self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...], Future[Any]] | None] = \
-            queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()  # None: stop
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
