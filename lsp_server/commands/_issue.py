@@ -101,13 +101,11 @@ def localization_embedder(
         return None, None
     from analysis.localize.search_vectors import definition_vectors
     from analysis.search import SearchIndex, VectorStore
-    from lsp_server.commands.search import embed_with_progress
+    from lsp_server.commands.search import embed_and_keep
     from lsp_server.features.search import vectors_path
 
     store = None if args.no_cache else VectorStore.load(vectors_path(project), embedder.fingerprint)
     search = SearchIndex(project.root, embedder, vectors=store)
     search.refresh(project.graph)
-    embed_with_progress(search, f"rodimus-lsp {args.command}")
-    if not args.no_cache:
-        search.save_vectors(vectors_path(project))
+    embed_and_keep(search, f"rodimus-lsp {args.command}", None if args.no_cache else vectors_path(project))
     return embedder, definition_vectors(search)

@@ -54,19 +54,33 @@ def run(args: argparse.Namespace) -> int:
         store = VectorStore.load(vectors_path(project), embedder.fingerprint)
     index = SearchIndex(project.root, embedder, vectors=store)
     index.refresh(project.graph)
-    embed_with_progress(index, "rodimus-lsp search")
-    if embedder is not None and not args.no_cache:
-        index.save_vectors(vectors_path(project))
+    keep = vectors_path(project) if embedder is not None and not args.no_cache else None
+    embed_and_keep(index, "rodimus-lsp search", keep)
     hits = index.search(args.query, args.k)
     if args.json:
         print(json.dumps([hit.to_json() for hit in hits]))
         return 0
+    if not hits:
+        print(f"rodimus-lsp search: no match among the {len(index.units())} code units of {project.root}",
+              file=sys.stderr)
     for rank, hit in enumerate(hits, 1):
         print(f"{rank:2d}. {hit.path}:{hit.start_line}-{hit.end_line}  {hit.kind.lower()} {hit.name}  ({hit.score:.3f})")
     return 0
 
 
-def embed_with_progress(index: SearchIndex, who: str) -> None:
+def embed_and_keep(index: SearchIndex, who: str, path: Path | None) -> None:
+    """Embed the units that have no vector yet and keep every vector at `path` (None: keep nothing).
+
+    Interrupted (Ctrl-C), it still keeps the batches done: the first run over a large tree takes minutes on a
+    CPU, and the next run goes on from where this one stopped."""
+    try:
+        _embed_with_progress(index, who)
+    finally:
+        if path is not None:
+            index.save_vectors(path)
+
+
+def _embed_with_progress(index: SearchIndex, who: str) -> None:
     """Embed the units that have no vector yet, with a progress line on stderr for long runs."""
     total = len(index.pending())
     if total < PROGRESS_MIN_UNITS:
