@@ -85,10 +85,13 @@ class _Ignore:
         return self.exclude.match_file(rel) or (bool(self.lines) and self.gitignore.match_file(rel))
 
 
+MAX_FILE_BYTES = 1_000_000  # larger files (minified bundles, generated tables) are left out of the graph
+
+
 class Scanner:
     """The scan rules of one root; `scan` walks it, `language_of` judges one path against the same rules."""
 
-    def __init__(self, root: Path, exclude: Sequence[str] = (), max_bytes: int = 1_000_000) -> None:
+    def __init__(self, root: Path, exclude: Sequence[str] = (), max_bytes: int = MAX_FILE_BYTES) -> None:
         self.root = root
         self.max_bytes = max_bytes
         self._ignore = _Ignore(exclude)  # holds the .gitignore rules once `scan` has read them

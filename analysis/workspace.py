@@ -40,7 +40,7 @@ from analysis.modules import module_names, module_table
 from analysis.navigation import Navigator
 from analysis.pyextract import LocalEdit
 from analysis.pyresolve import PythonResolver, local_edit_from, methods_by_class, return_annotation, signature
-from analysis.scan import Scanner, read_source
+from analysis.scan import MAX_FILE_BYTES, Scanner, read_source
 from analysis.types import HoverFacts, IndexReport, Location, Pos, Span, SymbolInfo, TextEdit
 
 logger = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ class Workspace:
     """The code graph of one root folder, kept current with open buffers and file events."""
 
     def __init__(self, root: str | Path, *, exclude: Sequence[str] = (), cache_dir: str | Path | None = None,
-                 max_file_bytes: int = 1_000_000) -> None:
+                 max_file_bytes: int = MAX_FILE_BYTES) -> None:
         self.root = Path(root).expanduser().resolve()
         self.exclude = tuple(exclude)
         self.max_file_bytes = max_file_bytes

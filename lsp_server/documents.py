@@ -8,6 +8,11 @@ forwards them to the code graph, and the completion package subscribes the same 
 
 Lines are split on "\\n" only, as tree-sitter counts rows; a "\\r" before it stays part of the line's text
 but is never counted as a column (`Lines.content`), so CRLF files behave as in the editor.
+
+A document larger than `max_bytes` in UTF-8 (the limit the graph's scan applies to files on disk) is kept but held
+back from the listeners: they see it closed while it is that large, and opened again, with its whole text, once
+edits bring it under. A 7 MB minified bundle opened in the editor otherwise held the graph's lock for 8 s while
+other files' requests waited, and set the completion model catching up on some 2 million tokens.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from urllib.parse import unquote
 
 from lsprotocol import types
 
+from analysis.scan import MAX_FILE_BYTES
 from analysis.types import Pos, TextEdit
 from lsp_server.positions import Encoding, char_to_byte, client_col_to_char
 
@@ -48,11 +54,12 @@ def uri_key(uri: str) -> str:
 class Lines:
     """A text as a list of lines, each with its "\\n" except the last, edited by replacing lines."""
 
-    __slots__ = ("_lines", "_text")
+    __slots__ = ("_lines", "_text", "nbytes")
 
     def __init__(self, text: str) -> None:
         self._lines = split_lines(text)
         self._text: str | None = text
+        self.nbytes = len(text.encode("utf-8"))  # kept up to date by `splice`
 
     def __len__(self) -> int:
         return len(self._lines)
@@ -87,6 +94,9 @@ class Lines:
         replacement = split_lines(merged)
         if end_line < len(self._lines) - 1:
             replacement.pop()  # the replaced last line ended with "\n": no new line after it
+        replaced = self._lines[start_line : end_line + 1]
+        self.nbytes += sum(len(line.encode("utf-8")) for line in replacement)
+        self.nbytes -= sum(len(line.encode("utf-8")) for line in replaced)
         self._lines[start_line : end_line + 1] = replacement
         self._text = None
 
@@ -95,6 +105,7 @@ class Lines:
         copy = Lines.__new__(Lines)
         copy._lines = list(self._lines)
         copy._text = self._text
+        copy.nbytes = self.nbytes
         return copy
 
 
@@ -107,6 +118,7 @@ class Document:
     language_id: str
     version: int
     lines: Lines
+    held_back: bool = False  # over the store's `max_bytes`: the listeners see it closed
 
     @property
     def text(self) -> str:
@@ -130,6 +142,7 @@ class DocumentStore:
     """Open documents by URI. Call from the event loop only; listeners run there, synchronously."""
 
     listeners: list[Listener] = field(default_factory=list)
+    max_bytes: int = MAX_FILE_BYTES
     _documents: dict[str, Document] = field(default_factory=dict)
 
     def get(self, uri: str) -> Document | None:
@@ -144,10 +157,17 @@ class DocumentStore:
     def __iter__(self) -> Iterator[Document]:
         return iter(list(self._documents.values()))
 
+    def analysed(self) -> Iterator[Document]:
+        """The documents the listeners know as open (none held back for its size)."""
+        return (document for document in self if not document.held_back)
+
     def open(self, uri: str, path: str | None, language_id: str, version: int, text: str) -> Document:
         document = Document(uri, path, language_id, version, Lines(valid_text(text)))
         self._documents[uri_key(uri)] = document
-        self._publish(DocumentEvent("open", document))
+        if self._too_large(document):
+            document.held_back = True
+        else:
+            self._publish(DocumentEvent("open", document))
         return document
 
     def change(
@@ -164,14 +184,29 @@ class DocumentStore:
             return None
         edits = [self._apply(document.lines, change, encoding) for change in changes]
         document.version = version
-        self._publish(DocumentEvent("change", document, tuple(edits)))
+        too_large = self._too_large(document)
+        if not document.held_back and not too_large:
+            self._publish(DocumentEvent("change", document, tuple(edits)))
+        elif too_large != document.held_back:
+            document.held_back = too_large
+            self._publish(DocumentEvent("close" if too_large else "open", document))
         return document
 
     def close(self, uri: str) -> Document | None:
         document = self._documents.pop(uri_key(uri), None)
-        if document is not None:
+        if document is not None and not document.held_back:
             self._publish(DocumentEvent("close", document))
         return document
+
+    def _too_large(self, document: Document) -> bool:
+        """Whether `document` is over the limit; logged when it crosses it either way."""
+        too_large = document.lines.nbytes > self.max_bytes
+        if too_large and not document.held_back:
+            logger.info("%s is %d bytes, over the %d byte limit: no code graph or completions for it while it is "
+                        "this large", document.uri, document.lines.nbytes, self.max_bytes)
+        elif document.held_back and not too_large:
+            logger.info("%s is back under the %d byte limit: analysed again", document.uri, self.max_bytes)
+        return too_large
 
     @staticmethod
     def _apply(lines: Lines, change: types.TextDocumentContentChangeEvent, encoding: Encoding) -> TextEdit:

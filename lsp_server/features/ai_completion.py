@@ -67,7 +67,7 @@ class CompletionService:
                 return load_completion_model(model.path, model.device, model.dtype)
 
             self._engine, self._model, self._settings = CompletionEngine(load), model, None
-            for document in self._ls.documents:
+            for document in self._ls.documents.analysed():
                 self._engine.open(uri_key(document.uri), document.text)
         assert self._engine is not None
         self._configure(self._engine)
@@ -120,7 +120,7 @@ def attach(ls: RodimusServer) -> None:
 
 def _context(ls: RodimusServer, uri: str, position: types.Position, trigger: Trigger) -> CompletionContext | None:
     document = ls.documents.get(uri)
-    if document is None:
+    if document is None or document.held_back:  # too large to analyse: no model session
         return None
     lines = document.lines
     pos = to_pos(lines, position, ls.position_encoding)

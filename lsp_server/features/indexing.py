@@ -36,7 +36,7 @@ def start(ls: RodimusServer) -> None:
     if ls.root is None:
         return
     progress = WorkDone(ls, "Indexing", cancellable=True)
-    snapshot = [(document.path, document.text) for document in ls.documents if document.path]
+    snapshot = [(document.path, document.text) for document in ls.documents.analysed() if document.path]
     job = ls.work.write(_build, ls, ls.root, ls.options.index, snapshot, progress)
     ls.spawn(_report(ls, progress, asyncio.wrap_future(job)), "index")
 

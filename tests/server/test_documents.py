@@ -1,4 +1,4 @@
-"""The document store: incremental changes against a from-scratch splice, and the edits it publishes."""
+"""The document store: incremental changes against a from-scratch splice, the edits it publishes, and the\ndocuments it holds back from its listeners while they are over its size limit."""
 from __future__ import annotations
 
 from hypothesis import given, settings
@@ -58,6 +58,39 @@ def test_incremental_changes_equal_splicing_the_whole_text(data: st.DataObject, 
             mirrored = apply_edit_to_text(mirrored, edit)
         assert mirrored == text
     assert [event.kind for event in events] == ["open"] + ["change"] * 4
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data(), texts(30), st.sampled_from(ENCODINGS), st.integers(0, 40))
+def test_listeners_see_a_document_only_while_it_is_within_the_size_limit(
+    data: st.DataObject, text: str, encoding: str, max_bytes: int
+) -> None:
+    store = DocumentStore(max_bytes=max_bytes)
+    mirrored: dict[str, str] = {}  # what a listener holds, rebuilt from the events alone
+    wrong: list[DocumentEvent] = []  # events that do not fit what the listener was told before
+
+    def listen(event: DocumentEvent) -> None:
+        if (event.kind == "open") == (URI in mirrored):
+            wrong.append(event)
+        elif event.kind == "open":
+            mirrored[URI] = event.document.text
+        elif event.kind == "change":
+            for edit in event.edits:
+                mirrored[URI] = apply_edit_to_text(mirrored[URI], edit)
+        else:
+            del mirrored[URI]
+
+    store.listeners.append(listen)
+    store.open(URI, "/tmp/tést.py", "python", 1, text)
+    for version in range(2, 8):
+        within = len(text.encode()) <= max_bytes
+        assert mirrored == ({URI: text} if within else {})
+        assert [d.uri for d in store.analysed()] == ([URI] if within else [])
+        change, text = data.draw(changes(store.get(URI).text, encoding))
+        store.change(URI, version, [change], encoding)
+        assert store.get(URI).text == text and store.get(URI).lines.nbytes == len(text.encode())
+    store.close(URI)
+    assert mirrored == {} and wrong == []
 
 
 def test_several_changes_in_one_notification_apply_in_order() -> None:

@@ -1,6 +1,7 @@
 """Every request gets an answer, bad input loses nothing, and the server keeps serving other documents."""
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,34 @@ async def test_an_unknown_command_is_an_error_not_silence(client: LanguageClient
     with pytest.raises(JsonRpcException):
         await client.workspace_execute_command_async(types.ExecuteCommandParams(command="rodimus.noSuchCommand"))
     await still_serving(client, project)
+
+
+async def workspace_symbols(client: LanguageClient, query: str) -> list[str]:
+    found = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query=query))
+    return [symbol.name for symbol in found or []]
+
+
+async def test_a_document_over_the_size_limit_is_held_back_until_it_shrinks(
+    client: LanguageClient, project: Path
+) -> None:
+    """Over 1 MB (the scan's limit for files on disk), an open document gets no graph and no completions, and
+    the other documents are served as before; edited back under, it is analysed again."""
+    generated = open_document(client, project / "generated.py",
+                              "".join(f"def big_function_{i}():\n    return {i}\n" for i in range(40_000)))
+    context = types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked)
+    answer = await client.text_document_inline_completion_async(
+        types.InlineCompletionParams(context, generated.identifier, types.Position(80_000, 0))
+    )
+    assert answer is not None and not answer.items
+    await still_serving(client, project)
+    assert await workspace_symbols(client, "big_function_39999") == []
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        types.VersionedTextDocumentIdentifier(uri=generated.uri, version=2),
+        [types.TextDocumentContentChangeWholeDocument(text="def small_again():\n    return 0\n")],
+    ))  # fmt: skip
+    for _ in range(100):
+        if await workspace_symbols(client, "small_again"):
+            break
+        await asyncio.sleep(0.05)
+    assert await workspace_symbols(client, "small_again") == ["small_again"]
+    generated.close()
