@@ -2,7 +2,8 @@
 
 Handlers apply a change to `ls.documents` before their first `await`, so notifications are applied in the
 order they arrived and a request that follows sees them. The store's listeners include a `ProjectSync`, which
-queues the same edits (already in UTF-8 byte positions) for the graph, and once a document's edits pause for
+queues the same edits (already in UTF-8 byte positions) for the graph (joining its previous change while that
+still waits in the queue), and once a document's edits pause for
 `SETTLE_DELAY_S`, a `Workspace.settle` of it: edits are parsed incrementally, and a tree they left with syntax
 errors is parsed again from scratch then, so that the graph equals a fresh build's (analysis/document.py).
 """
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
@@ -19,6 +21,7 @@ from lsp_server.convert import uri_to_path
 from lsp_server.documents import DocumentEvent
 
 if TYPE_CHECKING:
+    from analysis.types import TextEdit
     from analysis.workspace import Workspace
     from lsp_server.server import RodimusServer
 
@@ -64,22 +67,47 @@ class ProjectSync:
     def __init__(self, ls: RodimusServer) -> None:
         self._ls = ls
         self._settles: dict[str, asyncio.TimerHandle] = {}  # path -> the pending settle
+        self._waiting: dict[str, list[TextEdit]] = {}  # path -> the edits of its queued change, not yet started
+        self._waiting_lock = threading.Lock()  # the writer thread takes what the event loop adds to
 
     def __call__(self, event: DocumentEvent) -> None:
         path = event.document.path
         if path is None:
             return
         ls = self._ls
+        if event.kind == "change":
+            self._queue_change(path, event.edits)
+            self._settle_later(path)
+            return
+        with self._waiting_lock:
+            self._waiting.pop(path, None)  # later edits queue after this open or close, not before it
         if event.kind == "open":
             text = event.document.text
             _queue(ls, f"open {path}", lambda project: project.open(path, text))
-        elif event.kind == "change":
-            edits = list(event.edits)
-            _queue(ls, f"change {path}", lambda project: project.change(path, edits))
-            self._settle_later(path)
         else:
             self._cancel_settle(path)
             _queue(ls, f"close {path}", lambda project: project.close(path))
+
+    def _queue_change(self, path: str, edits: Sequence[TextEdit]) -> None:
+        """Queue `edits` for the graph; while an earlier change of the document still waits in the writer's queue,
+        they join it: one graph update for both, so updates slower than typing (a long one-line file costs
+        ~0.5 s each) do not pile up, and neither do the requests that wait for them."""
+        with self._waiting_lock:
+            waiting = self._waiting.get(path)
+            if waiting is not None:
+                waiting.extend(edits)
+                return
+            batch = self._waiting[path] = list(edits)
+
+        def change() -> None:
+            with self._waiting_lock:  # from now on, new edits go to a new batch
+                if self._waiting.get(path) is batch:
+                    del self._waiting[path]
+            if self._ls.project is not None:
+                self._ls.project.change(path, batch)
+
+        change.__qualname__ = f"graph update (change {path})"  # names the job in the writer's failure log
+        self._ls.work.write(change)
 
     def _settle_later(self, path: str) -> None:
         """(Re)arm the document's settle: it runs SETTLE_DELAY_S after its last change, queued behind it."""
