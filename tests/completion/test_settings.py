@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from completion.options import NO_CACHE, CacheOptions
+from lsp_server.documents import DocumentStore
 from lsp_server.features.ai_completion import CompletionService
 from lsp_server.options import Options, load_options
 
@@ -13,7 +14,7 @@ class FakeServer:
 
     def __init__(self, options: Options) -> None:
         self.options = options
-        self.documents: list[object] = []
+        self.documents = DocumentStore()
 
 
 def test_the_document_cache_setting_reaches_the_engine(tiny_model_dir: Path) -> None:
