@@ -2,10 +2,10 @@
 
 Handlers apply a change to `ls.documents` before their first `await`, so notifications are applied in the
 order they arrived and a request that follows sees them. The store's listeners include a `ProjectSync`, which
-queues the same edits (already in UTF-8 byte positions) for the graph (joining its previous change while that
-still waits in the queue), and once a document's edits pause for
-`SETTLE_DELAY_S`, a `Workspace.settle` of it: edits are parsed incrementally, and a tree they left with syntax
-errors is parsed again from scratch then, so that the graph equals a fresh build's (analysis/document.py).
+queues the same edits (already in UTF-8 byte positions) for the graph, joining the document's previous change
+while that still waits in the queue, and once a document's edits pause for `SETTLE_DELAY_S`, a
+`Workspace.settle` of it: edits are parsed incrementally, and a tree they left with syntax errors is parsed
+again from scratch then, so that the graph equals a fresh build's (analysis/document.py).
 """
 from __future__ import annotations
 
