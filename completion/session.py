@@ -29,6 +29,13 @@ first keystroke after a jump anywhere before the last edit: at most the grid's s
 nearest the cursor stay in memory; the rest wait in a temporary file (`completion.spill`), so the session's
 memory does not grow with the document. Rodimus+ keeps its attention window inside the state, so restoring a
 checkpoint restores the window too.
+
+Cold requests: a request that finds the persistent state far behind its anchor (a just-opened large document,
+or one whose states were evicted) would wait for the whole catch-up, about 11 s for 65,536 tokens on one CPU
+thread. It is answered instead from the last `COLD_WINDOW_TOKENS` tokens before the anchor alone, fed on its
+own state from zero (`_cold_prompt`): the window the starter was trained on (512-token random windows) and the
+one bench/model_quality.py scores with. The persistent state is left where it was; the worker's catch-up goes
+on when idle, and the requests after it use the whole prefix.
 """
 from __future__ import annotations
 
@@ -50,6 +57,8 @@ from completion.tokens import TokenCodec
 from models.state import RodimusState
 
 MAX_TAIL_BYTES = 1024  # beyond this (a huge line with no whitespace), the prefix's end is tokenized approximately
+COLD_WINDOW_TOKENS = 1024  # what a cold request reads before its anchor
+COLD_AFTER_TOKENS = 2 * COLD_WINDOW_TOKENS  # a request is cold when catching up would feed more than this
 
 
 @dataclass
@@ -174,6 +183,8 @@ class DocumentSession:
         """
         self.cursor = max(0, min(cursor, len(self.text)))
         target, tail = self.anchor(self.cursor)
+        if self._behind(target) > COLD_AFTER_TOKENS:
+            return self._cold_prompt(target, tail, suffix_tokens, should_stop)
         synced = self._advance(target, should_stop)
         if self._live_index != target:
             return None
@@ -193,6 +204,22 @@ class DocumentSession:
         kept.copy_(scratch)
         self._prepared = _Prepared(target, tuple(ids), kept, scores, forced, None)
         return Prompt(scratch, scores, len(ids), synced, forced, cache=cache, keeps_indentation=indented)
+
+    def _cold_prompt(self, target: int, tail: list[int], suffix_tokens: int,
+                     should_stop: Callable[[], bool] | None) -> Prompt | None:
+        """The prompt from the window of `COLD_WINDOW_TOKENS` before the anchor alone, on the scratch state (see
+        "Cold requests" above); None if `should_stop` said so while the window was fed."""
+        window = self.log.ids_between(max(0, target - COLD_WINDOW_TOKENS), target).tolist()
+        if self.fim:
+            window.insert(0, self.codec.special.fim_begin)
+        if self._scratch is None:
+            self._scratch = self.lm.new_state()
+        scratch = _zeroed(self._scratch)
+        if self.lm.feed(window, scratch, should_stop) < len(window):
+            return None
+        ids, forced = self._prompt_ids(tail, suffix_tokens)
+        return Prompt(scratch, self.lm.feed_next(ids, scratch), len(window) + len(ids), 0, forced,
+                      cache=self._document_cache(target, tail, ids), keeps_indentation=self.at_indentation(self.cursor))
 
     def at_indentation(self, cursor: int) -> bool:
         """Whether the text before byte `cursor` on its line is blank (spaces and tabs, or nothing)."""
@@ -345,13 +372,16 @@ class DocumentSession:
         if self._live is None:
             self._live = self.lm.new_state()
         else:
-            for layer in self._live.layers:
-                for t in layer.tensors():
-                    t.zero_()
-            self._live.position = 0
+            _zeroed(self._live)
         if self.fim:
             self.lm.feed([self.codec.special.fim_begin], self._live)
         return self._live
+
+    def _behind(self, target: int) -> int:
+        """How many tokens `_advance` would feed to reach `target` (from the live state or the nearest checkpoint)."""
+        source = self._live_index if 0 <= self._live_index <= target else 0
+        nearest = self.checkpoints.newest_at_or_before(target)
+        return target - max(source, nearest if nearest is not None else 0)
 
     def _advance(self, target: int, should_stop: Callable[[], bool] | None = None) -> int:
         if self._live_index == target and self._thinned_for == (target, grid_spacing(len(self.log), self.policy)):
@@ -408,3 +438,12 @@ class DocumentSession:
                 starts.append(index)
             position = newline
         return recent + starts
+
+
+def _zeroed(state: RodimusState) -> RodimusState:
+    """`state` reset in place to the state before any token."""
+    for layer in state.layers:
+        for t in layer.tensors():
+            t.zero_()
+    state.position = 0
+    return state

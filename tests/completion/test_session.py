@@ -1,5 +1,6 @@
 """DocumentSession: after any edit sequence its state at the cursor is the state of a fresh prefill of
-`<|fim_begin|>` + the text before the cursor, and an edit costs a bounded number of fed tokens."""
+`<|fim_begin|>` + the text before the cursor, an edit costs a bounded number of fed tokens, and a request far
+ahead of the state reads a window of the text before it instead of waiting for the catch-up."""
 from __future__ import annotations
 
 import tempfile
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from completion.checkpoints import grid_spacing
 from completion.lm import RecurrentLM
 from completion.options import NO_CACHE, WORKING_STATES, CacheOptions, CheckpointPolicy
-from completion.session import DocumentSession
+from completion.session import COLD_AFTER_TOKENS, COLD_WINDOW_TOKENS, DocumentSession
 from completion.tokens import TokenCodec
 from models.state import RodimusState
 from tests.completion.edits import BASE, byte_span, edits
@@ -89,6 +90,46 @@ def test_prefix_only_prompt_heals_the_word_under_the_cursor(plus_lm: RecurrentLM
     logits = plus_lm.feed_next(ids[-2:-1], expected).logits()
     torch.testing.assert_close(prompt.next.logits(), logits, atol=1e-4, rtol=1e-4)
     assert_same_state(prompt.state, expected)
+
+
+@pytest.mark.parametrize("fim", [False, True])
+def test_a_cold_request_reads_the_window_before_its_anchor(lm: RecurrentLM, codec: TokenCodec, fim: bool) -> None:
+    """Far behind (a just-opened long document), a request is answered from the last COLD_WINDOW_TOKENS tokens
+    before its anchor, fed from zero, and leaves the persistent state where it was; once caught up, from it."""
+    text = BASE * 24
+    end = len(text.encode("utf-8"))
+    session = DocumentSession(lm, codec, text, SMALL, fim=fim)
+    target, _ = session.anchor(end)
+    assert target > COLD_AFTER_TOKENS
+    prompt = session.prompt(end, suffix_tokens=12)
+    assert prompt is not None and prompt.synced == 0 and session.state_index == -1
+    s = codec.special
+    if fim:  # the whole prompt: <|fim_begin|> prefix <|fim_hole|> (no suffix at the end) <|fim_end|>
+        whole, head = [*codec.encode(text), s.fim_hole, s.fim_end], [s.fim_begin]
+    else:  # the prefix, its last token healed by generation
+        whole, head = codec.encode(text)[:-1], []
+    fed = [*head, *whole[target - COLD_WINDOW_TOKENS :]]
+    assert prompt.fed == len(fed)
+    expected = lm.new_state()
+    lm.feed(fed[:-1], expected)
+    torch.testing.assert_close(prompt.next.logits(), lm.feed_next(fed[-1:], expected).logits(), atol=1e-4, rtol=1e-4)
+    assert_same_state(prompt.state, expected)
+
+    session.sync(end)
+    assert session.state_index == target
+    warm = session.prompt(end, suffix_tokens=12)
+    assert warm is not None and warm.fed == len(whole) - target
+    assert_same_state(warm.state, fresh_state(lm, codec, whole, fim=fim))
+
+
+def test_a_request_not_far_behind_catches_up(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
+    text = BASE * 12
+    end = len(text.encode("utf-8"))
+    session = DocumentSession(plus_lm, codec, text, SMALL)
+    target, _ = session.anchor(end)
+    assert COLD_WINDOW_TOKENS < target <= COLD_AFTER_TOKENS
+    prompt = session.prompt(end, suffix_tokens=12)
+    assert prompt is not None and prompt.synced == target and session.state_index == target
 
 
 def test_switching_the_prompt_format_rebuilds_the_state(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
