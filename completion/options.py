@@ -135,7 +135,8 @@ def stop_early_from_env() -> bool:
     return os.environ.get(NO_STOP_ENV) != "1"
 
 
-WORKING_STATES = 4  # a session's states besides its checkpoints: live, request copy, prepared prompt, healing
+WORKING_STATES = 5  # a session's states besides its checkpoints: live, request copy, prepared prompt, healing,
+# and a cold request's window state (completion/session.py, "Cold requests")
 SESSIONS_PER_BUDGET = 4  # a session's resident states fit in this fraction of stateBudgetMB (LRU evicts the rest)
 
 

@@ -32,7 +32,7 @@ class Prompt:
     state: RodimusState
     next: NextToken
     fed: int  # tokens fed on the copy for this request
-    synced: int  # tokens fed to the persistent state first
+    synced: int  # tokens fed to the persistent state first (to the window state, for a cold request)
     forced: bytes = b""  # text the generation must re-produce before the completion starts (token healing)
     ready: bool = False  # built ahead of the request by `DocumentSession.prepare` (`fed` tokens were fed then)
     healing: Healing | None = None  # prepared prompts only

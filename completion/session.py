@@ -32,10 +32,12 @@ checkpoint restores the window too.
 
 Cold requests: a request that finds the persistent state far behind its anchor (a just-opened large document,
 or one whose states were evicted) would wait for the whole catch-up, about 11 s for 65,536 tokens on one CPU
-thread. It is answered instead from the last `COLD_WINDOW_TOKENS` tokens before the anchor alone, fed on its
-own state from zero (`_cold_prompt`): the window the starter was trained on (512-token random windows) and the
-one bench/model_quality.py scores with. The persistent state is left where it was; the worker's catch-up goes
-on when idle, and the requests after it use the whole prefix.
+thread. It is answered instead from a window of the text before its anchor alone (`_cold_prompt`): a state fed
+from zero over the last `COLD_WINDOW_TOKENS` tokens, the window length the starter was trained on (512-token
+random windows) and the one bench/model_quality.py scores with. That window state is kept and advanced like
+the persistent one while the user types, so the requests that follow cost a few tokens each; it is dropped by
+an edit before its end and once the worker's catch-up (which goes on when idle) has brought the persistent
+state near the cursor, from where requests use the whole prefix again.
 """
 from __future__ import annotations
 
@@ -59,6 +61,16 @@ from models.state import RodimusState
 MAX_TAIL_BYTES = 1024  # beyond this (a huge line with no whitespace), the prefix's end is tokenized approximately
 COLD_WINDOW_TOKENS = 1024  # what a cold request reads before its anchor
 COLD_AFTER_TOKENS = 2 * COLD_WINDOW_TOKENS  # a request is cold when catching up would feed more than this
+COLD_LAG_TOKENS = 8  # how far behind a cold request's anchor its window state stays
+
+
+@dataclass
+class _Window:
+    """The state of a cold request's window: `<|fim_begin|>` in FIM mode, then the log's tokens start:index."""
+
+    start: int
+    index: int
+    state: RodimusState
 
 
 @dataclass
@@ -100,6 +112,7 @@ class DocumentSession:
         self._live: RodimusState | None = None
         self._live_index = -1  # the live state covers log[:_live_index]; -1: nothing usable
         self._scratch: RodimusState | None = None
+        self._cold: _Window | None = None  # the window state of cold requests (see "Cold requests")
         self._prepared: _Prepared | None = None
         self._prompt_buffer: RodimusState | None = None  # the prepared prompt's state
         self._healing_buffer: RodimusState | None = None  # the prepared healing's state
@@ -119,6 +132,8 @@ class DocumentSession:
             self._prepared = None
         if self._live_index > change.first_changed:
             self._live_index = -1
+        if self._cold is not None and self._cold.index > change.first_changed:
+            self._cold = None
         self.cursor = start + len(new)
         return change
 
@@ -185,6 +200,7 @@ class DocumentSession:
         target, tail = self.anchor(self.cursor)
         if self._behind(target) > COLD_AFTER_TOKENS:
             return self._cold_prompt(target, tail, suffix_tokens, should_stop)
+        self._cold = None  # the persistent state is near: the window state's work is done
         synced = self._advance(target, should_stop)
         if self._live_index != target:
             return None
@@ -207,19 +223,31 @@ class DocumentSession:
 
     def _cold_prompt(self, target: int, tail: list[int], suffix_tokens: int,
                      should_stop: Callable[[], bool] | None) -> Prompt | None:
-        """The prompt from the window of `COLD_WINDOW_TOKENS` before the anchor alone, on the scratch state (see
-        "Cold requests" above); None if `should_stop` said so while the window was fed."""
-        window = self.log.ids_between(max(0, target - COLD_WINDOW_TOKENS), target).tolist()
-        if self.fim:
-            window.insert(0, self.codec.special.fim_begin)
-        if self._scratch is None:
-            self._scratch = self.lm.new_state()
-        scratch = _zeroed(self._scratch)
-        if self.lm.feed(window, scratch, should_stop) < len(window):
+        """The prompt from the window state (see "Cold requests" above), made afresh from the `COLD_WINDOW_TOKENS`
+        before `target` or advanced towards it; None if `should_stop` said so while it was fed (what was fed is
+        kept). The window state stays `COLD_LAG_TOKENS` behind the anchor, which a keystroke may move back a few
+        tokens (a retokenized word), and the request feeds those on its copy."""
+        cold = self._cold
+        if cold is None or not cold.start <= cold.index <= target or target - cold.index > COLD_AFTER_TOKENS:
+            start = max(0, target - COLD_WINDOW_TOKENS)
+            state = _zeroed(cold.state) if cold is not None else self.lm.new_state()
+            if self.fim:
+                self.lm.feed([self.codec.special.fim_begin], state)
+            cold = self._cold = _Window(start, start, state)
+        lagged = max(cold.index, target - COLD_LAG_TOKENS)
+        synced = self.lm.feed(self.log.ids_between(cold.index, lagged).tolist(), cold.state, should_stop)
+        cold.index += synced
+        if cold.index != lagged:
             return None
-        ids, forced = self._prompt_ids(tail, suffix_tokens)
-        return Prompt(scratch, self.lm.feed_next(ids, scratch), len(window) + len(ids), 0, forced,
-                      cache=self._document_cache(target, tail, ids), keeps_indentation=self.at_indentation(self.cursor))
+        if self._scratch is None:
+            self._scratch = cold.state.clone()
+        else:
+            self._scratch.copy_(cold.state)
+        prompt_ids, forced = self._prompt_ids(tail, suffix_tokens)
+        ids = [*self.log.ids_between(lagged, target).tolist(), *prompt_ids]
+        return Prompt(self._scratch, self.lm.feed_next(ids, self._scratch), len(ids), synced, forced,
+                      cache=self._document_cache(target, tail, prompt_ids),
+                      keeps_indentation=self.at_indentation(self.cursor))
 
     def at_indentation(self, cursor: int) -> bool:
         """Whether the text before byte `cursor` on its line is blank (spaces and tabs, or nothing)."""
@@ -343,7 +371,9 @@ class DocumentSession:
     @property
     def state_nbytes(self) -> int:
         """Bytes of model state in memory (what eviction frees)."""
-        states = [s for s in (self._live, self._scratch, self._prompt_buffer, self._healing_buffer) if s is not None]
+        cold = self._cold.state if self._cold is not None else None
+        buffers = (self._live, self._scratch, self._prompt_buffer, self._healing_buffer, cold)
+        states = [s for s in buffers if s is not None]
         return sum(s.nbytes for s in states) + self.checkpoints.nbytes
 
     @property
@@ -354,6 +384,7 @@ class DocumentSession:
     def drop_states(self) -> None:
         """Free every model state (eviction); the next sync rebuilds from the text."""
         self._live = self._scratch = self._prompt_buffer = self._healing_buffer = None
+        self._cold = None
         self._prepared = None
         self._live_index = -1
         self.checkpoints.clear()

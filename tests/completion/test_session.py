@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from completion.checkpoints import grid_spacing
 from completion.lm import RecurrentLM
 from completion.options import NO_CACHE, WORKING_STATES, CacheOptions, CheckpointPolicy
-from completion.session import COLD_AFTER_TOKENS, COLD_WINDOW_TOKENS, DocumentSession
+from completion.prompt import Prompt
+from completion.session import COLD_AFTER_TOKENS, COLD_LAG_TOKENS, COLD_WINDOW_TOKENS, DocumentSession
 from completion.tokens import TokenCodec
 from models.state import RodimusState
 from tests.completion.edits import BASE, byte_span, edits
@@ -93,33 +94,54 @@ def test_prefix_only_prompt_heals_the_word_under_the_cursor(plus_lm: RecurrentLM
 
 
 @pytest.mark.parametrize("fim", [False, True])
-def test_a_cold_request_reads_the_window_before_its_anchor(lm: RecurrentLM, codec: TokenCodec, fim: bool) -> None:
+def test_a_cold_request_reads_a_window_before_its_anchor(lm: RecurrentLM, codec: TokenCodec, fim: bool) -> None:
     """Far behind (a just-opened long document), a request is answered from the last COLD_WINDOW_TOKENS tokens
-    before its anchor, fed from zero, and leaves the persistent state where it was; once caught up, from it."""
+    before its anchor, fed from zero, and leaves the persistent state where it was; typing on advances that window
+    state by the typed tokens alone; once caught up, requests read the whole prefix."""
     text = BASE * 24
     end = len(text.encode("utf-8"))
     session = DocumentSession(lm, codec, text, SMALL, fim=fim)
     target, _ = session.anchor(end)
     assert target > COLD_AFTER_TOKENS
-    prompt = session.prompt(end, suffix_tokens=12)
-    assert prompt is not None and prompt.synced == 0 and session.state_index == -1
+    start = target - COLD_WINDOW_TOKENS
     s = codec.special
-    if fim:  # the whole prompt: <|fim_begin|> prefix <|fim_hole|> (no suffix at the end) <|fim_end|>
-        whole, head = [*codec.encode(text), s.fim_hole, s.fim_end], [s.fim_begin]
-    else:  # the prefix, its last token healed by generation
-        whole, head = codec.encode(text)[:-1], []
-    fed = [*head, *whole[target - COLD_WINDOW_TOKENS :]]
-    assert prompt.fed == len(fed)
-    expected = lm.new_state()
-    lm.feed(fed[:-1], expected)
-    torch.testing.assert_close(prompt.next.logits(), lm.feed_next(fed[-1:], expected).logits(), atol=1e-4, rtol=1e-4)
-    assert_same_state(prompt.state, expected)
+    head = [s.fim_begin] if fim else []
+
+    def whole(text: str) -> list[int]:
+        """The prompt a request at the end of `text` feeds after the persistent state's origin."""
+        if fim:  # <|fim_begin|> prefix <|fim_hole|> (no suffix at the end) <|fim_end|>
+            return [*codec.encode(text), s.fim_hole, s.fim_end]
+        return codec.encode(text)[:-1]  # the prefix, its last token healed by generation
+
+    def assert_prompt_of(prompt: Prompt | None, fed: list[int]) -> None:
+        assert prompt is not None
+        expected = lm.new_state()
+        lm.feed(fed[:-1], expected)
+        torch.testing.assert_close(prompt.next.logits(), lm.feed_next(fed[-1:], expected).logits(),
+                                   atol=1e-4, rtol=1e-4)  # fmt: skip
+        assert_same_state(prompt.state, expected)
+
+    prompt = session.prompt(end, suffix_tokens=12)
+    assert_prompt_of(prompt, [*head, *whole(text)[start:]])
+    assert prompt is not None and prompt.synced == COLD_WINDOW_TOKENS - COLD_LAG_TOKENS
+    assert session.state_index == -1
+
+    typed = "\n    value = compute(name, 42)\n    return value\n"
+    synced = []
+    for ch in typed:
+        session.edit(end, end, ch)
+        end += 1
+        text += ch
+        prompt = session.prompt(end, suffix_tokens=12)
+        assert prompt is not None and session.state_index == -1
+        synced.append(prompt.synced)
+    assert_prompt_of(prompt, [*head, *whole(text)[start:]])
+    assert sum(synced) <= len(codec.encode(typed)) + COLD_LAG_TOKENS  # the typed tokens, not a window each
 
     session.sync(end)
-    assert session.state_index == target
     warm = session.prompt(end, suffix_tokens=12)
-    assert warm is not None and warm.fed == len(whole) - target
-    assert_same_state(warm.state, fresh_state(lm, codec, whole, fim=fim))
+    assert warm is not None and warm.synced == 0
+    assert_same_state(warm.state, fresh_state(lm, codec, whole(text), fim=fim))
 
 
 def test_a_request_not_far_behind_catches_up(plus_lm: RecurrentLM, codec: TokenCodec) -> None:
