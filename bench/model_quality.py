@@ -24,26 +24,28 @@ Held-out data: the corpus build's file-level held-out split (``heldout.jsonl``, 
    With --engine, one more row runs the server's own completion path: a `CompletionEngine` (the server's
    defaults, the model folder loaded as the server loads it) is opened on the file with the target line's text
    removed, and one invoked inline completion is asked at the cursor; its first line is the prediction (policy,
-   stop rule and postprocess included; the document is cold, as just after didOpen).
+   stop rule and postprocess included; the document is cold, as just after didOpen, so a cursor more than 2,048
+   tokens in is answered from the 1,024 tokens before it, as the model rows read, not after the whole file).
    Baseline ``repeat previous line``: the previous non-blank line's text without its indentation.
    Metrics: exact match and edit similarity (1 - Levenshtein / max length), averaged over positions.
 
 Figures on this 2-core machine are noisy (shared with other jobs) only in the timing column.
 
-Sample output (models/starter, `--positions 500 --threads 2 --engine`, 2026-11-26, session 9, after the rule that
-a completion keeps the cursor's indentation; session 8, before it: 3.2 / 19.7, 11.8 / 35.3, 0.0 / 5.3; the engine
-row took about 11 minutes more):
+Sample output (models/starter, `--positions 500 --threads 2 --engine`, 2026-11-26, session 10, with cold requests
+read from a window; session 9 gave the same rows but the engine's 34.9 % edit similarity, when every request
+first caught up on the whole file and the engine row took 11 minutes; session 8, before the rule that a
+completion keeps the cursor's indentation: 3.2 / 19.7, 11.8 / 35.3, 0.0 / 5.3):
 
     model /work/main/models/starter  params 5,569,472  held-out files 227  positions 500  (2 shared CPU cores; ...)
     | held-out bits per byte | value |
-    | model (99,508 bytes, 4 s) | 1.483 |
+    | model (99,508 bytes, 5 s) | 1.483 |
     | baseline: lzma -9 per file | 2.372 |
     | model loss, nats/token | 3.940 (ppl 51.4) |
-    | next line (500 positions, 369 s for the model rows) | exact match | edit similarity |
+    | next line (500 positions, 460 s for the model rows, 148 s for the engine's) | exact match | edit similarity |
     | model, prefix | 4.2% | 20.0% |
     | model, prefix + document cache | 12.6% | 35.1% |
     | model, FIM | 0.0% | 5.1% |
-    | server engine (prefix + cache, policy, postprocess) | 12.6% | 34.9% |
+    | server engine (prefix + cache, policy, postprocess) | 12.6% | 35.0% |
     | repeat previous line | 0.2% | 23.5% |
     26.0% of the target lines occur verbatim earlier in their file (all a copy can get)
 
