@@ -21,6 +21,10 @@ from models.state import RodimusState
 
 StopCheck = Callable[[], bool]
 SHORT_FEED = 2  # up to this many tokens, single-token steps cost less than a prefill call (starter, 1 thread)
+# Tokens per prefill call. The starter on one CPU thread (8,192 tokens of inspect.py, best of 3): 512 -> 5,400-
+# 5,700 tokens/s, 256 -> 6,500-6,700, 128 -> 5,600-5,800 (runs/s10/chunk_speed.py). A feed checks its stop
+# flag between calls, so the chunk also bounds how long a request waits for the background catch-up: ~40 ms.
+PREFILL_CHUNK = 256
 
 
 class NextToken:
@@ -61,7 +65,7 @@ class NextToken:
 
 
 class RecurrentLM:
-    def __init__(self, model: RodimusForCausalLM, chunk: int = 512) -> None:
+    def __init__(self, model: RodimusForCausalLM, chunk: int = PREFILL_CHUNK) -> None:
         self.model = model
         self.chunk = chunk
         self.device = model.model.embeddings.weight.device

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from completion.lm import RecurrentLM
+from completion.lm import PREFILL_CHUNK, RecurrentLM
 from completion.tokens import TokenCodec
 from models.checkpoint import load_model
 from models.starter import default_model_dir
@@ -29,7 +29,7 @@ def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
 
 
 def load_completion_model(path: str | Path | None = None, device: str = "auto", dtype: str = "auto",
-                          chunk: int = 512) -> tuple[RecurrentLM, TokenCodec]:
+                          chunk: int = PREFILL_CHUNK) -> tuple[RecurrentLM, TokenCodec]:
     """The model and tokenizer of a model folder, ready for document sessions.
 
     Raises FileNotFoundError for a folder without a model and ValueError for one without a usable tokenizer.
