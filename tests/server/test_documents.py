@@ -1,4 +1,5 @@
-"""The document store: incremental changes against a from-scratch splice, the edits it publishes, and the\ndocuments it holds back from its listeners while they are over its size limit."""
+"""The document store: incremental changes against a from-scratch splice, the edits it publishes, and the
+documents it holds back from its listeners while they are over its size limit."""
 from __future__ import annotations
 
 from hypothesis import given, settings
