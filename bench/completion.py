@@ -78,6 +78,11 @@ arguments, load 1.1 at the start): in process, first token p50 7.7-11.1 / p95 8.
 16-token line p50 86-90 / p95 91-105 ms; the keystroke, memory and jump rows as above (keystroke ratio 0.99). The
 first version of the cache, whose healing picks always projected the whole vocabulary, measured a first token of
 p50 12.4-14.6 / p95 13.1-18.3 ms in process.
+Session 10 (commit 3794387: cold requests read a window, prefill chunk 256; load 0.1 at the start): the first
+request after didOpen ("after open") 193-328 ms at 1K-64K tokens, where the catch-up it no longer waits for takes
+0.2-11.5 s ("open + prefill"); the steady state as before: over LSP first token p95 6.5-9.0 ms, no pause p95
+22.9-34.8 ms, 16-token line p95 110-149 ms; in process first token p95 14.8-20.8 ms, 16 tokens p95 106-145 ms;
+keystroke ratio 0.86.
 Memory: only the 8 checkpoints nearest the cursor stay in memory, so a session holds 15.4 MiB of model state
 at every size (the live state, the request copy and those 8; about 1.4 MiB each, 72 % of it the 256-token
 attention window), where the Transformer's KV cache grows to 64 MiB at 64K. The grid (512 tokens apart up to
