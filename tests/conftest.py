@@ -16,24 +16,16 @@ settings.register_profile("repeatable", derandomize=True, print_blob=True)
 settings.register_profile("explore", print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
-_CACHE_HOME = pytest.StashKey[tuple[str, str | None]]()
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Graph and search caches go to a folder of this run, not the user's ~/.cache.
-
-    Set in the environment before any test module is imported, since tests/server/harness.py copies the
-    environment for the servers it starts; the CLI processes the tests start inherit it too.
-    """
-    cache_home = tempfile.mkdtemp(prefix="rodimus-test-cache-")
-    config.stash[_CACHE_HOME] = (cache_home, os.environ.get("XDG_CACHE_HOME"))
-    os.environ["XDG_CACHE_HOME"] = cache_home
+# Graph and search caches go to a folder of this run, not the user's ~/.cache. Set when this file is imported,
+# before any other conftest or test module: tests/server/harness.py copies the environment for the servers it
+# starts at its import, which a `pytest tests/server ...` run makes happen before `pytest_configure`.
+_CACHE_HOME, _CACHE_HOME_BEFORE = tempfile.mkdtemp(prefix="rodimus-test-cache-"), os.environ.get("XDG_CACHE_HOME")
+os.environ["XDG_CACHE_HOME"] = _CACHE_HOME
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    cache_home, before = config.stash[_CACHE_HOME]
-    if before is None:
+    if _CACHE_HOME_BEFORE is None:
         os.environ.pop("XDG_CACHE_HOME", None)
     else:
-        os.environ["XDG_CACHE_HOME"] = before
-    shutil.rmtree(cache_home, ignore_errors=True)
+        os.environ["XDG_CACHE_HOME"] = _CACHE_HOME_BEFORE
+    shutil.rmtree(_CACHE_HOME, ignore_errors=True)
