@@ -38,6 +38,11 @@ class CacheOptions:
 NO_CACHE = CacheOptions(weight=0.0)
 
 
+def document_cache(enabled: bool) -> CacheOptions:
+    """The cache options the `completion.documentCache` setting (and `complete --no-document-cache`) stand for."""
+    return CacheOptions() if enabled else NO_CACHE
+
+
 @dataclass(frozen=True)
 class GenerationOptions:
     """Per-request generation settings.

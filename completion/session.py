@@ -205,7 +205,8 @@ class DocumentSession:
         synced = self._advance(target, should_stop)
         if self._live_index != target:
             return None
-        scratch = self._scratch_copy()
+        assert self._live is not None
+        scratch = self._scratch_copy(self._live)
         ids, forced = self._prompt_ids(tail, suffix_tokens)
         cache = self._document_cache(target, tail, ids)
         indented = self.at_indentation(self.cursor)
@@ -231,22 +232,16 @@ class DocumentSession:
         cold = self._cold
         if cold is None or not cold.start <= cold.index <= target or target - cold.index > COLD_AFTER_TOKENS:
             start = max(0, target - COLD_WINDOW_TOKENS)
-            state = _zeroed(cold.state) if cold is not None else self.lm.new_state()
-            if self.fim:
-                self.lm.feed([self.codec.special.fim_begin], state)
-            cold = self._cold = _Window(start, start, state)
+            cold = self._cold = _Window(start, start, self._origin(cold.state if cold is not None else None))
         lagged = max(cold.index, target - COLD_LAG_TOKENS)
         synced = self.lm.feed(self.log.ids_between(cold.index, lagged).tolist(), cold.state, should_stop)
         cold.index += synced
         if cold.index != lagged:
             return None
-        if self._scratch is None:
-            self._scratch = cold.state.clone()
-        else:
-            self._scratch.copy_(cold.state)
+        scratch = self._scratch_copy(cold.state)
         prompt_ids, forced = self._prompt_ids(tail, suffix_tokens)
         ids = [*self.log.ids_between(lagged, target).tolist(), *prompt_ids]
-        return Prompt(self._scratch, self.lm.feed_next(ids, self._scratch), len(ids), synced, forced,
+        return Prompt(scratch, self.lm.feed_next(ids, scratch), len(ids), synced, forced,
                       cache=self._document_cache(target, tail, prompt_ids),
                       keeps_indentation=self.at_indentation(self.cursor))
 
@@ -391,42 +386,51 @@ class DocumentSession:
         self.checkpoints.clear()
 
     # ------------------------------------------------------------------------------------------ internals
-    def _scratch_copy(self) -> RodimusState:
-        assert self._live is not None
+    def _scratch_copy(self, source: RodimusState) -> RodimusState:
+        """`source` copied into the session's scratch buffer (allocated on first use)."""
         if self._scratch is None:
-            self._scratch = self._live.clone()
+            self._scratch = source.clone()
         else:
-            self._scratch.copy_(self._live)
+            self._scratch.copy_(source)
         return self._scratch
 
-    def _origin(self) -> RodimusState:
-        """The state before the document's first token, in the live buffer (`<|fim_begin|>` in FIM mode)."""
-        if self._live is None:
-            self._live = self.lm.new_state()
+    def _origin(self, buffer: RodimusState | None) -> RodimusState:
+        """The state before the document's first token (`<|fim_begin|>` in FIM mode), in `buffer` (reset in
+        place) or, without one, a new state."""
+        if buffer is None:
+            buffer = self.lm.new_state()
         else:
-            _zeroed(self._live)
+            for layer in buffer.layers:
+                for t in layer.tensors():
+                    t.zero_()
+            buffer.position = 0
         if self.fim:
-            self.lm.feed([self.codec.special.fim_begin], self._live)
-        return self._live
+            self.lm.feed([self.codec.special.fim_begin], buffer)
+        return buffer
+
+    def _resume_point(self, target: int) -> tuple[int, bool]:
+        """Where `_advance` starts feeding towards `target` (-1: the origin), and whether that is a checkpoint
+        to load rather than the live state."""
+        source = self._live_index if 0 <= self._live_index <= target else -1
+        nearest = self.checkpoints.newest_at_or_before(target)
+        if nearest is not None and nearest > source:
+            return nearest, True
+        return source, False
 
     def _behind(self, target: int) -> int:
-        """How many tokens `_advance` would feed to reach `target` (from the live state or the nearest checkpoint)."""
-        source = self._live_index if 0 <= self._live_index <= target else 0
-        nearest = self.checkpoints.newest_at_or_before(target)
-        return target - max(source, nearest if nearest is not None else 0)
+        """How many tokens `_advance` would feed to reach `target`."""
+        return target - max(0, self._resume_point(target)[0])
 
     def _advance(self, target: int, should_stop: Callable[[], bool] | None = None) -> int:
         if self._live_index == target and self._thinned_for == (target, grid_spacing(len(self.log), self.policy)):
             return 0  # a keystroke that leaves the anchor where it is: nothing to feed, nothing to thin
-        source = self._live_index if 0 <= self._live_index <= target else -1
-        nearest = self.checkpoints.newest_at_or_before(target)
-        if nearest is not None and nearest > source:
+        source, from_checkpoint = self._resume_point(target)
+        if from_checkpoint:
             if self._live is None:
                 self._live = self.lm.new_state()
-            self.checkpoints.load(nearest, self._live)
-            source = nearest
+            self.checkpoints.load(source, self._live)
         if source < 0:
-            self._origin()
+            self._live = self._origin(self._live)
             source = 0
         live = self._live
         assert live is not None
@@ -470,12 +474,3 @@ class DocumentSession:
                 starts.append(index)
             position = newline
         return recent + starts
-
-
-def _zeroed(state: RodimusState) -> RodimusState:
-    """`state` reset in place to the state before any token."""
-    for layer in state.layers:
-        for t in layer.tensors():
-            t.zero_()
-    state.position = 0
-    return state

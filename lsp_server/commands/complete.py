@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from completion.context import CompletionContext, Trigger
     from completion.languages import language_for_path
     from completion.loader import load_completion_model
-    from completion.options import NO_CACHE, CacheOptions, GenerationOptions
+    from completion.options import GenerationOptions, document_cache
     from completion.pipeline import run_request
     from completion.session import DocumentSession
 
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     language = args.language or language_for_path(str(path))
     byte_col = len(line[: args.column - 1].encode("utf-8"))
     started = time.perf_counter()
-    cache = NO_CACHE if args.no_document_cache else CacheOptions()
+    cache = document_cache(not args.no_document_cache)
     session = DocumentSession(lm, codec, text, fim=args.fim, cache=cache)
     ctx = CompletionContext.in_text(text, args.line - 1, byte_col, uri=path.resolve().as_uri(),
                                     language_id=language, trigger=Trigger.INVOKED)

@@ -16,7 +16,7 @@ from lsprotocol import types
 
 from completion.context import CompletionContext, Trigger
 from completion.engine import CompletionEngine, LineEdit
-from completion.options import NO_CACHE, CacheOptions, GenerationOptions, stop_early_from_env
+from completion.options import GenerationOptions, document_cache, stop_early_from_env
 from lsp_server.convert import to_pos
 from lsp_server.documents import DocumentEvent, uri_key
 from lsp_server.options import ModelOptions
@@ -82,7 +82,7 @@ class CompletionService:
             engine.configure(
                 GenerationOptions(max_tokens=c.max_tokens, multiline=c.multiline, fim=c.fim,
                                   stop_early=stop_early_from_env(),
-                                  cache=CacheOptions() if c.document_cache else NO_CACHE),
+                                  cache=document_cache(c.document_cache)),
                 debounce_ms=c.debounce_ms,
                 state_budget_mb=options.state_budget_mb,
             )
