@@ -21,6 +21,7 @@ from completion.cache import TypeThroughCache
 from completion.context import CompletionContext
 from completion.debounce import Debouncer
 from completion.latest import LatestWins, Ticket
+from completion.line_breaks import to_lf
 from completion.options import DEFAULT_GENERATION, DEFAULT_POLICY, CheckpointPolicy, GenerationOptions
 from completion.policy import Mode
 from completion.sessions import Sessions
@@ -80,7 +81,7 @@ class CompletionEngine:
             from completion.session import DocumentSession
 
             lm, codec = load()
-            return Sessions(lambda text: DocumentSession(lm, codec, text, policy, self.generation.fim,
+            return Sessions(lambda text: DocumentSession(lm, codec, to_lf(text), policy, self.generation.fim,
                                                          self.generation.suffix_tokens, self.generation.cache),
                             budget)
 

@@ -20,6 +20,10 @@ healing, checking between model steps whether other work arrived; a request at t
 edit starts from a copy of it, so its first token costs the generation steps only. A request that finds no
 prepared prompt keeps the one it built, so the worker's next `prepare` there only adds the healing.
 
+The server's sessions hold a document's line-feed view (`completion.line_breaks.to_lf`: each "\\r\\n" as
+"\\n", as the model was trained), which `edit_lines` keeps as the editor edits; `edit` takes the session's own
+byte offsets and text as they are.
+
 On an edit the token log is re-tokenized around it (`completion.retokenize`), checkpoints after the first
 changed token are dropped, and the next `sync` rolls back to the newest checkpoint at or before the anchor
 and feeds only the tokens from there (through the chunked prefill, split only where a checkpoint is saved).
@@ -49,6 +53,7 @@ import numpy as np
 
 from completion.checkpoints import CheckpointStore, grid_spacing, keep_set
 from completion.healing import heal_greedily
+from completion.line_breaks import lf_replacement
 from completion.line_index import LineIndex
 from completion.lm import NextToken, RecurrentLM
 from completion.ngram_cache import NgramCache
@@ -139,8 +144,10 @@ class DocumentSession:
         return change
 
     def edit_lines(self, start: tuple[int, int], end: tuple[int, int], new_text: str) -> TokenEdit:
-        """The same edit with (line, UTF-8 byte column) positions, as the server's document store reports them."""
-        return self.edit(self.lines.offset(*start), self.lines.offset(*end), new_text)
+        """An editor's edit with (line, UTF-8 byte column) positions, as the server's document store reports them,
+        on a session that holds the document's line-feed view (`completion.line_breaks`)."""
+        first, last = self.lines.offset(*start), self.lines.offset(*end)
+        return self.edit(first, last, lf_replacement(self.text, first, last, new_text))
 
     def offset(self, line: int, byte_col: int) -> int:
         return self.lines.offset(line, byte_col)

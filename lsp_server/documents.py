@@ -73,6 +73,12 @@ class Lines:
             text = text[:-1]
         return text
 
+    def line_break(self, line: int) -> str:
+        """The break ending `line` ("\\r\\n" or "\\n"); for the last line, which has none, the one before it's."""
+        if line == len(self._lines) - 1:
+            line -= 1
+        return "\r\n" if line >= 0 and self._lines[line].endswith("\r\n") else "\n"
+
     @property
     def text(self) -> str:
         if self._text is None:

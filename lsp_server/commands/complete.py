@@ -6,6 +6,8 @@ import json
 import time
 from pathlib import Path
 
+from completion.line_breaks import to_lf, with_line_break
+from lsp_server.documents import Lines
 from lsp_server.errors import UsageError
 
 HELP = "one completion at a position of FILE"
@@ -39,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UsageError(f"FILE {args.file!r} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    lines = text.split("\n")
+    view = to_lf(text)  # what the model reads (completion.line_breaks); columns count the same in both
+    lines = view.split("\n")
     if not 1 <= args.line <= len(lines):
         raise UsageError(f"--line {args.line} is outside the file's lines 1..{len(lines)}")
     line = lines[args.line - 1]
@@ -63,14 +66,15 @@ def run(args: argparse.Namespace) -> int:
     byte_col = len(line[: args.column - 1].encode("utf-8"))
     started = time.perf_counter()
     cache = document_cache(not args.no_document_cache)
-    session = DocumentSession(lm, codec, text, fim=args.fim, cache=cache)
-    ctx = CompletionContext.in_text(text, args.line - 1, byte_col, uri=path.resolve().as_uri(),
+    session = DocumentSession(lm, codec, view, fim=args.fim, cache=cache)
+    ctx = CompletionContext.in_text(view, args.line - 1, byte_col, uri=path.resolve().as_uri(),
                                     language_id=language, trigger=Trigger.INVOKED)
     options = GenerationOptions(max_tokens=args.max_tokens, fim=args.fim, cache=cache)
     outcome = run_request(session, ctx, options, lambda: False, started)
     ms = 1000 * (time.perf_counter() - started)
+    suggestion = with_line_break(outcome.text, Lines(text).line_break(args.line - 1))
     if args.json:
-        print(json.dumps({"text": outcome.text, "ms": round(ms, 1), "tokens": outcome.tokens}))
+        print(json.dumps({"text": suggestion, "ms": round(ms, 1), "tokens": outcome.tokens}))
     else:
-        print(outcome.text)
+        print(suggestion)
     return 0

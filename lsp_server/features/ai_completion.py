@@ -16,6 +16,7 @@ from lsprotocol import types
 
 from completion.context import CompletionContext, Trigger
 from completion.engine import CompletionEngine, LineEdit
+from completion.line_breaks import with_line_break
 from completion.options import GenerationOptions, document_cache, stop_early_from_env
 from lsp_server.convert import to_pos
 from lsp_server.documents import DocumentEvent, uri_key
@@ -140,7 +141,8 @@ async def inline_completion(ls: RodimusServer, params: types.InlineCompletionPar
         return types.InlineCompletionList(items=[])
     # the range is the cursor itself: it begins and ends on one line, whatever the text spans
     at = types.Range(params.position, params.position)
-    return types.InlineCompletionList(items=[types.InlineCompletionItem(insert_text=result.text, range=at)])
+    text = _with_document_line_break(ls, params.text_document.uri, ctx.line, result.text)
+    return types.InlineCompletionList(items=[types.InlineCompletionItem(insert_text=text, range=at)])
 
 
 async def completion(ls: RodimusServer, params: types.CompletionParams) -> types.CompletionList:
@@ -170,6 +172,13 @@ async def completion(ls: RodimusServer, params: types.CompletionParams) -> types
         filter_text=new_text,
         preselect=True,
         insert_text_format=types.InsertTextFormat.PlainText,
-        text_edit=types.TextEdit(range=types.Range(start, params.position), new_text=new_text),
+        text_edit=types.TextEdit(range=types.Range(start, params.position),
+                                 new_text=_with_document_line_break(ls, params.text_document.uri, ctx.line, new_text)),
     )
     return types.CompletionList(is_incomplete=True, items=[item])
+
+
+def _with_document_line_break(ls: RodimusServer, uri: str, line: int, text: str) -> str:
+    """A suggestion from the model's line-feed view, with the line break the document uses at `line`."""
+    document = ls.documents.get(uri)
+    return text if document is None else with_line_break(text, document.lines.line_break(line))

@@ -42,3 +42,16 @@ def test_missing_model_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFi
     source.write_text("x = 1\n", encoding="utf-8")
     assert main(["complete", str(source), "--line", "1", "--column", "1", "--model", str(tmp_path / "none")]) == 2
     assert "no model folder" in capsys.readouterr().err
+
+
+def test_a_crlf_file_gets_the_suggestion_of_its_lf_copy_with_crlf(tmp_path: Path, tiny_model_dir: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    line = BASE.split("\n").index("def main():") + 2
+    suggestions = []
+    for name, text in [("lf.py", BASE), ("crlf.py", BASE.replace("\n", "\r\n"))]:
+        (tmp_path / name).write_bytes(text.encode("utf-8"))
+        assert main(["complete", str(tmp_path / name), "--line", str(line), "--column", "5", "--max-tokens", "12",
+                     "--json", "--model", str(tiny_model_dir)]) == 0
+        suggestions.append(json.loads(capsys.readouterr().out)["text"])
+    lf, crlf = suggestions
+    assert crlf == lf.replace("\n", "\r\n")

@@ -61,3 +61,11 @@ async def test_block_body_stays_in_its_block(client: LanguageClient, project: Pa
     text = await type_and_complete(doc, header + "    ")
     body = (doc.text + text)[len(header):].split("\n")
     assert all(line.startswith(" ") or not line.strip() for line in body)
+
+
+async def test_a_crlf_document_gets_the_lf_suggestion_with_crlf(client: LanguageClient, project: Path) -> None:
+    header = "import os\n\n\ndef read_config(path):\n"
+    lf = await type_and_complete(open_document(client, project / "lf.py", header), "    ")
+    crlf = await type_and_complete(open_document(client, project / "crlf.py", header.replace("\n", "\r\n")), "    ")
+    assert "\n" in lf  # a block, so the line breaks show
+    assert crlf == lf.replace("\n", "\r\n")
