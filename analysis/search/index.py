@@ -15,6 +15,7 @@ writer thread).
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterator
@@ -37,6 +38,7 @@ from analysis.search.units import FileSnapshot, FileUnits, SearchUnit, file_unit
 from analysis.search.vectors import VectorStore
 
 _PACKAGE = "PACKAGE"
+_NAME = re.compile(r"[^\W\d]\w*(?:\.\w+)*")  # an identifier, dotted or with a file extension
 _REPO = "REPO"
 
 
@@ -95,6 +97,7 @@ class _View:
         self.has_vector = np.zeros(len(self.units), dtype=bool)
         self.blocks: dict[str, tuple[_File, int]] = {}  # path -> (its entry, its first row)
         self._row_of: dict[str, int] | None = None
+        self._rows_named: dict[str, list[int]] | None = None
         self._rows_of_digest: dict[str, list[int]] | None = None
         row = 0
         for path, entry in entries:
@@ -129,6 +132,17 @@ class _View:
         if self._row_of is None:
             self._row_of = {unit.key: row for row, unit in enumerate(self.units)}
         return self._row_of
+
+    def rows_named(self, name: str) -> list[int]:
+        """Rows of the definitions whose qualified name or last name part is `name`, and of the chunks of a file
+        so named (built on first use)."""
+        if self._rows_named is None:
+            self._rows_named = {}
+            for row, unit in enumerate(self.units):
+                names = {unit.name} if unit.kind == FILE else {unit.name, unit.name.rpartition(".")[2]}
+                for each in names:
+                    self._rows_named.setdefault(each, []).append(row)
+        return self._rows_named.get(name, [])
 
     def fill(self, digest: str, vector: np.ndarray) -> None:
         """Give the rows of the units with this digest their new vector."""
@@ -277,21 +291,36 @@ class SearchIndex:
     # ---- queries ----
 
     def search(self, query: str, k: int = 10) -> list[SearchHit]:
-        """The `k` best units for a natural-language (or code) query."""
-        units, bm25, cosine = self.signals(query)
-        return [_hit(units[row], score) for row, score in self.fusion.rank(bm25, cosine, k)]
+        """The `k` best units for a natural-language (or code) query.
+
+        A query that is a name (`parse_url`, `Client.send`, `setup.py`) lists the units of that name first, with
+        score 1.0 (by BM25 among themselves), as a user who types a name expects: fused, a unique exact name could
+        rank below units with similar names and more of the query's words (`write_atomically` came second to
+        `write_msgpack` in this project's analysis/ folder)."""
+        with self._lock:
+            view = self._current()
+        bm25, cosine = self._scores(view, query)
+        name = query.strip()
+        named = sorted(view.rows_named(name), key=lambda row: (-bm25[row], row))[:k] if _NAME.fullmatch(name) else []
+        taken = set(named)
+        fused = [(row, score) for row, score in self.fusion.rank(bm25, cosine, k + len(named)) if row not in taken]
+        return [_hit(view.units[row], 1.0) for row in named] + [
+            _hit(view.units[row], score) for row, score in fused[: k - len(named)]]
 
     def signals(self, query: str) -> tuple[list[SearchUnit], np.ndarray, np.ndarray | None]:
         """What `search` fuses: the units, their BM25 scores for `query`, and their cosine with its embedding
         (NaN without a vector; None without an embedder or vectors). For benchmarks and fusion tuning."""
         with self._lock:
             view = self._current()
+        return (view.units, *self._scores(view, query))
+
+    def _scores(self, view: _View, query: str) -> tuple[np.ndarray, np.ndarray | None]:
         bm25 = view.bm25.scores(search_terms(query))
         cosine = None
         if self.embedder is not None and view.has_vector.any():
             vector = np.asarray(self.embedder.embed([query], "query"), dtype=np.float32)[0]
             cosine = _cosine(view, vector)
-        return view.units, bm25, cosine
+        return bm25, cosine
 
     def similar(self, key: str, k: int = 5) -> list[SearchHit]:
         """The `k` units most like the unit `key` (a node id), itself excluded; [] when it is not a unit."""

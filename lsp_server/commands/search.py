@@ -22,7 +22,8 @@ EPILOG = """examples:
 --json prints [{"path", "name", "kind", "start_line", "end_line", "score"}], best first (paths relative to ROOT,
 1-based inclusive lines, names qualified inside their file: Class.method; kind FUNCTION, CLASS or FILE).
 The first run embeds every unit (vectors are then kept beside the graph cache, so later runs embed only what
-changed); without a search head in the model folder, ranking is BM25 alone."""
+changed); without a search head in the model folder, ranking is BM25 alone. A QUERY that is a name
+(write_config, Config.load, setup.py) lists the units of that name first, with score 1.0."""
 
 PROGRESS_MIN_UNITS = 256
 

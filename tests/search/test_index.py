@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -137,3 +138,52 @@ def test_without_an_embedder_search_is_bm25(project: Path, tmp_path: Path) -> No
         "path": "net/retry.py", "name": "retry_with_backoff", "kind": "FUNCTION", "start_line": 6,
         "end_line": 14, "score": round(hits[0].score, 6)}  # fmt: skip
     assert index.search("zzz qqq", 3) == []
+
+
+NAMED = '''def write_atomically(path, data):
+    return path
+
+
+def write_all(paths, data):
+    """Write atomically: write every file atomically, then write the index atomically."""
+    for path in paths:
+        write_atomically(path, data)
+
+
+def save(data):
+    return data
+
+
+class Store:
+    def save(self, data):
+        return data
+'''
+
+
+class LikesWriteAll:
+    """An embedder that puts the query next to `write_all`, as a real one may for a name it reads as words."""
+
+    fingerprint = "likes-write-all"
+
+    def embed(self, texts: list[str], kind: str) -> np.ndarray:
+        return np.array([[1.0, 0.0] if kind == "query" or "every file" in text else [0.0, 1.0] for text in texts],
+                        dtype=np.float32)
+
+
+def test_a_query_that_is_a_name_lists_the_units_of_that_name_first(tmp_path: Path) -> None:
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "files.py").write_text(NAMED, encoding="utf-8")
+    workspace = Workspace(tmp_path / "project", cache_dir=tmp_path / "cache")
+    workspace.index()
+    index = SearchIndex(tmp_path / "project", LikesWriteAll())
+    index.refresh(workspace.graph)
+    index.embed_pending()
+    units, bm25, cosine = index.signals("write_atomically")
+    assert units[index.fusion.rank(bm25, cosine, 1)[0][0]].name == "write_all"  # fused alone, the name loses
+    assert [(hit.name, hit.score) for hit in index.search("write_atomically", 2)][0] == ("write_atomically", 1.0)
+    assert [hit.name for hit in index.search("Store.save", 5)][:1] == ["Store.save"]
+    assert {hit.name for hit in index.search("save", 5)[:2]} == {"save", "Store.save"}
+    for query in ("write every file", "nothing_is_named_so"):  # not a name, or no unit of that name: fused order
+        units, bm25, cosine = index.signals(query)
+        fused = [units[row].key for row, _ in index.fusion.rank(bm25, cosine, 3)]
+        assert [hit.key for hit in index.search(query, 3)] == fused
