@@ -1,4 +1,4 @@
-"""The JSON-RPC layer: pygls' LanguageServerProtocol with three changes.
+"""The JSON-RPC layer: pygls' LanguageServerProtocol with four changes.
 
 1. Every request gets an answer. Stock pygls 2.1 structures a message while it is still being decoded
    (`json.loads(object_hook=structure_message)`), and when the params do not fit the method's type (a wrong
@@ -9,6 +9,13 @@
 2. Leaf values are structured strictly: "3" is not an integer and 3 is not a string (cattrs would coerce).
 3. Text synchronisation skips pygls' own `TextDocument` copies: the server keeps its own `DocumentStore`.
    And the position encoding is UTF-8 when the client offers it, else UTF-16.
+4. Nothing is sent after `exit`, or once the client's stream is broken. pygls closes stdout at `exit` and then
+   exits, and the background work that ends meanwhile (an embedding's progress, a log record for the client)
+   would write to the closed stream: each failed write is logged and reported to the client, whose report fails
+   the same way, nested until Python's recursion limit. Exiting while the search embedding ran wrote 18.7 MB of
+   chained tracebacks to stderr in 4 s, and a client that had stopped reading stderr then waited forever for the
+   process to end. A broken pipe (the client went away) made a shorter loop: a log record about the failed write
+   was forwarded to the client in turn.
 """
 from __future__ import annotations
 
@@ -50,6 +57,7 @@ def choose_position_encoding(capabilities: types.ClientCapabilities) -> Encoding
 
 class RodimusProtocol(LanguageServerProtocol):
     position_encoding: Encoding = "utf-16"
+    closed = False  # set by `exit` or a broken pipe: the client reads no more
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         method = data.get("method")
@@ -86,6 +94,21 @@ class RodimusProtocol(LanguageServerProtocol):
         result = yield from super().lsp_initialize(params)
         result.capabilities.position_encoding = self.position_encoding
         return result
+
+    @lsp_method(types.EXIT)
+    def lsp_exit(self, *args: Any) -> Generator[Any, Any, None]:
+        self.closed = True
+        yield from super().lsp_exit(*args)
+
+    def _send_data(self, data: Any) -> None:
+        if self.closed:
+            logger.debug("not sent, the client reads no more: %s", getattr(data, "method", None) or type(data).__name__)
+            return
+        try:
+            super()._send_data(data)
+        except BrokenPipeError:
+            self.closed = True
+            logger.warning("the client closed its end of the stream: nothing more is sent to it")
 
     # pygls keeps a TextDocument per open file and rebuilds its text on every change; the server's own
     # DocumentStore (documents.py) replaces it, so these only hand over to the registered handlers.
