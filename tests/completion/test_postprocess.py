@@ -54,6 +54,8 @@ def test_pipeline() -> None:
     ("# " + "-" * 60, None),  # separators: no word character
     ("# " + "_" * 60, None),  # nor anything but word characters
     ("mask = 0x" + "F" * 32, None),
+    ("def test_issue_with_" + "path_" * 27, ""),  # a name that loops (the starter on pygls' server.py)
+    ("mask = 0x" + "5A" * 16, None),  # a pattern of two characters is a literal
     ("self.b" * 7, None),  # too few copies
 ])
 def test_drop_looping_line(text: str, expected: str | None) -> None:
