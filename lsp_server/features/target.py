@@ -29,6 +29,10 @@ def file_target(ls: RodimusServer, uri: str) -> Target | None:
     project = ls.project
     if project is None:
         return None
+    document = ls.documents.get(uri)
+    if document is not None and document.held_back:  # the graph has its file on disk, not this text
+        logger.debug("no code graph for %s while it is over the size limit", uri)
+        return None
     path = uri_to_path(uri)
     if path is None:
         logger.debug("no code graph for %r: not a file URI", uri)

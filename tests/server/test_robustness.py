@@ -131,3 +131,15 @@ async def test_a_document_over_the_size_limit_is_held_back_until_it_shrinks(
         await asyncio.sleep(0.05)
     assert await workspace_symbols(client, "small_again") == ["small_again"]
     generated.close()
+
+
+async def test_a_held_back_document_gets_no_answers_from_its_file_on_disk(client: LanguageClient,
+                                                                          project: Path) -> None:
+    """A small file whose buffer grew over the limit: the graph still holds the file on disk, whose positions no
+    longer match the buffer, so requests about the buffer get no graph answer (as the log line says)."""
+    shapes = project / "geometry" / "shapes.py"
+    grown = open_document(client, shapes, "x = 1\n" * 200_000 + shapes.read_text(encoding="utf-8"))
+    assert await client.text_document_document_symbol_async(types.DocumentSymbolParams(grown.identifier)) is None
+    assert await client.text_document_hover_async(types.HoverParams(grown.identifier, types.Position(5, 8))) is None
+    grown.close()
+    await still_serving(client, project)  # the graph's own file is as it was
