@@ -57,7 +57,6 @@ def test_exit_while_the_model_works_is_clean() -> None:
         server.kill()
 
 
-
 def server_embedding(tmp_path: Path) -> subprocess.Popen:
     """A server on a project of 1,500 functions, once its search embedding (reported as progress) has begun."""
     root = tmp_path / "project"
