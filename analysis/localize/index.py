@@ -343,8 +343,9 @@ def _sum_counts(parts: list[TermCounts]) -> TermCounts:
 
 def _embedding_text(data: dict) -> str:
     """What the embedder reads of a definition: its source, dedented, at most EMBED_LINES lines, as the search
-    index embeds its units (analysis/search/units.py), so vectors from either place mean the same."""
-    lines = _definition_text(data).split("\n")[:EMBED_LINES]
+    index embeds its units (analysis/search/units.py: "\n" line breaks in CRLF files too), so vectors from either
+    place mean the same."""
+    lines = _definition_text(data).replace("\r\n", "\n").split("\n")[:EMBED_LINES]
     return textwrap.dedent("\n".join(lines)).strip("\n")
 
 

@@ -5,6 +5,10 @@ A definition unit is embedded from its whole source (dedented, decorators includ
 qualified name and header (decorators and signature) once more: names say the most about what code does (the
 boost was chosen on the dev packages, see terms.py). A FILE chunk is a run of module-level lines (outside every
 definition) of at most `CHUNK_LINES` lines; chunks that hold only blank lines, comments and imports are left out.
+
+A CRLF file's units are read with "\n" line breaks, as the search head was trained: read as they were, the
+embedder met a "\r" at every line end and the header rule (`_header`) found no ":\n", and on CRLF copies of the
+dev packages hybrid MRR@10 fell from 0.528 to 0.472 (the embedding alone 0.351 to 0.214).
 """
 from __future__ import annotations
 
@@ -107,7 +111,7 @@ def _substantive(line: str) -> bool:
 def file_units(file: FileSnapshot) -> FileUnits:
     """The units of one file and their BM25 term counts."""
     path, text, definitions = file.path, file.text, file.definitions
-    lines = text.split("\n")
+    lines = text.replace("\r\n", "\n").split("\n")  # a CRLF file is read with the "\n" breaks the embedder knows
     owner = [-1] * len(lines)
     for i in sorted(range(len(definitions)), key=lambda i: (definitions[i].start_line, -definitions[i].end_line)):
         first, last = max(definitions[i].start_line - 1, 0), min(definitions[i].end_line, len(lines))
@@ -121,7 +125,7 @@ def file_units(file: FileSnapshot) -> FileUnits:
     for i, d in enumerate(definitions):
         start, end = d.start_line, d.end_line
         code = textwrap.dedent("\n".join(lines[start - 1:min(end, start - 1 + MAX_EMBED_LINES)])).strip("\n")
-        code = code or d.text  # a graph without file text: the node's own text
+        code = code or d.text.replace("\r\n", "\n")  # a graph without file text: the node's own text
         units.append(SearchUnit(str(d.node), d.node, d.kind, path, d.qualname, start, end, code, _digest(d.kind, code)))
         terms.append(search_terms("\n".join((d.qualname, d.qualname, _header(code), "\n".join(own[i]) or code))))
     name = PurePosixPath(path).name

@@ -74,11 +74,11 @@ async def graph_facts_section(ls: RodimusServer, query: HoverQuery) -> str | Non
 def render_facts(facts: HoverFacts, uri: str, shown_path: str) -> str:
     """Markdown: signature, docstring, then "Defined in file:line" and the call counts."""
     language = _FENCE_LANGUAGES.get(Path(facts.defined_at.path).suffix, "")
-    signature = facts.signature.strip() or facts.name
+    signature = facts.signature.replace("\r\n", "\n").strip() or facts.name  # a CRLF file's text: "\n" in Markdown
     fence = "````" if "```" in signature else "```"
     parts = [f"{fence}{language}\n{signature}\n{fence}"]
-    if facts.docstring.strip():
-        parts.append(facts.docstring.strip())
+    if docstring := facts.docstring.replace("\r\n", "\n").strip():
+        parts.append(docstring)
     line = facts.defined_at.span.start.line + 1
     where = f"Defined in [{shown_path}:{line}]({uri}#L{line})"
     calls = f"{_count(facts.callers, 'caller')} · {_count(facts.callees, 'callee')}"

@@ -187,3 +187,20 @@ def test_a_query_that_is_a_name_lists_the_units_of_that_name_first(tmp_path: Pat
         units, bm25, cosine = index.signals(query)
         fused = [units[row].key for row, _ in index.fusion.rank(bm25, cosine, 3)]
         assert [hit.key for hit in index.search(query, 3)] == fused
+
+
+def test_a_crlf_copy_of_a_project_has_the_same_units_and_terms(project: Path, tmp_path: Path) -> None:
+    """The embedder and the BM25 header rule read "\\n" lines: a CRLF checkout indexes as its LF original."""
+    crlf = tmp_path / "crlf"
+    shutil.copytree(project, crlf)
+    for path in crlf.rglob("*.py"):
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    states = []
+    for root in (project, crlf):
+        workspace = Workspace(root, cache_dir=tmp_path / f"cache-{root.name}")
+        workspace.index()
+        index = SearchIndex(root)
+        index.refresh(workspace.graph)
+        states.append(index.state())
+    assert b"\r\n" in (crlf / "net" / "retry.py").read_bytes()
+    assert states[0] == states[1]
