@@ -81,7 +81,8 @@ def prepare_fix(
     if reader is None:
         return PreparedFix(localization, None, None, index.root, read, missing_reader_message)
     top = localization.files[:READER_FILES]
-    sources = tuple(SourceFile(f.path, text) for f in top if (text := read(f.path)) is not None)
+    # "\n" line breaks for the reader whatever the file has: build_patch writes its edits with the file's own
+    sources = tuple(SourceFile(f.path, text.replace("\r\n", "\n")) for f in top if (text := read(f.path)) is not None)
     nodes = [f.node for f in top]
     focus = [f.node for f in localization.functions[:FOCUS_FUNCTIONS]]
     request = ReaderRequest(

@@ -65,7 +65,7 @@ def node_sentence(data: dict, max_chars: int = MAX_SENTENCE_CHARS) -> str:
         sentence = f"{data.get('header') or ''} {name}\n{comment + chr(10) if comment else ''}{text}".strip(" ")
     else:  # REPO, PACKAGE
         sentence = name
-    return sentence[:max_chars]
+    return sentence.replace("\r\n", "\n")[:max_chars]  # a CRLF file's nodes read as the encoder was trained
 
 
 def build_graph_context(

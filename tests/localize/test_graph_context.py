@@ -2,12 +2,16 @@
 `prepare_fix` filling it."""
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import networkx as nx
 
 from analysis.patch.apply import disk_reader
 from analysis.patch.pipeline import prepare_fix
 from analysis.readers.base import ReaderReply, ReaderRequest
 from analysis.readers.graph_context import build_graph_context, node_sentence
+from analysis.workspace import Workspace
 
 PRICING = "shop/pricing.py"
 DISCOUNT = "shop/pricing.py::apply_discount"
@@ -86,3 +90,20 @@ def test_prepare_fix_gives_the_reader_the_graph_of_its_files(index, repo) -> Non
     top_function = prepared.localization.functions[0].node
     assert request.graph.nodes[0].id == str(top_function)
     assert len(request.graph.nodes) <= 64
+
+
+def test_a_crlf_checkout_gives_the_reader_the_request_of_its_lf_original(index, repo: Path, tmp_path: Path) -> None:
+    """The reader and its node encoder read "\\n" line breaks; the patch is written with the file's own."""
+    from analysis.localize import LocalizationIndex
+
+    crlf = tmp_path / "crlf" / repo.name  # the same name: the repository node is named by its folder
+    shutil.copytree(repo, crlf)
+    for path in crlf.rglob("*.py"):
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    workspace = Workspace(crlf, cache_dir=tmp_path / "cache")
+    workspace.index()
+    issue = "apply_discount raises ValueError for a 100 percent discount in shop/pricing.py"
+    requests = [prepare_fix(i, issue, RecordingReader(), disk_reader(root)).request
+                for i, root in ((index, repo), (LocalizationIndex.build(workspace.graph, crlf), crlf))]
+    assert requests[0] is not None and requests[1] is not None
+    assert requests[1].files == requests[0].files and requests[1].graph == requests[0].graph
