@@ -39,7 +39,7 @@ Extracted = tuple[str, "str | None", "FileFacts | None", "bytes | None"]
 
 
 def extract_file(root: str, rel: str, lang: str) -> Result:
-    source = read_source(Path(root) / rel)
+    source = read_source(Path(root) / rel, lang)
     if source is None:
         return rel, None, None
     try:

@@ -26,7 +26,7 @@ from analysis.languages import QUERY_DIR
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9  # 9: Python files in a PEP 263 encoding are read in it (analysis.text_encoding)
 CACHE_FILE = "graph.msgpack"
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pathspec
 
 from analysis.languages import language_for_path
+from analysis.text_encoding import decode_source
 
 logger = logging.getLogger(__name__)
 
@@ -151,26 +152,22 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def decode(data: bytes) -> SourceText | None:
-    """Text of a file's bytes; None for binary content. Invalid UTF-8 is replaced, never fatal."""
+def decode(data: bytes, lang: str) -> SourceText | None:
+    """Text of a file's bytes (see analysis.text_encoding); None for binary content. Never fatal."""
     if b"\0" in data[:_BINARY_PROBE]:
         return None
-    try:
-        text = data.decode("utf-8")
-        utf8 = data
-    except UnicodeDecodeError:
-        text = data.decode("utf-8", "replace")
-        utf8 = text.encode("utf-8")
+    text = decode_source(data, python=lang == "python")
+    utf8 = text.encode("utf-8")
     if text.startswith("\ufeff"):
         text = text[1:]
         utf8 = utf8[3:]
     return SourceText(text, utf8, digest(data))
 
 
-def read_source(path: Path) -> SourceText | None:
+def read_source(path: Path, lang: str) -> SourceText | None:
     try:
         data = path.read_bytes()
     except OSError as err:
         logger.warning("cannot read %s: %s", path, err)
         return None
-    return decode(data)
+    return decode(data, lang)

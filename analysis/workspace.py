@@ -207,7 +207,7 @@ class Workspace:
                     if entry.size == source.size and entry.mtime_ns == source.mtime_ns:
                         disk[rel] = entry
                         continue
-                    text = read_source(self.root / rel)
+                    text = read_source(self.root / rel, source.lang)
                     if text is not None and text.digest == entry.digest:
                         disk[rel] = persist.CachedFile(source.lang, source.size, source.mtime_ns, entry.digest,
                                                        entry.facts)
@@ -753,7 +753,7 @@ class Workspace:
         entry = self._disk.get(rel)
         if entry is not None and entry.size == stat.st_size and entry.mtime_ns == stat.st_mtime_ns:
             return entry.facts
-        source = read_source(path)
+        source = read_source(path, lang)
         if source is None:
             self._disk[rel] = persist.CachedFile(lang, stat.st_size, stat.st_mtime_ns, "", None)
             return None

@@ -175,7 +175,7 @@ def measure_keystrokes(ws: Workspace, path: str, edits: list[tuple[int, int]]
             ws.change(path, [edit])
             text = ws.text(path)
             started = time.perf_counter()
-            facts = extract_source("python", decode(text.encode("utf-8")))
+            facts = extract_source("python", decode(text.encode("utf-8"), "python"))
             ws._update({rel: facts})
             scratch.append((time.perf_counter() - started) * 1000)
     return ours, ours_cpu, scratch, causes

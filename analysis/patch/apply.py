@@ -13,8 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis.languages import language_for_path
 from analysis.patch.edits import SearchReplace
 from analysis.patch.syntax import count_syntax_errors
+from analysis.text_encoding import decode_source, file_encoding
 
 
 class PatchError(ValueError):
@@ -69,8 +71,7 @@ def disk_reader(root: Path) -> FileReader:
         path = root / relative
         if not path.is_file():
             return None
-        with open(path, encoding="utf-8", newline="") as handle:  # keep CRLF as it is
-            return handle.read()
+        return decode_source(path.read_bytes(), python=language_for_path(relative) == "python")  # CRLF kept
 
     return read
 
@@ -169,14 +170,52 @@ def _match_ignoring_trailing_space(text: str, search: str, newline: str) -> tupl
 
 
 def write_patch(root: Path, patch: Patch) -> None:
-    """Write the new texts (the CLI's `--apply`; the language server never calls this)."""
+    """Write the new texts (the CLI's `--apply`; the language server never calls this).
+
+    Each file is written in the encoding it was read in (analysis.text_encoding). Nothing is written, and
+    PatchError says why, if any file changed on disk since the patch was made, has bytes no encoding decodes
+    (they would be lost), or cannot hold the new text in its encoding.
+    """
+    problems: list[str] = []
+    writes: list[tuple[Path, bytes]] = []
     for change in patch.changes:
         relative = relative_inside(root, change.path)
         if relative is None:
-            raise PatchError([f"{change.path} is outside the workspace"])
+            problems.append(f"{change.path} is outside the workspace")
+            continue
         target = root / relative
+        data = _encode(target, relative, change, problems)
+        if data is not None:
+            writes.append((target, data))
+    if problems:
+        raise PatchError(problems)
+    for target, data in writes:
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(target.name + ".rodimus-tmp")
-        with open(temporary, "w", encoding="utf-8", newline="") as handle:
-            handle.write(change.new)
+        temporary.write_bytes(data)
         os.replace(temporary, target)
+
+
+def _encode(target: Path, relative: str, change: FileChange, problems: list[str]) -> bytes | None:
+    """The bytes to write for `change`, or None with the reason appended to `problems`."""
+    if not target.is_file():
+        if change.old is not None:
+            problems.append(f"{relative} was removed after the patch was made")
+            return None
+        return change.new.encode("utf-8")
+    if change.old is None:
+        problems.append(f"{relative} was created after the patch was made")
+        return None
+    data = target.read_bytes()
+    encoding = file_encoding(data, python=language_for_path(relative) == "python")
+    if encoding is None:
+        problems.append(f"{relative} is neither UTF-8 nor in an encoding it declares (writing it would lose bytes)")
+        return None
+    if data.decode(encoding) != change.old:
+        problems.append(f"{relative} changed after the patch was made")
+        return None
+    try:
+        return change.new.encode(encoding)
+    except UnicodeEncodeError as error:
+        problems.append(f"{relative}: its encoding ({encoding}) cannot hold {error.object[error.start:error.end]!r}")
+        return None

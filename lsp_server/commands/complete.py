@@ -37,10 +37,15 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"FILE {args.file!r} is not a file")
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"FILE {args.file!r} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    from analysis.text_encoding import file_encoding
+    from completion.languages import language_for_path
+
+    language = args.language or language_for_path(str(path))
+    data = path.read_bytes()
+    encoding = file_encoding(data, python=language == "python")
+    if encoding is None:
+        raise UsageError(f"FILE {args.file!r} is neither UTF-8 nor in an encoding it declares (PEP 263)")
+    text = data.decode(encoding)
     view = to_lf(text)  # what the model reads (completion.line_breaks); columns count the same in both
     lines = view.split("\n")
     if not 1 <= args.line <= len(lines):
@@ -52,7 +57,6 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--max-tokens must be >= 1, got {args.max_tokens}")
 
     from completion.context import CompletionContext, Trigger
-    from completion.languages import language_for_path
     from completion.loader import load_completion_model
     from completion.options import GenerationOptions, document_cache
     from completion.pipeline import run_request
@@ -62,7 +66,6 @@ def run(args: argparse.Namespace) -> int:
         lm, codec = load_completion_model(args.model)
     except (FileNotFoundError, ValueError) as exc:
         raise UsageError(str(exc)) from exc
-    language = args.language or language_for_path(str(path))
     byte_col = len(line[: args.column - 1].encode("utf-8"))
     started = time.perf_counter()
     cache = document_cache(not args.no_document_cache)

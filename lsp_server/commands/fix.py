@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     issue = read_issue(args.issue)
     config = reader_config(args)
-    from analysis.patch.apply import disk_reader, write_patch
+    from analysis.patch.apply import PatchError, disk_reader, write_patch
     from analysis.patch.pipeline import fix_issue
     from analysis.readers.config import build_chat, build_reader, missing_reader_hint
 
@@ -45,15 +45,22 @@ def run(args: argparse.Namespace) -> int:
     result = fix_issue(index, issue, reader, disk_reader(project.root), chat=build_chat(config),
                        embedder=embedder, definition_vectors=vectors,
                        missing_reader_message=missing_reader_hint(config))  # fmt: skip
+    refused = None
     if args.apply and result.patch is not None:
-        write_patch(project.root, result.patch)
+        try:
+            write_patch(project.root, result.patch)
+        except PatchError as error:
+            refused = "; ".join(error.problems)
     payload = result.to_json(args.k)
     if args.json:
         print(json.dumps(payload))
     else:
-        _print_human(payload, applied=args.apply and result.patch is not None)
+        _print_human(payload, applied=args.apply and result.patch is not None and refused is None)
     if result.patch is None and result.message:
         print(f"rodimus-lsp fix: {' '.join(result.message.split())}", file=sys.stderr)
+    if refused is not None:
+        print(f"rodimus-lsp fix: the patch was not applied: {refused}", file=sys.stderr)
+        return 1
     return 0 if result.patch is not None or reader is None else 1
 
 

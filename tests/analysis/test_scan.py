@@ -34,13 +34,17 @@ def test_binary_big_and_non_utf8_files(tmp_path: Path) -> None:
     _write(tmp_path, "binary.py", b"def f():\x00\x01\x02\n")
     _write(tmp_path, "big.py", "x = 1\n" * 100)
     _write(tmp_path, "latin.py", "s = 'caf\xe9'\ndef g():\n    pass\n".encode("latin-1"))
+    declared = "# -*- coding: latin-1 -*-\ndef caf\xe9():\n    return 'd\xe9j\xe0'\n"
+    _write(tmp_path, "declared.py", declared.encode("latin-1"))
     ws = Workspace(tmp_path, cache_dir=tmp_path / ".cache", max_file_bytes=300)
     report = ws.index(use_cache=False)
     files = {n for n, d in ws.graph.nodes(data=True) if d["type"] == "FILE"}
-    assert files == {"ok.py", "latin.py"}
-    assert report.files == 2
+    assert files == {"ok.py", "latin.py", "declared.py"}
+    assert report.files == 3
     assert "latin.py::g" in ws.graph
-    assert "\ufffd" in ws.graph.nodes["latin.py"]["text"]
+    assert "\ufffd" in ws.graph.nodes["latin.py"]["text"]  # no coding cookie: undecodable bytes are replaced
+    assert "declared.py::caf\xe9" in ws.graph  # PEP 263: read in the encoding the file declares
+    assert ws.text(str(tmp_path / "declared.py")) == declared
     assert ws.text(str(tmp_path / "binary.py")) is None
 
 

@@ -55,3 +55,15 @@ def test_a_crlf_file_gets_the_suggestion_of_its_lf_copy_with_crlf(tmp_path: Path
         suggestions.append(json.loads(capsys.readouterr().out)["text"])
     lf, crlf = suggestions
     assert crlf == lf.replace("\n", "\r\n")
+
+
+def test_a_python_file_in_a_declared_encoding_completes_and_an_undecodable_one_is_a_usage_error(
+        tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    declared = tmp_path / "legacy.py"
+    declared.write_bytes("# -*- coding: latin-1 -*-\nname = 'caf\xe9'\n".encode("latin-1"))
+    assert main(["complete", str(declared), "--line", "2", "--column", "14", "--max-tokens", "4",
+                 "--model", str(tiny_model_dir)]) == 0
+    undecodable = tmp_path / "broken.py"
+    undecodable.write_bytes(b"name = 'caf\xe9'\n")
+    assert main(["complete", str(undecodable), "--line", "1", "--column", "1", "--model", str(tiny_model_dir)]) == 2
+    assert "neither UTF-8 nor in an encoding it declares" in capsys.readouterr().err

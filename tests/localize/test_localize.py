@@ -121,3 +121,26 @@ def test_cli_fix_without_a_reader_shows_the_localization_and_with_one_applies_on
     assert applied.returncode == 0, applied.stderr
     assert "-TAX_RATE = 0.2\n+TAX_RATE = 0.25\n" in json.loads(applied.stdout)["patch"]
     assert "TAX_RATE = 0.25\n" in (root / "shop/pricing.py").read_text()
+
+
+def test_cli_fix_apply_refuses_a_write_that_would_lose_bytes_and_says_so(repo: Path, tmp_path: Path) -> None:
+    from tests.localize.doubles import canned_chat_endpoint
+
+    root = tmp_path / "repo"
+    shutil.copytree(repo, root)
+    (root / "shop/legacy.py").write_bytes(b"GREETING = 'caf\xe9'\nFAREWELL = 'bye'\n")  # not UTF-8, no coding cookie
+    issue = tmp_path / "issue.md"
+    issue.write_text(TRACEBACK_ISSUE)
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    answer = "shop/legacy.py\n<<<<<<< SEARCH\nFAREWELL = 'bye'\n=======\nFAREWELL = 'ciao'\n>>>>>>> REPLACE\n"
+    with canned_chat_endpoint(answer) as url:
+        applied = subprocess.run(
+            [sys.executable, "-m", "lsp_server", "fix", str(root), "--issue", str(issue), "--apply",
+             "--cache-dir", str(tmp_path / "cache"), "--cgm-backend", "openai", "--cgm-endpoint", url,
+             "--cgm-model", "canned"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert applied.returncode == 1 and "Traceback" not in applied.stderr
+    assert "the patch was not applied: shop/legacy.py is neither UTF-8" in applied.stderr
+    assert "patch (applied)" not in applied.stdout and "+FAREWELL = 'ciao'" in applied.stdout
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before

@@ -115,3 +115,48 @@ def test_an_empty_search_creates_a_new_file_and_an_existing_error_is_not_held_ag
     ])  # fmt: skip
     created = next(c for c in patch.changes if c.path == "shop/discounts.py")
     assert created.old is None and "new file mode" in patch.diff()
+
+
+LATIN1_COOKIE = "# -*- coding: latin-1 -*-\n"
+
+
+def test_a_file_in_a_declared_encoding_is_read_and_written_back_in_it(root: Path) -> None:
+    target = root / "shop/legacy.py"
+    target.write_bytes((LATIN1_COOKIE + "GREETING = 'caf\xe9'\n").encode("latin-1"))
+    patch = build_patch(root, [SearchReplace("shop/legacy.py", "GREETING = 'caf\xe9'\n", "GREETING = 'd\xe9j\xe0'\n")])
+    assert patch.changes[0].old == LATIN1_COOKIE + "GREETING = 'caf\xe9'\n"
+    write_patch(root, patch)
+    assert target.read_bytes() == (LATIN1_COOKIE + "GREETING = 'd\xe9j\xe0'\n").encode("latin-1")
+
+
+@pytest.mark.parametrize(
+    ("legacy", "replace", "problem"),
+    [
+        (b"GREETING = 'caf\xe9'\n", "GREETING = 'tea' or ", "neither UTF-8 nor in an encoding it declares"),
+        (
+            (LATIN1_COOKIE + "GREETING = 'caf\xe9'\n").encode("latin-1"),
+            "GREETING = '\u20ac' or ",
+            "cannot hold '\u20ac'",
+        ),
+    ],
+    ids=["undecodable", "unencodable"],
+)
+def test_a_write_that_would_lose_bytes_writes_no_file(root: Path, legacy: bytes, replace: str, problem: str) -> None:
+    (root / "shop/legacy.py").write_bytes(legacy)
+    patch = build_patch(root, [
+        SearchReplace("shop/pricing.py", "TAX_RATE = 0.2\n", "TAX_RATE = 0.25\n"),
+        SearchReplace("shop/legacy.py", "GREETING = ", replace),
+    ])  # fmt: skip
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    with pytest.raises(PatchError, match=problem):
+        write_patch(root, patch)
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before  # not even shop/pricing.py
+
+
+def test_a_file_changed_after_the_patch_was_made_is_not_overwritten(root: Path) -> None:
+    patch = build_patch(root, [SearchReplace("shop/pricing.py", "TAX_RATE = 0.2\n", "TAX_RATE = 0.25\n")])
+    edited = (root / "shop/pricing.py").read_text() + "\nEXTRA = 1\n"
+    (root / "shop/pricing.py").write_text(edited)
+    with pytest.raises(PatchError, match="changed after the patch was made"):
+        write_patch(root, patch)
+    assert (root / "shop/pricing.py").read_text() == edited
