@@ -19,7 +19,7 @@ from analysis.facts import (
     D_COL, D_END_COL, D_END_LINE, D_HEADER, D_KIND, D_LINE, D_NAME, D_NAME_COL, D_NAME_LINE, D_PARENT, IMPORT,
     DEF_KIND_NAMES, FileFacts,
 )
-from analysis.graph import CALLS, member_ids
+from analysis.graph import CALLS, EXTENDS, member_ids
 from analysis.languages import new_parser
 from analysis.pyextract import dotted_name
 from analysis.pyresolve import Target
@@ -453,5 +453,18 @@ class Navigator:
             if info is not None:
                 out.append((info, self._call_sites(node_id, callee)))
         return out
+
+    # ---- type hierarchy ---------------------------------------------------------------------------------------
+
+    def related_classes(self, node_id: str, bases: bool) -> list[SymbolInfo]:
+        """The classes a class extends (`bases`) or that extend it, one level, from the `extends` edges."""
+        graph = self.ws.graph
+        if node_id not in graph or graph.nodes[node_id].get("type") != "CLASS":
+            return []
+        if bases:
+            related = {v for _u, v, k in graph.out_edges(node_id, keys=True) if k == EXTENDS}
+        else:
+            related = {u for u, _v, k in graph.in_edges(node_id, keys=True) if k == EXTENDS}
+        return [info for other in sorted(related - {node_id}) if (info := self.symbol(other)) is not None]
 
 

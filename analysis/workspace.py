@@ -890,3 +890,11 @@ class Workspace:
     def outgoing_calls(self, node_id: str) -> list[tuple[SymbolInfo, list[Span]]]:
         with self._lock:
             return self._nav.outgoing_calls(node_id)
+
+    def supertypes(self, node_id: str) -> list[SymbolInfo]:
+        with self._lock:
+            return self._nav.related_classes(node_id, bases=True)
+
+    def subtypes(self, node_id: str) -> list[SymbolInfo]:
+        with self._lock:
+            return self._nav.related_classes(node_id, bases=False)

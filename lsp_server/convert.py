@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls import uris
@@ -139,16 +139,29 @@ def lsp_symbol_information(texts: TextSource, symbol: SymbolInfo, encoding: Enco
 
 
 def lsp_call_hierarchy_item(texts: TextSource, symbol: SymbolInfo, encoding: Encoding) -> types.CallHierarchyItem | None:
+    fields = _hierarchy_item_fields(texts, symbol, encoding)
+    return types.CallHierarchyItem(**fields) if fields is not None else None
+
+
+def lsp_type_hierarchy_item(
+    texts: TextSource, symbol: SymbolInfo, encoding: Encoding
+) -> types.TypeHierarchyItem | None:
+    fields = _hierarchy_item_fields(texts, symbol, encoding)
+    return types.TypeHierarchyItem(**fields) if fields is not None else None
+
+
+def _hierarchy_item_fields(texts: TextSource, symbol: SymbolInfo, encoding: Encoding) -> dict[str, Any] | None:
+    """What call and type hierarchy items share; `data` carries the graph node for the follow-up requests."""
     lines = texts.lines(symbol.path)
     if lines is None:
         return None
-    return types.CallHierarchyItem(
-        name=symbol.name or "?",
-        kind=lsp_symbol_kind(symbol.kind),
-        uri=texts.uri(symbol.path),
-        range=lsp_range(lines, symbol.span, encoding),
-        selection_range=lsp_range(lines, symbol.selection, encoding),
-        detail=symbol.detail or None,
-        data={"nodeId": symbol.node_id},
-    )
+    return {
+        "name": symbol.name or "?",
+        "kind": lsp_symbol_kind(symbol.kind),
+        "uri": texts.uri(symbol.path),
+        "range": lsp_range(lines, symbol.span, encoding),
+        "selection_range": lsp_range(lines, symbol.selection, encoding),
+        "detail": symbol.detail or None,
+        "data": {"nodeId": symbol.node_id},
+    }
 

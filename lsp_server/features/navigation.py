@@ -1,4 +1,4 @@
-"""Navigation from the code graph: definition, references, document and workspace symbols, call hierarchy.
+"""Navigation from the code graph: definition, references, document and workspace symbols, call and type hierarchy.
 
 Each handler finds its target on the loop (cheap), then runs the graph query and the conversion of the
 results back to client units in a worker (`ls.query`). An empty answer is `None`, as the spec allows.
@@ -17,6 +17,7 @@ from lsp_server.convert import (
     lsp_location,
     lsp_range,
     lsp_symbol_information,
+    lsp_type_hierarchy_item,
     to_pos,
 )
 from lsp_server.features.target import Target, file_target, position_target
@@ -89,6 +90,35 @@ async def outgoing_calls(
     return await ls.query(_outgoing, ls, target, params.item)
 
 
+async def prepare_type_hierarchy(
+    ls: RodimusServer, params: types.TypeHierarchyPrepareParams
+) -> list[types.TypeHierarchyItem] | None:
+    """The class at the position (its definition or a use of its name); other symbols have no type hierarchy."""
+    found = await position_target(ls, params.text_document.uri, params.position)
+    if found is None:
+        return None
+    target, pos = found
+    return await ls.query(_prepare_type, ls, target, pos)
+
+
+async def supertypes(
+    ls: RodimusServer, params: types.TypeHierarchySupertypesParams
+) -> list[types.TypeHierarchyItem] | None:
+    target = file_target(ls, params.item.uri)
+    if target is None:
+        return None
+    return await ls.query(_related_types, ls, target, params.item, True)
+
+
+async def subtypes(
+    ls: RodimusServer, params: types.TypeHierarchySubtypesParams
+) -> list[types.TypeHierarchyItem] | None:
+    target = file_target(ls, params.item.uri)
+    if target is None:
+        return None
+    return await ls.query(_related_types, ls, target, params.item, False)
+
+
 # Worker side: graph query, then conversion back to client units.
 
 
@@ -156,7 +186,27 @@ def _outgoing(
     return calls or None
 
 
-def _node_id(ls: RodimusServer, target: Target, item: types.CallHierarchyItem) -> str | None:
+def _prepare_type(ls: RodimusServer, target: Target, pos: Pos) -> list[types.TypeHierarchyItem] | None:
+    symbol = target.project.symbol_at(target.path, pos)
+    if symbol is None or symbol.kind != "CLASS":
+        return None
+    item = lsp_type_hierarchy_item(ls.texts(), symbol, ls.position_encoding)
+    return [item] if item is not None else None
+
+
+def _related_types(
+    ls: RodimusServer, target: Target, item: types.TypeHierarchyItem, bases: bool
+) -> list[types.TypeHierarchyItem] | None:
+    node_id = _node_id(ls, target, item)
+    if node_id is None:
+        return None
+    related = target.project.supertypes(node_id) if bases else target.project.subtypes(node_id)
+    texts, encoding = ls.texts(), ls.position_encoding
+    items = [found for symbol in related if (found := lsp_type_hierarchy_item(texts, symbol, encoding)) is not None]
+    return items or None
+
+
+def _node_id(ls: RodimusServer, target: Target, item: types.CallHierarchyItem | types.TypeHierarchyItem) -> str | None:
     """The graph node of an item: from its `data`, else the symbol at its name (a client may drop data)."""
     if isinstance(item.data, dict) and isinstance(item.data.get("nodeId"), str):
         return item.data["nodeId"]
