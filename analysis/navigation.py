@@ -19,7 +19,7 @@ from analysis.facts import (
     D_COL, D_END_COL, D_END_LINE, D_HEADER, D_KIND, D_LINE, D_NAME, D_NAME_COL, D_NAME_LINE, D_PARENT, IMPORT,
     DEF_KIND_NAMES, FileFacts,
 )
-from analysis.graph import CALLS, EXTENDS, member_ids
+from analysis.graph import CALLS, CONTAINS, EXTENDS, member_ids
 from analysis.languages import new_parser
 from analysis.pyextract import dotted_name
 from analysis.pyresolve import Target
@@ -466,5 +466,50 @@ class Navigator:
         else:
             related = {u for u, _v, k in graph.in_edges(node_id, keys=True) if k == EXTENDS}
         return [info for other in sorted(related - {node_id}) if (info := self.symbol(other)) is not None]
+
+    def implementations(self, path: str, pos: Pos) -> list[Location]:
+        """For a class, its subclasses at any depth; for a method, the methods of that name in those subclasses.
+
+        Nearest subclasses first (breadth first over `extends` edges, each class once, so cyclic bases end).
+        """
+        info = self.symbol_at(path, pos)
+        if info is None:
+            return []
+        method = None
+        owner = info.node_id
+        if info.kind == "FUNCTION":
+            method, owner = info.name, self._owner_class(info.node_id)
+        elif info.kind != "CLASS":
+            return []
+        found = []
+        for subclass in self._subclasses(owner) if owner is not None else []:
+            target = subclass if method is None else self._member(subclass, method)
+            if target is not None and (symbol := self.symbol(target)) is not None:
+                found.append(Location(symbol.path, symbol.selection))
+        return found
+
+    def _owner_class(self, node_id: str) -> str | None:
+        graph = self.ws.graph
+        parents = [u for u, _v, k in graph.in_edges(node_id, keys=True) if k == CONTAINS]
+        return parents[0] if parents and graph.nodes[parents[0]].get("type") == "CLASS" else None
+
+    def _subclasses(self, class_id: str) -> list[str]:
+        graph = self.ws.graph
+        seen, order, frontier = {class_id}, [], [class_id]
+        while frontier:
+            below = sorted({u for c in frontier for u, _v, k in graph.in_edges(c, keys=True) if k == EXTENDS} - seen)
+            seen.update(below)
+            order.extend(below)
+            frontier = below
+        return order
+
+    def _member(self, class_id: str, name: str) -> str | None:
+        """The method `name` defined in the body of `class_id` (the first, if it is defined twice)."""
+        graph = self.ws.graph
+        members = [
+            v for _u, v, k in graph.out_edges(class_id, keys=True)
+            if k == CONTAINS and graph.nodes[v].get("type") == "FUNCTION" and graph.nodes[v].get("name") == name
+        ]
+        return min(members, key=lambda member: graph.nodes[member]["start_line"], default=None)
 
 

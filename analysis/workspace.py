@@ -863,6 +863,10 @@ class Workspace:
         with self._lock:
             return self._nav.definition(path, pos)
 
+    def implementations(self, path: str, pos: Pos) -> list[Location]:
+        with self._lock:
+            return self._nav.implementations(path, pos)
+
     def references(self, path: str, pos: Pos, include_declaration: bool = True) -> list[Location]:
         with self._lock:
             return self._nav.references(path, pos, include_declaration)

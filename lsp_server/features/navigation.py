@@ -1,4 +1,4 @@
-"""Navigation from the code graph: definition, references, document and workspace symbols, call and type hierarchy.
+"""Navigation from the code graph: definition, implementation, references, symbols, call and type hierarchy.
 
 Each handler finds its target on the loop (cheap), then runs the graph query and the conversion of the
 results back to client units in a worker (`ls.query`). An empty answer is `None`, as the spec allows.
@@ -33,6 +33,14 @@ async def definition(ls: RodimusServer, params: types.DefinitionParams) -> list[
         return None
     target, pos = found
     return await ls.query(_locations, ls, lambda: target.project.definition(target.path, pos))
+
+
+async def implementation(ls: RodimusServer, params: types.ImplementationParams) -> list[types.Location] | None:
+    found = await position_target(ls, params.text_document.uri, params.position)
+    if found is None:
+        return None
+    target, pos = found
+    return await ls.query(_locations, ls, lambda: target.project.implementations(target.path, pos))
 
 
 async def references(ls: RodimusServer, params: types.ReferenceParams) -> list[types.Location] | None:

@@ -1,4 +1,4 @@
-"""Type hierarchy from the graph's `extends` edges, end to end, under a UTF-16 and a UTF-8 client."""
+"""Type hierarchy and implementations from the graph's `extends` edges, end to end, under UTF-16 and UTF-8."""
 from __future__ import annotations
 
 import shutil
@@ -21,7 +21,8 @@ class Quadrat(Größe):
 
 
 class Würfel(Quadrat):
-    pass
+    def doppelt(self) -> int:
+        return 8
 
 
 class Henne(Ei):
@@ -60,8 +61,9 @@ async def prepare(
     )
 
 
-async def test_the_capability_is_advertised(client: LanguageClient) -> None:
-    assert initialize_result(client).capabilities.type_hierarchy_provider
+async def test_the_capabilities_are_advertised(client: LanguageClient) -> None:
+    capabilities = initialize_result(client).capabilities
+    assert capabilities.type_hierarchy_provider and capabilities.implementation_provider
 
 
 async def test_supertypes_and_subtypes_across_files(client: LanguageClient, project: Path) -> None:
@@ -93,6 +95,25 @@ async def test_cyclic_bases_answer_one_level_at_a_time(client: LanguageClient, p
     above = await client.type_hierarchy_supertypes_async(types.TypeHierarchySupertypesParams(item=ei))
     assert names(above) == ["Henne"]
     assert names(await client.type_hierarchy_subtypes_async(types.TypeHierarchySubtypesParams(item=henne))) == ["Ei"]
+
+
+async def implementations(client: LanguageClient, path: Path, needle: str, offset: int) -> list[str]:
+    """What the locations of textDocument/implementation cover, as "file: text"."""
+    document = open_document(client, path)
+    found = await client.text_document_implementation_async(
+        types.ImplementationParams(text_document=document.identifier, position=document.position(needle, offset=offset))
+    )
+    return [f"{Path(to_fs_path(hit.uri)).name}: {text_in(Path(to_fs_path(hit.uri)), hit.range, encoding(client))}"
+            for hit in found or []]
+
+
+async def test_implementations_of_a_class_and_of_a_method(client: LanguageClient, project: Path) -> None:
+    shapes = project / "geometry" / "shapes.py"
+    assert await implementations(client, shapes, "class Größe", 6) == ["figures.py: Quadrat", "figures.py: Würfel"]
+    assert await implementations(client, shapes, "def doppelt", 5) == ["figures.py: doppelt"]
+    figures = project / "geometry" / "figures.py"
+    assert await implementations(client, figures, "class Henne", 6) == ["figures.py: Ei"]  # the cycle ends
+    assert await implementations(client, figures, "def fläche_von", 5) == []  # not a method
 
 
 async def test_an_item_without_data_is_found_by_its_name_and_unsaved_edits_show(
