@@ -23,6 +23,7 @@ from analysis.graph import CALLS, CONTAINS, EXTENDS, member_ids
 from analysis.languages import new_parser
 from analysis.pyextract import dotted_name
 from analysis.pyresolve import Target
+from analysis.signatures import Signature, call_site, signature_of
 from analysis.types import HoverFacts, Location, Pos, Span, SymbolInfo
 
 if TYPE_CHECKING:
@@ -482,25 +483,58 @@ class Navigator:
         elif info.kind != "CLASS":
             return []
         found = []
-        for subclass in self._subclasses(owner) if owner is not None else []:
+        for subclass in self._lineage(owner, bases=False) if owner is not None else []:
             target = subclass if method is None else self._member(subclass, method)
             if target is not None and (symbol := self.symbol(target)) is not None:
                 found.append(Location(symbol.path, symbol.selection))
         return found
+
+    # ---- signature help ---------------------------------------------------------------------------------------
+
+    def signature_help(self, path: str, pos: Pos) -> Signature | None:
+        """The signature of the call whose arguments the cursor is in (Python; callees the graph resolves)."""
+        rel = self._file(path)
+        found = self._tree(rel) if rel is not None and self.ws._facts[rel].lang == "python" else None
+        if found is None:
+            return None
+        tree, src = found
+        offset = _byte_offset(src, pos)
+        site = call_site(tree.root_node, src, offset) if offset is not None else None
+        callee = self.symbol_at(path, site.callee) if site is not None else None
+        if site is None or callee is None:
+            return None
+        graph = self.ws.graph
+        data = graph.nodes[callee.node_id]
+        docstring = inspect.cleandoc(data.get("comment", "") or "")
+        if callee.kind == "FUNCTION":
+            bound = self._owner_class(callee.node_id) is not None
+            return signature_of(data["header"], callee.name, docstring, site, bound=bound)
+        if callee.kind != "CLASS":
+            return None
+        classes = [callee.node_id, *self._lineage(callee.node_id, bases=True)]
+        init = next((member for c in classes if (member := self._member(c, "__init__")) is not None), None)
+        if init is None:
+            return Signature(f"{callee.name}()", (), None, docstring)
+        docstring = docstring or inspect.cleandoc(graph.nodes[init].get("comment", "") or "")
+        return signature_of(graph.nodes[init]["header"], callee.name, docstring, site, bound=True, constructor=True)
 
     def _owner_class(self, node_id: str) -> str | None:
         graph = self.ws.graph
         parents = [u for u, _v, k in graph.in_edges(node_id, keys=True) if k == CONTAINS]
         return parents[0] if parents and graph.nodes[parents[0]].get("type") == "CLASS" else None
 
-    def _subclasses(self, class_id: str) -> list[str]:
+    def _lineage(self, class_id: str, bases: bool) -> list[str]:
+        """The classes above (`bases`) or below `class_id` at any depth, nearest first, each once."""
         graph = self.ws.graph
         seen, order, frontier = {class_id}, [], [class_id]
         while frontier:
-            below = sorted({u for c in frontier for u, _v, k in graph.in_edges(c, keys=True) if k == EXTENDS} - seen)
-            seen.update(below)
-            order.extend(below)
-            frontier = below
+            if bases:
+                edges = [v for c in frontier for _u, v, k in graph.out_edges(c, keys=True) if k == EXTENDS]
+            else:
+                edges = [u for c in frontier for u, _v, k in graph.in_edges(c, keys=True) if k == EXTENDS]
+            frontier = sorted(set(edges) - seen)
+            seen.update(frontier)
+            order.extend(frontier)
         return order
 
     def _member(self, class_id: str, name: str) -> str | None:
@@ -513,3 +547,12 @@ class Navigator:
         return min(members, key=lambda member: graph.nodes[member]["start_line"], default=None)
 
 
+def _byte_offset(src: bytes, pos: Pos) -> int | None:
+    """The byte offset of `pos` in `src`, or None past the last line."""
+    start = 0
+    for _ in range(pos.line):
+        start = src.find(b"\n", start) + 1
+        if start == 0:
+            return None
+    end = src.find(b"\n", start)
+    return min(start + pos.col, len(src) if end < 0 else end)

@@ -41,6 +41,7 @@ from analysis.navigation import Navigator
 from analysis.pyextract import LocalEdit
 from analysis.pyresolve import PythonResolver, local_edit_from, methods_by_class, return_annotation, signature
 from analysis.scan import MAX_FILE_BYTES, Scanner, read_source
+from analysis.signatures import Signature
 from analysis.types import HoverFacts, IndexReport, Location, Pos, Span, SymbolInfo, TextEdit
 
 logger = logging.getLogger(__name__)
@@ -862,6 +863,10 @@ class Workspace:
     def definition(self, path: str, pos: Pos) -> list[Location]:
         with self._lock:
             return self._nav.definition(path, pos)
+
+    def signature_help(self, path: str, pos: Pos) -> Signature | None:
+        with self._lock:
+            return self._nav.signature_help(path, pos)
 
     def implementations(self, path: str, pos: Pos) -> list[Location]:
         with self._lock:

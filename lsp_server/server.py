@@ -19,8 +19,9 @@ from pygls.lsp.server import LanguageServer
 from lsp_server import __version__
 from lsp_server.convert import TextSource
 from lsp_server.documents import DocumentStore
-from lsp_server.features import ai_completion
-from lsp_server.features import configuration, fix_issue, hover, indexing, lifecycle, navigation, search, sync
+from lsp_server.features import (
+    ai_completion, configuration, fix_issue, hover, indexing, lifecycle, navigation, search, signature_help, sync,
+)
 from lsp_server.options import Options
 from lsp_server.positions import Encoding
 from lsp_server.protocol import RodimusProtocol, make_converter
@@ -147,6 +148,7 @@ FEATURES: tuple[tuple[str, Handler, Any], ...] = (
     (types.TYPE_HIERARCHY_SUPERTYPES, navigation.supertypes, None),
     (types.TYPE_HIERARCHY_SUBTYPES, navigation.subtypes, None),
     (types.TEXT_DOCUMENT_HOVER, hover.hover, None),
+    (types.TEXT_DOCUMENT_SIGNATURE_HELP, signature_help.signature_help, signature_help.OPTIONS),
     (types.TEXT_DOCUMENT_CODE_ACTION, fix_issue.code_action, fix_issue.OPTIONS),
     (types.CODE_ACTION_RESOLVE, fix_issue.resolve_code_action, None),
 )

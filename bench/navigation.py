@@ -1,7 +1,7 @@
-"""Class-hierarchy benchmark on the Python standard library: type hierarchy and implementations from the graph.
+"""Navigation beyond go-to-definition, on the Python standard library: type hierarchy, implementations, signatures.
 
 Usage:
-    python bench/hierarchy.py [--json bench/out/hierarchy.json] [--samples 300] [--seed 0]
+    python bench/navigation.py [--json bench/out/navigation.json] [--samples 300] [--jedi-sites 200] [--seed 0]
 
 Measures, on the graph of the running interpreter's stdlib (without site-packages):
   1. supertypes (the `extends` edges) against the interpreter: a child process imports every stdlib module outside
@@ -12,6 +12,11 @@ Measures, on the graph of the running interpreter's stdlib (without site-package
      Classes with a builtin or C base, or with bases only a decorator or metaclass gives, are counted aside.
   2. latency through the Workspace API (what the server's handlers call, before the conversion to LSP units):
      `implementations` at the name of sampled classes and methods, `supertypes` + `subtypes` of sampled classes.
+  3. signature help against jedi's `Script.get_signatures`, with the cursor just after the "(" of sampled call
+     sites whose callee jedi resolves into the stdlib's source (`goto`); jedi may answer from typeshed's stubs,
+     whose parameter names can differ from the source's, so a site agrees when the callee's name and the active
+     parameter's index agree with one of jedi's signatures; the parameter count is reported beside. Our latency
+     at the same sites.
 
 Sample output (commit 23a4bf0 + implementations and this file, the quiet 2-core development machine, 20 s):
     supertypes agree with the interpreter's __bases__   99.8% (1275/1278)
@@ -48,6 +53,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from analysis import Workspace  # noqa: E402
+from analysis.facts import C_COL, C_LINE  # noqa: E402
 from analysis.types import Pos  # noqa: E402
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
@@ -166,6 +172,71 @@ def latency(ws: Workspace, samples: int, seed: int) -> dict:
     return result
 
 
+# ---- 3. signature help against jedi ----------------------------------------------------------------------------
+
+def call_sites(ws: Workspace, seed: int) -> list[tuple[str, int, int, int]]:
+    """(file, line, callee byte column, byte column just after its "(") of every one-line `name(` call, shuffled."""
+    sites = []
+    for rel, facts in sorted(ws._facts.items()):
+        if facts.lang != "python":
+            continue
+        rows = facts.text.encode("utf-8").split(b"\n")
+        for call in facts.calls:
+            row = rows[call[C_LINE]]
+            paren = row.find(b"(", call[C_COL])
+            if paren > 0 and row[call[C_COL]:paren].strip().isidentifier():
+                sites.append((rel, call[C_LINE], call[C_COL], paren + 1))
+    random.Random(seed).shuffle(sites)
+    return sites
+
+
+def signature_agreement(ws: Workspace, wanted: int, seed: int, max_sites: int) -> dict:
+    import jedi
+
+    project = jedi.Project(str(STDLIB))
+    root = str(STDLIB) + os.sep
+    compared = answered = name_agree = agree = count_agree = tried = 0
+    times: list[float] = []
+    misses = []
+    for rel, line, callee_col, cursor_col in call_sites(ws, seed)[:max_sites]:
+        if compared >= wanted:
+            break
+        tried += 1
+        path = str(STDLIB / rel)
+        text = ws.text(path) or ""
+        row = text.split("\n")[line].encode("utf-8")
+        char = lambda byte_col: len(row[:byte_col].decode("utf-8", "replace"))  # noqa: E731
+        try:
+            script = jedi.Script(code=text, path=path, project=project)
+            targets = script.goto(line + 1, char(callee_col), follow_imports=True)
+            theirs = script.get_signatures(line + 1, char(cursor_col))
+        except Exception:  # jedi's own failures count as "jedi does not answer"
+            continue
+        in_source = any(str(t.module_path or "").startswith(root) and "site-packages" not in str(t.module_path)
+                        for t in targets)
+        if not in_source or not theirs:
+            continue
+        compared += 1
+        started = time.perf_counter()
+        ours = ws.signature_help(path, Pos(line, cursor_col))
+        times.append(1000 * (time.perf_counter() - started))
+        if ours is None:
+            misses.append({"site": f"{rel}:{line + 1}", "jedi": theirs[0].name, "ours": None})
+            continue
+        answered += 1
+        name = ours.label.split("(", 1)[0]
+        same_name = [sig for sig in theirs if sig.name == name]
+        name_agree += bool(same_name)
+        agree += any(sig.index == ours.active for sig in same_name)
+        count_agree += any(len(sig.params) == len(ours.parameters) for sig in same_name)
+        if not any(sig.index == ours.active for sig in same_name):
+            misses.append({"site": f"{rel}:{line + 1}", "jedi": [(sig.name, sig.index) for sig in theirs][:3],
+                           "ours": (ours.label, ours.active)})
+    return {"sampled": tried, "compared": compared, "answered": answered, "name_agree": name_agree,
+            "agree": agree, "count_agree": count_agree, "rate": agree / compared if compared else 0.0,
+            "ms": times, "misses": misses}
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
@@ -173,8 +244,10 @@ def percentile(values: list[float], q: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--json", type=Path, default=REPO / "bench" / "out" / "hierarchy.json")
+    parser.add_argument("--json", type=Path, default=REPO / "bench" / "out" / "navigation.json")
     parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--jedi-sites", type=int, default=200, help="compare at this many sites jedi answers")
+    parser.add_argument("--jedi-max", type=int, default=3000, help="sample at most this many call sites")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--bases-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -182,11 +255,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(runtime_bases(json.loads(sys.stdin.read()))))
         return 0
 
-    with tempfile.TemporaryDirectory(prefix="rodimus-hierarchy-bench-") as cache:
+    with tempfile.TemporaryDirectory(prefix="rodimus-navigation-bench-") as cache:
         ws = Workspace(STDLIB, exclude=EXCLUDE, cache_dir=cache)
         ws.index(use_cache=False)
     agreement = supertypes_agreement(ws)
     timings = latency(ws, args.samples, args.seed)
+    signatures = signature_agreement(ws, args.jedi_sites, args.seed, args.jedi_max)
     counts = agreement["counts"]
     print(f"supertypes agree with the interpreter's __bases__   {agreement['rate']:.1%} "
           f"({counts.get('agree', 0)}/{agreement['compared']})")
@@ -199,10 +273,19 @@ def main(argv: list[str] | None = None) -> int:
                   f"{max(ms):.1f}  ({row['nonempty']} of {len(ms)} have any)")
         else:
             print(f"{name}, p50 / p95 ms".ljust(52) + f"{percentile(ms, .5):.2f} / {percentile(ms, .95):.2f}")
+    ms = signatures["ms"]
+    print(f"signature help agrees with jedi (name + active parameter)  {signatures['rate']:.1%} "
+          f"({signatures['agree']}/{signatures['compared']}; answered {signatures['answered']}, name "
+          f"{signatures['name_agree']}, parameter count {signatures['count_agree']}; {signatures['sampled']} sampled)")
+    print("signature help, p50 / p95 / max ms".ljust(52) + f"{percentile(ms, .5):.1f} / {percentile(ms, .95):.1f} / "
+          f"{max(ms, default=float('nan')):.1f}")
     for miss in agreement["misses"]:
         print(f"  differs: {miss['class']}: interpreter {miss['interpreter']}, ours {miss['ours']}")
+    for miss in signatures["misses"]:
+        print(f"  signature differs at {miss['site']}: jedi {miss['jedi']}, ours {miss['ours']}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"agreement": agreement, "latency": timings}, indent=1), encoding="utf-8")
+    results = {"agreement": agreement, "latency": timings, "signatures": signatures}
+    args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
     print(f"wrote {args.json}")
     return 0
 

@@ -1,0 +1,94 @@
+"""Signature help's two halves: finding the call around the cursor from tokens, and a header's parameters."""
+from __future__ import annotations
+
+import pytest
+
+from analysis.languages import new_parser
+from analysis.signatures import CallSite, call_site, signature_of
+from analysis.types import Pos
+
+
+def site_at(marked: str) -> tuple[str, int, str | None] | None:
+    """call_site at the "|" of `marked`, as (the callee's name, argument index, keyword)."""
+    cursor = marked.index("|")
+    text = marked.replace("|", "").encode("utf-8")
+    found = call_site(new_parser("python").parse(text).root_node, text, len(marked[:cursor].encode("utf-8")))
+    if found is None:
+        return None
+    line = text.split(b"\n")[found.callee.line]
+    name = line[found.callee.col:].split(b"(", 1)[0].decode()
+    return name, found.argument, found.keyword
+
+
+@pytest.mark.parametrize(
+    ("marked", "expected"),
+    [
+        ("x = f(|)\n", ("f", 0, None)),
+        ("x = f(1, |)\n", ("f", 1, None)),
+        ("def g():\n    x = f(1, |\n    return x\n", ("f", 1, None)),  # no ")" yet: ERROR nodes, same tokens
+        ("x = f(\n    a,\n    b=1,\n    |\n)\n", ("f", 2, None)),
+        ("x = obj.meth(key=|", ("meth", 0, "key")),
+        ("x = obj.meth(key=[1, 2|", ("meth", 0, "key")),  # inside a list inside the argument
+        ("x = f(a, g(b), |", ("f", 2, None)),
+        ("x = f(a, (1, 2|", ("f", 1, None)),
+        ("x = f(g(1)(2), |)", ("f", 1, None)),
+        ("f(x for x in y|)", ("f", 0, None)),
+        ("f(lambda x: x, |)", ("f", 1, None)),
+        ("x = f(a, 'b, c', |)", ("f", 2, None)),  # commas in a string do not count
+        ("x = f(a,  # b, c\n      |)", ("f", 1, None)),  # nor in a comment
+        ("x = f(a)|\n", None),
+        ("x = f(a) # (|\n", None),
+        ("x = f('a, (|')\n", None),  # in a string
+        ("print(1)\nx = 2|\n", None),
+        ("def h(a, |\n", None),  # parameters of a def are not a call
+        ("class C(A, |\n", None),
+        ("x = [f(1), |]", None),
+        ("x = f(1)\ndef g():\n    return |", None),
+    ],
+)
+def test_call_site(marked: str, expected: tuple[str, int, str | None] | None) -> None:
+    assert site_at(marked) == expected
+
+
+def active_text(header: str, site: CallSite, **kinds: bool) -> tuple[str, str | None]:
+    signature = signature_of(header, "f", "", site, bound=kinds.get("bound", False),
+                             constructor=kinds.get("constructor", False))  # fmt: skip
+    assert signature is not None
+    if signature.active is None:
+        return signature.label, None
+    start, end = signature.parameters[signature.active]
+    return signature.label, signature.label[start:end]
+
+
+HEADER = "def f(a, b: int = 2, /, c=3, *args: str, d, e: float = 1.0, **kwargs) -> list[int]:"
+
+
+@pytest.mark.parametrize(
+    ("argument", "keyword", "active"),
+    [
+        (0, None, "a"),
+        (1, None, "b: int = 2"),
+        (2, None, "c=3"),
+        (3, None, "*args: str"),
+        (9, None, "*args: str"),  # every further positional argument goes to *args
+        (0, "e", "e: float = 1.0"),
+        (0, "zzz", "**kwargs"),  # an unknown keyword goes to **kwargs
+    ],
+)
+def test_the_active_parameter(argument: int, keyword: str | None, active: str) -> None:
+    label, found = active_text(HEADER, CallSite(Pos(0, 0), argument, keyword))
+    assert label == "f(a, b: int = 2, /, c=3, *args: str, d, e: float = 1.0, **kwargs) -> list[int]"
+    assert found == active
+
+
+def test_self_is_dropped_from_methods_and_a_constructor_shows_no_return_type() -> None:
+    header = "def __init__(\n        self,\n        wert: int,\n    ) -> None:"
+    constructor = active_text(header, CallSite(Pos(0, 0), 0, None), bound=True, constructor=True)
+    assert constructor == ("f(wert: int)", "wert: int")
+    assert active_text("def m(self) -> int:", CallSite(Pos(0, 0), 0, None), bound=True) == ("f() -> int", None)
+    assert active_text("def g(x):", CallSite(Pos(0, 0), 1, None)) == ("f(x)", None)  # no parameter takes it
+
+
+def test_parameters_after_a_bare_star_take_keywords_only() -> None:
+    assert active_text("def g(a, *, b):", CallSite(Pos(0, 0), 1, None)) == ("f(a, *, b)", None)
+    assert active_text("def g(a, *, b):", CallSite(Pos(0, 0), 1, "b")) == ("f(a, *, b)", "b")
