@@ -511,8 +511,10 @@ class Navigator:
             return signature_of(data["header"], callee.name, docstring, site, bound=bound)
         if callee.kind != "CLASS":
             return None
+        # As `inspect.signature`: the nearest class in the lineage that defines __new__ or __init__ (__new__ first).
         classes = [callee.node_id, *self._lineage(callee.node_id, bases=True)]
-        init = next((member for c in classes if (member := self._member(c, "__init__")) is not None), None)
+        init = next((member for c in classes if (member := self._member(c, "__new__") or self._member(c, "__init__"))),
+                    None)
         if init is None:
             return Signature(f"{callee.name}()", (), None, docstring)
         docstring = docstring or inspect.cleandoc(graph.nodes[init].get("comment", "") or "")

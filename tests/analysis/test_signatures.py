@@ -1,8 +1,11 @@
 """Signature help's two halves: finding the call around the cursor from tokens, and a header's parameters."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from analysis import Workspace
 from analysis.languages import new_parser
 from analysis.signatures import CallSite, call_site, signature_of
 from analysis.types import Pos
@@ -92,3 +95,19 @@ def test_self_is_dropped_from_methods_and_a_constructor_shows_no_return_type() -
 def test_parameters_after_a_bare_star_take_keywords_only() -> None:
     assert active_text("def g(a, *, b):", CallSite(Pos(0, 0), 1, None)) == ("f(a, *, b)", None)
     assert active_text("def g(a, *, b):", CallSite(Pos(0, 0), 1, "b")) == ("f(a, *, b)", "b")
+
+
+def test_a_class_call_takes_the_nearest_new_or_init_in_its_lineage(tmp_path: Path) -> None:
+    (tmp_path / "shapes.py").write_text(
+        "class Base:\n    def __init__(self, x, y=0):\n        pass\n\n"
+        "class Child(Base):\n    pass\n\n"
+        "class Made:\n    def __new__(cls, size):\n        pass\n    def __init__(self, *args):\n        pass\n\n"
+        "a = Child(1, )\nb = Made()\n"
+    )
+    ws = Workspace(tmp_path, cache_dir=tmp_path / ".cache")
+    ws.index(use_cache=False)
+    path = str(tmp_path / "shapes.py")
+    child = ws.signature_help(path, Pos(13, len("a = Child(1, ")))
+    made = ws.signature_help(path, Pos(14, len("b = Made(")))
+    assert child is not None and child.label == "Child(x, y=0)" and child.active == 1  # inherited __init__
+    assert made is not None and made.label == "Made(size)"  # __new__ before __init__, as inspect.signature
