@@ -489,6 +489,28 @@ class Navigator:
                 found.append(Location(symbol.path, symbol.selection))
         return found
 
+    # ---- selection ranges -------------------------------------------------------------------------------------
+
+    def selection_ranges(self, path: str, positions: list[Pos]) -> list[list[Span]] | None:
+        """For each position, the syntax nodes around it from the innermost out, each strictly larger than the last."""
+        rel = self._file(path)
+        found = self._tree(rel) if rel is not None else None
+        if found is None:
+            return None
+        root = found[0].root_node
+        chains = []
+        for pos in positions:
+            point = Point(max(pos.line, 0), max(pos.col, 0))
+            node: Node | None = root.descendant_for_point_range(point, point)
+            chain: list[Span] = []
+            while node is not None:
+                span = Span(Pos(*node.start_point), Pos(*node.end_point))
+                if not chain or span != chain[-1]:
+                    chain.append(span)
+                node = node.parent
+            chains.append(chain)
+        return chains
+
     # ---- signature help ---------------------------------------------------------------------------------------
 
     def signature_help(self, path: str, pos: Pos) -> Signature | None:

@@ -864,6 +864,10 @@ class Workspace:
         with self._lock:
             return self._nav.definition(path, pos)
 
+    def selection_ranges(self, path: str, positions: list[Pos]) -> list[list[Span]] | None:
+        with self._lock:
+            return self._nav.selection_ranges(path, positions)
+
     def signature_help(self, path: str, pos: Pos) -> Signature | None:
         with self._lock:
             return self._nav.signature_help(path, pos)

@@ -1,4 +1,5 @@
-"""Navigation from the code graph: definition, implementation, references, symbols, call and type hierarchy.
+"""Navigation from the code graph and parse trees: definition, implementation, references, symbols, call and type
+hierarchy, selection ranges.
 
 Each handler finds its target on the loop (cheap), then runs the graph query and the conversion of the
 results back to client units in a worker (`ls.query`). An empty answer is `None`, as the spec allows.
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from analysis.types import Location, SymbolInfo
+from analysis.types import Location, Pos, SymbolInfo
 from lsp_server.convert import (
     lsp_call_hierarchy_item,
     lsp_document_symbol,
@@ -23,7 +24,6 @@ from lsp_server.convert import (
 from lsp_server.features.target import Target, file_target, position_target
 
 if TYPE_CHECKING:
-    from analysis.types import Pos
     from lsp_server.server import RodimusServer
 
 
@@ -127,6 +127,14 @@ async def subtypes(
     return await ls.query(_related_types, ls, target, params.item, False)
 
 
+async def selection_range(ls: RodimusServer, params: types.SelectionRangeParams) -> list[types.SelectionRange] | None:
+    """"Expand selection": the syntax nodes around each position, innermost first, each one's parent the next."""
+    target = file_target(ls, params.text_document.uri)
+    if target is None:
+        return None
+    return await ls.query(_selection_ranges, ls, target, params.positions)
+
+
 # Worker side: graph query, then conversion back to client units.
 
 
@@ -152,6 +160,25 @@ def _symbol_informations(ls: RodimusServer, query: Callable[[], list[SymbolInfo]
     texts, encoding = ls.texts(), ls.position_encoding
     found = [info for symbol in query() if (info := lsp_symbol_information(texts, symbol, encoding)) is not None]
     return found or None
+
+
+def _selection_ranges(
+    ls: RodimusServer, target: Target, positions: list[types.Position]
+) -> list[types.SelectionRange] | None:
+    lines, encoding = ls.texts().lines(target.path), ls.position_encoding
+    if lines is None:
+        return None
+    end = Pos(len(lines) - 1, len(lines.content(len(lines) - 1).encode("utf-8")))
+    chains = target.project.selection_ranges(target.path, [to_pos(lines, p, encoding) or end for p in positions])
+    if chains is None:
+        return None
+    answers = []
+    for position, chain in zip(positions, chains):
+        answer = None
+        for span in reversed(chain):  # outermost first, so that each range can name the one around it
+            answer = types.SelectionRange(range=lsp_range(lines, span, encoding), parent=answer)
+        answers.append(answer or types.SelectionRange(range=types.Range(position, position)))
+    return answers
 
 
 def _prepare(ls: RodimusServer, target: Target, pos: Pos) -> list[types.CallHierarchyItem] | None:
