@@ -31,6 +31,13 @@ if TYPE_CHECKING:
 
 _IDENTIFIERS = frozenset({"identifier", "field_identifier", "property_identifier", "type_identifier"})
 _SYMBOL_TYPES = frozenset({"CLASS", "FUNCTION", "ATTRIBUTE"})
+_MAX_SELECTION_RANGES = 64
+_IMPORTS = frozenset({"import_statement", "import_from_statement"})
+# Statements with statements inside (and ERROR, which may hold anything): an import may be further down.
+_COMPOUND = frozenset({
+    "function_definition", "class_definition", "decorated_definition", "if_statement", "for_statement",
+    "while_statement", "try_statement", "with_statement", "match_statement", "ERROR",
+})
 _TREE_CACHE_SIZE = 32
 
 
@@ -83,7 +90,8 @@ class Navigator:
             self._trees.popitem(last=False)
         return tree, src
 
-    def _identifier_at(self, rel: str, pos: Pos) -> tuple[Node, bytes] | None:
+    def _identifier_at(self, rel: str, pos: Pos) -> tuple[Node, Node, bytes] | None:
+        """The identifier at `pos`, with the root of its tree and the tree's bytes."""
         if pos.line < 0 or pos.col < 0:
             return None
         found = self._tree(rel)
@@ -98,7 +106,7 @@ class Navigator:
             node = tree.root_node.named_descendant_for_point_range(Point(pos.line, col), Point(pos.line, col))
             if node is not None and node.type in _IDENTIFIERS and node.start_point[0] == pos.line \
                     and node.start_point[1] <= pos.col <= node.end_point[1]:
-                return node, src
+                return tree.root_node, node, src
         return None
 
     # ---- targets ----------------------------------------------------------------------------------------------
@@ -107,12 +115,12 @@ class Navigator:
         found = self._identifier_at(rel, pos)
         if found is None:
             return []
-        node, src = found
+        root, node, src = found
         if self.ws._facts[rel].lang == "python":
-            return self._python_targets(rel, node, src)
+            return self._python_targets(rel, root, node, src)
         return self._generic_targets(rel, node, src)
 
-    def _python_targets(self, rel: str, node: Node, src: bytes) -> list[Target]:
+    def _python_targets(self, rel: str, root: Node, node: Node, src: bytes) -> list[Target]:
         py = self.ws._py
         idx = py.index(rel)
         if idx is None:
@@ -126,12 +134,7 @@ class Navigator:
                 if d[D_NAME_LINE] == line and d[D_NAME_COL] == col:
                     return [(rel, "d", i)]
             return []
-        statement = parent
-        while statement is not None and statement.type not in ("import_statement", "import_from_statement"):
-            if statement.type in ("module", "block", "expression_statement"):
-                statement = None
-                break
-            statement = statement.parent
+        statement = _enclosing_import(root, node)
         if statement is not None:
             return self._import_targets(rel, statement, node, src)
         scope = idx.scope_at(line, col)
@@ -243,7 +246,8 @@ class Navigator:
             files |= self.ws._reverse_deps().get(target_rel, set())
         found = self._identifier_at(rel, pos)
         if found is not None:
-            names.add(found[1][found[0].start_byte:found[0].end_byte].decode("utf-8", "replace"))
+            _root, node, src = found
+            names.add(src[node.start_byte:node.end_byte].decode("utf-8", "replace"))
         names.discard("")
         out: set[Location] = set()
         for candidate in sorted(files):
@@ -273,7 +277,7 @@ class Navigator:
             if node is None or node.type not in _IDENTIFIERS or node.start_byte != match.start():
                 continue
             if facts.lang == "python":
-                hits = self._python_targets(rel, node, src)
+                hits = self._python_targets(rel, tree.root_node, node, src)
             else:
                 hits = self._generic_targets(rel, node, src)
             if targets.intersection(hits):
@@ -492,7 +496,12 @@ class Navigator:
     # ---- selection ranges -------------------------------------------------------------------------------------
 
     def selection_ranges(self, path: str, positions: list[Pos]) -> list[list[Span]] | None:
-        """For each position, the syntax nodes around it from the innermost out, each strictly larger than the last."""
+        """For each position, the syntax nodes around it from the innermost out, each strictly larger than the last.
+
+        Walked down with a tree cursor (`Node.parent` costs the depth on every call); at most
+        `_MAX_SELECTION_RANGES`, the innermost and then the whole file, so that 3,000 nested parentheses do not
+        make an answer too deep to encode.
+        """
         rel = self._file(path)
         found = self._tree(rel) if rel is not None else None
         if found is None:
@@ -501,14 +510,15 @@ class Navigator:
         chains = []
         for pos in positions:
             point = Point(max(pos.line, 0), max(pos.col, 0))
-            node: Node | None = root.descendant_for_point_range(point, point)
-            chain: list[Span] = []
-            while node is not None:
-                span = Span(Pos(*node.start_point), Pos(*node.end_point))
-                if not chain or span != chain[-1]:
-                    chain.append(span)
-                node = node.parent
-            chains.append(chain)
+            cursor = root.walk()
+            outward = [Span(Pos(*root.start_point), Pos(*root.end_point))]
+            while cursor.goto_first_child_for_point(point) is not None and tuple(cursor.node.start_point) <= point:
+                span = Span(Pos(*cursor.node.start_point), Pos(*cursor.node.end_point))
+                if span != outward[-1]:
+                    outward.append(span)
+            inward = outward[::-1]
+            chains.append(inward if len(inward) <= _MAX_SELECTION_RANGES else
+                          inward[: _MAX_SELECTION_RANGES - 1] + inward[-1:])
         return chains
 
     # ---- signature help ---------------------------------------------------------------------------------------
@@ -569,6 +579,24 @@ class Navigator:
             if k == CONTAINS and graph.nodes[v].get("type") == "FUNCTION" and graph.nodes[v].get("name") == name
         ]
         return min(members, key=lambda member: graph.nodes[member]["start_line"], default=None)
+
+
+def _enclosing_import(root: Node, node: Node) -> Node | None:
+    """The import statement that holds `node`, if any.
+
+    Found walking down from the root with a cursor to the statement at `node`, not up through `Node.parent`, which
+    walks down from the root on every call: up a 20,000-deep `a.b.b...` chain that took seconds.
+    """
+    cursor = root.walk()
+    parent_type = root.type
+    while cursor.goto_first_child_for_byte(node.start_byte) is not None and cursor.node.start_byte <= node.start_byte:
+        found = cursor.node
+        if found.type in _IMPORTS:
+            return found
+        if parent_type in ("module", "block") and found.type not in _COMPOUND:
+            return None  # a simple statement that is not an import
+        parent_type = found.type
+    return None
 
 
 def _byte_offset(src: bytes, pos: Pos) -> int | None:

@@ -50,16 +50,17 @@ class Signature:
 
 def call_site(root: Node, src: bytes, offset: int) -> CallSite | None:
     """The call whose argument list holds byte `offset`, or None (not in a call, or inside a string or comment)."""
-    leaf = _last_token_before(root, offset)
-    if leaf is None or (leaf.type in _ATOMIC and leaf.end_byte > offset):
-        return None
+    tokens = _BackwardTokens(root, offset)
     depth = argument = 0
     keyword: str | None = None
     current: list[Node] = []  # the tokens of the cursor's argument outside brackets, last first
-    for count, token in enumerate(_backwards(leaf)):
-        kind = token.type
-        if count >= _MAX_TOKENS:
+    for _ in range(_MAX_TOKENS):
+        token = tokens.previous()
+        if token is None:
             return None
+        kind = token.type
+        if token.end_byte > offset and kind in _ATOMIC:
+            return None  # the cursor is inside a string or a comment
         if kind in _CLOSERS:
             depth += 1
         elif kind in _OPEN and depth:
@@ -67,11 +68,12 @@ def call_site(root: Node, src: bytes, offset: int) -> CallSite | None:
         elif kind in _OPEN:
             if argument == 0:
                 keyword = _keyword(current)
-            callee = _callee(token) if kind == "(" else None
-            if callee is False:
-                return None  # the parameters of a `def` or the bases of a `class`
-            if callee is not None:
-                return CallSite(Pos(callee.start_point[0], callee.start_point[1]), argument, keyword)
+            if kind == "(":
+                callee, before = tokens.peek(2)
+                if callee is not None and callee.type == "identifier":
+                    if before is not None and before.type in ("def", "class"):
+                        return None  # the parameters of a `def` or the bases of a `class`
+                    return CallSite(Pos(callee.start_point[0], callee.start_point[1]), argument, keyword)
             argument, keyword, current = 0, None, []  # a bracket inside an argument: the call is further out
         elif depth:
             continue
@@ -93,50 +95,73 @@ def _keyword(current: list[Node]) -> str | None:
     return None
 
 
-def _callee(paren: Node) -> Node | None | bool:
-    """The name a "(" calls: the identifier just before it; False after `def name` or `class name`."""
-    before = _previous_token(paren)
-    if before is None or before.type != "identifier":
+class _BackwardTokens:
+    """The tokens before a byte offset, last first, ending before a whole statement: one without errors has
+    balanced brackets, so the "(" being looked for cannot be in it or, for the user, before it.
+
+    A tree cursor, not `Node.parent` / `prev_sibling`: those walk down from the root on every call, which made
+    each step cost the nesting depth (seconds on a file of 3,000 nested parentheses).
+    """
+
+    def __init__(self, root: Node, offset: int) -> None:
+        self._cursor = root.walk()
+        self._types = [root.type]  # the types from the root down to the cursor's node
+        self._started = self._descend_before(offset)
+        self._done = not self._started
+        self._ahead: list[Node | None] = []  # read by `peek`, not yet returned by `previous`
+
+    def previous(self) -> Node | None:
+        """The next token back (zero-width MISSING tokens that error recovery invents are skipped)."""
+        return self._ahead.pop(0) if self._ahead else self._read()
+
+    def _read(self) -> Node | None:
+        while not self._done:
+            if self._started:
+                self._started = False
+            elif not self._step_back():
+                self._done = True
+                break
+            node = self._cursor.node
+            if node is not None and node.end_byte > node.start_byte:
+                return node
         return None
-    keyword = _previous_token(before)
-    if keyword is not None and keyword.type in ("def", "class"):
-        return False
-    return before
 
+    def peek(self, count: int) -> list[Node | None]:
+        """The next `count` tokens back, which `previous` then returns again (no `TreeCursor.copy`: in
+        py-tree-sitter 0.26.1 reading the copy's node crashes the process)."""
+        while len(self._ahead) < count:
+            self._ahead.append(self._read())
+        return self._ahead[:count]
 
-def _last_token_before(root: Node, offset: int) -> Node | None:
-    """The last token that starts before `offset` (strings and comments are single tokens)."""
-    node = root
-    while node.child_count and node.type not in _ATOMIC:
-        children = [child for child in node.children if child.start_byte < offset]
-        if not children:
-            return _previous_token(node)
-        node = children[-1]
-    return node if node.start_byte < offset else _previous_token(node)
+    def _descend_before(self, offset: int) -> bool:
+        """Move to the last token that starts before `offset`; False when there is none."""
+        cursor = self._cursor
+        while cursor.node is not None and cursor.node.child_count and cursor.node.type not in _ATOMIC:
+            if cursor.goto_first_child_for_byte(offset) is None:  # every child ends at or before `offset`
+                cursor.goto_last_child()
+            self._types.append(cursor.node.type)
+            if cursor.node.start_byte >= offset and not self._sibling_back():
+                return self._step_back()
+        return cursor.node is not None and cursor.node.start_byte < offset
 
+    def _sibling_back(self) -> bool:
+        if not self._cursor.goto_previous_sibling():
+            return False
+        self._types[-1] = self._cursor.node.type
+        return True
 
-def _backwards(leaf: Node) -> Iterator[Node]:
-    """Tokens from `leaf` back, ending before a whole statement: one without errors has balanced brackets, so
-    the "(" being looked for cannot be in it or, for the user, before it."""
-    token: Node | None = leaf
-    while token is not None:
-        if token.end_byte > token.start_byte:  # MISSING tokens that error recovery invents have no width
-            yield token
-        token = _previous_token(token, stop_at_statements=True)
-
-
-def _previous_token(node: Node, stop_at_statements: bool = False) -> Node | None:
-    while node.prev_sibling is None:
-        if node.parent is None:
-            return None
-        node = node.parent
-    parent = node.parent
-    node = node.prev_sibling
-    if stop_at_statements and parent is not None and parent.type in _BODIES and not node.has_error:
-        return None
-    while node.child_count and node.type not in _ATOMIC:
-        node = node.children[-1]
-    return node
+    def _step_back(self) -> bool:
+        """Move to the previous token; False at the start of the file or before a whole statement."""
+        while not self._sibling_back():
+            if not self._cursor.goto_parent():
+                return False
+            self._types.pop()
+        if len(self._types) >= 2 and self._types[-2] in _BODIES and not self._cursor.node.has_error:
+            return False
+        while self._cursor.node.child_count and self._cursor.node.type not in _ATOMIC:
+            self._cursor.goto_last_child()
+            self._types.append(self._cursor.node.type)
+        return True
 
 
 def signature_of(

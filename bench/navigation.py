@@ -17,17 +17,27 @@ Measures, on the graph of the running interpreter's stdlib (without site-package
      whose parameter names can differ from the source's, so a site agrees when the callee's name and the active
      parameter's index agree with one of jedi's signatures; the parameter count is reported beside. Our latency
      at the same sites.
+  4. deep nesting (generated files: 3,000 nested parentheses, 2,000 nested calls, a 20,000-long attribute chain):
+     the worst time of go-to-definition's lookup (`symbol_at`), signature help and selection ranges at positions
+     spread over each file. Walking up a tree with `Node.parent` costs the depth on every step (tree-sitter finds
+     a parent by walking down from the root), so these are where a quadratic walk would show.
 
-Sample output (commit 23a4bf0 + implementations, signature help and this file, the quiet 2-core development
-machine, 140 s, most of it jedi's):
+Sample output (commit 78c2dfc + the deep-nesting fixes, the quiet 2-core development machine, 150 s, most of
+it jedi's). The files of the sampled sites are not open, so most requests also parse their file, as a request on
+a file the editor has open does not:
     supertypes agree with the interpreter's __bases__   99.8% (1275/1278)
     not compared: a builtin or C base 317, bases given at run time 22, not in the graph 0
-    implementations at a class, p50 / p95 / max ms      3.2 / 24.0 / 39.6  (46 of 300 have any)
-    implementations at a method, p50 / p95 / max ms     4.9 / 19.6 / 35.9  (7 of 300 have any)
+    implementations at a class, p50 / p95 / max ms      3.0 / 24.2 / 41.2  (46 of 300 have any)
+    implementations at a method, p50 / p95 / max ms     4.8 / 20.2 / 36.6  (7 of 300 have any)
     supertypes + subtypes of a class, p50 / p95 ms      0.02 / 0.05
     signature help agrees with jedi (name + active parameter)  72.5% (145/200; answered 158, name 156,
         parameter count 137; 514 sampled)
-    signature help, p50 / p95 / max ms                  6.5 / 27.5 / 42.8
+    signature help, p50 / p95 / max ms                  7.1 / 35.1 / 75.1
+    deep nesting, parentheses.py, worst ms              symbol_at 2.7, signature help 4.6, selection ranges 9.4
+    deep nesting, calls.py, worst ms                    symbol_at 4.3, signature help 7.4, selection ranges 11.9
+    deep nesting, chain.py, worst ms                    symbol_at 13.5, signature help 14.8, selection ranges 55.3
+Before the walks went down with a cursor, the chain's `symbol_at` (hence definition, references, hover) took
+4.8 s at its first name, and signature help 1.5 s inside the parentheses.
 The three supertype disagreements: a class that extends a same-named proxy made by a function call (`PoolProxy`),
 a base imported in a try/except from one of two modules (we answer both), and a base from a module imported under
 a frozen alias (`import _frozen_importlib_external as _bootstrap_external`).
@@ -245,6 +255,41 @@ def signature_agreement(ws: Workspace, wanted: int, seed: int, max_sites: int) -
             "ms": times, "misses": misses}
 
 
+# ---- 4. deep nesting ------------------------------------------------------------------------------------------
+
+DEEP_FILES = {
+    "parentheses.py": "x = " + "(" * 3000 + "1" + ")" * 3000 + "\n",
+    "calls.py": "def f():\n    return " + "g(" * 2000 + ")" * 2000 + "\n",
+    "chain.py": "a = 1\ny = a" + ".b" * 20000 + "\n",
+}
+
+
+def deep_nesting() -> dict:
+    """Worst milliseconds per request kind over 20 positions of each generated file."""
+    worst: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="rodimus-deep-") as folder:
+        root = Path(folder)
+        for name, text in DEEP_FILES.items():
+            (root / name).write_text(text, encoding="utf-8")
+        ws = Workspace(root, cache_dir=root / ".cache")
+        ws.index(use_cache=False)
+        for name, text in DEEP_FILES.items():
+            path, lines = str(root / name), text.split("\n")
+            positions = [Pos(line, col) for line, row in enumerate(lines) if row
+                         for col in range(0, len(row), max(1, len(row) // 20))]
+            requests = {"symbol_at": lambda p: ws.symbol_at(path, p),
+                        "signature help": lambda p: ws.signature_help(path, p),
+                        "selection ranges": lambda p: ws.selection_ranges(path, [p])}
+            for kind, request in requests.items():
+                times = []
+                for position in positions:
+                    started = time.perf_counter()
+                    request(position)
+                    times.append(1000 * (time.perf_counter() - started))
+                worst.setdefault(name, {})[kind] = max(times)
+    return worst
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
@@ -269,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     agreement = supertypes_agreement(ws)
     timings = latency(ws, args.samples, args.seed)
     signatures = signature_agreement(ws, args.jedi_sites, args.seed, args.jedi_max)
+    deep = deep_nesting()
     counts = agreement["counts"]
     print(f"supertypes agree with the interpreter's __bases__   {agreement['rate']:.1%} "
           f"({counts.get('agree', 0)}/{agreement['compared']})")
@@ -287,12 +333,14 @@ def main(argv: list[str] | None = None) -> int:
           f"{signatures['name_agree']}, parameter count {signatures['count_agree']}; {signatures['sampled']} sampled)")
     print("signature help, p50 / p95 / max ms".ljust(52) + f"{percentile(ms, .5):.1f} / {percentile(ms, .95):.1f} / "
           f"{max(ms, default=float('nan')):.1f}")
+    for name, worst in deep.items():
+        print(f"deep nesting, {name}, worst ms".ljust(52) + ", ".join(f"{kind} {ms:.1f}" for kind, ms in worst.items()))
     for miss in agreement["misses"]:
         print(f"  differs: {miss['class']}: interpreter {miss['interpreter']}, ours {miss['ours']}")
     for miss in signatures["misses"]:
         print(f"  signature differs at {miss['site']}: jedi {miss['jedi']}, ours {miss['ours']}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    results = {"agreement": agreement, "latency": timings, "signatures": signatures}
+    results = {"agreement": agreement, "latency": timings, "signatures": signatures, "deep_nesting": deep}
     args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
     print(f"wrote {args.json}")
     return 0

@@ -105,3 +105,20 @@ def test_call_hierarchy(shop: Workspace) -> None:
                         ("app.py::main", ((12, 9),))}
     outgoing = {info.node_id for info, _spans in shop.outgoing_calls("shop/catalog.py::Item.label")}
     assert outgoing == {"shop/catalog.py::Item.format_name", "shop/catalog.py::Book.format_name"}
+
+
+def test_imports_inside_functions_try_and_if_blocks_resolve_and_a_long_chain_answers(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "mod.py").write_text("def thing():\n    pass\n")
+    (tmp_path / "main.py").write_text(
+        "def f():\n    try:\n        from pkg.mod import thing\n    except ImportError:\n        pass\n"
+        "if True:\n    import pkg.mod as m\n"
+        "a = 1\ny = a" + ".b" * 20000 + "\n"
+    )
+    ws = Workspace(tmp_path, cache_dir=tmp_path / ".cache")
+    ws.index(use_cache=False)
+    main = str(tmp_path / "main.py")
+    assert [(Path(loc.path).name, loc.span.start.line) for loc in ws.definition(main, Pos(2, 28))] == [("mod.py", 0)]
+    assert [Path(loc.path).name for loc in ws.definition(main, Pos(6, 15))] == ["mod.py"]  # pkg.mod in the import
+    assert [loc.span.start.line for loc in ws.definition(main, Pos(8, 4))] == [7]  # `a`, under 20,000 attributes

@@ -111,3 +111,9 @@ def test_a_class_call_takes_the_nearest_new_or_init_in_its_lineage(tmp_path: Pat
     made = ws.signature_help(path, Pos(14, len("b = Made(")))
     assert child is not None and child.label == "Child(x, y=0)" and child.active == 1  # inherited __init__
     assert made is not None and made.label == "Made(size)"  # __new__ before __init__, as inspect.signature
+
+
+def test_a_call_two_thousand_levels_deep_is_found() -> None:
+    text = "def f():\n    return " + "g(" * 2000 + ")" * 2000 + "\n"
+    marked = text.replace("g(" * 2000, "g(" * 1500 + "|" + "g(" * 500)
+    assert site_at(marked) == ("g", 0, None)
