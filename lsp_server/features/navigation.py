@@ -7,7 +7,7 @@ results back to client units in a worker (`ls.query`). An empty answer is `None`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from lsprotocol import types
 
@@ -26,41 +26,34 @@ from lsp_server.features.target import Target, file_target, position_target
 if TYPE_CHECKING:
     from lsp_server.server import RodimusServer
 
+T = TypeVar("T")
+
 
 async def definition(ls: RodimusServer, params: types.DefinitionParams) -> list[types.Location] | None:
-    found = await position_target(ls, params.text_document.uri, params.position)
-    if found is None:
-        return None
-    target, pos = found
-    return await ls.query(_locations, ls, lambda: target.project.definition(target.path, pos))
+    return await _at_position(
+        ls, params, lambda target, pos: _locations(ls, target.project.definition(target.path, pos))
+    )
 
 
 async def implementation(ls: RodimusServer, params: types.ImplementationParams) -> list[types.Location] | None:
-    found = await position_target(ls, params.text_document.uri, params.position)
-    if found is None:
-        return None
-    target, pos = found
-    return await ls.query(_locations, ls, lambda: target.project.implementations(target.path, pos))
+    return await _at_position(
+        ls, params, lambda target, pos: _locations(ls, target.project.implementations(target.path, pos))
+    )
 
 
 async def references(ls: RodimusServer, params: types.ReferenceParams) -> list[types.Location] | None:
-    found = await position_target(ls, params.text_document.uri, params.position)
-    if found is None:
-        return None
-    target, pos = found
     include = params.context.include_declaration
-    return await ls.query(_locations, ls, lambda: target.project.references(target.path, pos, include))
+    return await _at_position(
+        ls, params, lambda target, pos: _locations(ls, target.project.references(target.path, pos, include))
+    )
 
 
 async def document_symbol(
     ls: RodimusServer, params: types.DocumentSymbolParams
 ) -> list[types.DocumentSymbol] | list[types.SymbolInformation] | None:
-    target = file_target(ls, params.text_document.uri)
-    if target is None:
-        return None
     symbols = ls.client_capabilities.text_document and ls.client_capabilities.text_document.document_symbol
     hierarchical = bool(symbols and symbols.hierarchical_document_symbol_support)
-    return await ls.query(_document_symbols, ls, target, hierarchical)
+    return await _in_file(ls, params.text_document.uri, lambda target: _document_symbols(ls, target, hierarchical))
 
 
 async def workspace_symbol(ls: RodimusServer, params: types.WorkspaceSymbolParams) -> list[types.SymbolInformation] | None:
@@ -73,74 +66,65 @@ async def workspace_symbol(ls: RodimusServer, params: types.WorkspaceSymbolParam
 async def prepare_call_hierarchy(
     ls: RodimusServer, params: types.CallHierarchyPrepareParams
 ) -> list[types.CallHierarchyItem] | None:
-    found = await position_target(ls, params.text_document.uri, params.position)
-    if found is None:
-        return None
-    target, pos = found
-    return await ls.query(_prepare, ls, target, pos)
+    return await _at_position(ls, params, lambda target, pos: _prepare(ls, target, pos))
 
 
 async def incoming_calls(
     ls: RodimusServer, params: types.CallHierarchyIncomingCallsParams
 ) -> list[types.CallHierarchyIncomingCall] | None:
-    target = file_target(ls, params.item.uri)
-    if target is None:
-        return None
-    return await ls.query(_incoming, ls, target, params.item)
+    return await _in_file(ls, params.item.uri, lambda target: _incoming(ls, target, params.item))
 
 
 async def outgoing_calls(
     ls: RodimusServer, params: types.CallHierarchyOutgoingCallsParams
 ) -> list[types.CallHierarchyOutgoingCall] | None:
-    target = file_target(ls, params.item.uri)
-    if target is None:
-        return None
-    return await ls.query(_outgoing, ls, target, params.item)
+    return await _in_file(ls, params.item.uri, lambda target: _outgoing(ls, target, params.item))
 
 
 async def prepare_type_hierarchy(
     ls: RodimusServer, params: types.TypeHierarchyPrepareParams
 ) -> list[types.TypeHierarchyItem] | None:
     """The class at the position (its definition or a use of its name); other symbols have no type hierarchy."""
-    found = await position_target(ls, params.text_document.uri, params.position)
-    if found is None:
-        return None
-    target, pos = found
-    return await ls.query(_prepare_type, ls, target, pos)
+    return await _at_position(ls, params, lambda target, pos: _prepare_type(ls, target, pos))
 
 
 async def supertypes(
     ls: RodimusServer, params: types.TypeHierarchySupertypesParams
 ) -> list[types.TypeHierarchyItem] | None:
-    target = file_target(ls, params.item.uri)
-    if target is None:
-        return None
-    return await ls.query(_related_types, ls, target, params.item, True)
+    return await _in_file(ls, params.item.uri, lambda target: _related_types(ls, target, params.item, True))
 
 
 async def subtypes(
     ls: RodimusServer, params: types.TypeHierarchySubtypesParams
 ) -> list[types.TypeHierarchyItem] | None:
-    target = file_target(ls, params.item.uri)
-    if target is None:
-        return None
-    return await ls.query(_related_types, ls, target, params.item, False)
+    return await _in_file(ls, params.item.uri, lambda target: _related_types(ls, target, params.item, False))
 
 
 async def selection_range(ls: RodimusServer, params: types.SelectionRangeParams) -> list[types.SelectionRange] | None:
     """"Expand selection": the syntax nodes around each position, innermost first, each one's parent the next."""
-    target = file_target(ls, params.text_document.uri)
-    if target is None:
-        return None
-    return await ls.query(_selection_ranges, ls, target, params.positions)
+    return await _in_file(ls, params.text_document.uri, lambda target: _selection_ranges(ls, target, params.positions))
+
+
+async def _at_position(
+    ls: RodimusServer, params: types.TextDocumentPositionParams, work: Callable[[Target, Pos], T]
+) -> T | None:
+    """`work(target, pos)` in a worker, for the file and position a request points at; None when it points nowhere."""
+    found = await position_target(ls, params.text_document.uri, params.position)
+    return await ls.query(work, *found) if found is not None else None
+
+
+async def _in_file(ls: RodimusServer, uri: str, work: Callable[[Target], T]) -> T | None:
+    """`work(target)` in a worker, for the file a request is about; None when the graph cannot answer for it."""
+    target = file_target(ls, uri)
+    return await ls.query(work, target) if target is not None else None
 
 
 # Worker side: graph query, then conversion back to client units.
 
 
-def _locations(ls: RodimusServer, query: Callable[[], list[Location]]) -> list[types.Location] | None:
+def _locations(ls: RodimusServer, hits: list[Location]) -> list[types.Location] | None:
     texts, encoding = ls.texts(), ls.position_encoding
-    found = [location for hit in query() if (location := lsp_location(texts, hit, encoding)) is not None]
+    found = [location for hit in hits if (location := lsp_location(texts, hit, encoding)) is not None]
     return found or None
 
 
