@@ -156,8 +156,8 @@ def decode(data: bytes, lang: str) -> SourceText | None:
     """Text of a file's bytes (see analysis.text_encoding); None for binary content. Never fatal."""
     if b"\0" in data[:_BINARY_PROBE]:
         return None
-    text = decode_source(data, python=lang == "python")
-    utf8 = text.encode("utf-8")
+    text, encoding = decode_source(data, python=lang == "python")
+    utf8 = data if encoding == "utf-8" else text.encode("utf-8")
     if text.startswith("\ufeff"):
         text = text[1:]
         utf8 = utf8[3:]

@@ -23,24 +23,22 @@ def declared_encoding(data: bytes) -> str | None:
     return encoding
 
 
-def file_encoding(data: bytes, python: bool) -> str | None:
-    """The encoding that decodes `data` exactly: UTF-8 if it can, else a Python file's declared one, else None."""
+def decode_source(data: bytes, python: bool) -> tuple[str, str | None]:
+    """The text of a file's bytes, and the encoding that reads them exactly: UTF-8 if it can, else a Python
+    file's declared one; None when neither does, and the bytes neither fits became U+FFFD."""
     try:
-        data.decode("utf-8")
-        return "utf-8"
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     declared = declared_encoding(data) if python else None
-    if declared is None or codecs.lookup(declared).name in ("utf-8", "utf-8-sig"):
-        return None  # UTF-8 has already failed
-    try:
-        data.decode(declared)
-    except UnicodeDecodeError:
-        return None
-    return declared
+    if declared is not None and codecs.lookup(declared).name not in ("utf-8", "utf-8-sig"):  # UTF-8 has failed
+        try:
+            return data.decode(declared), declared
+        except UnicodeDecodeError:
+            pass
+    return data.decode("utf-8", "replace"), None
 
 
-def decode_source(data: bytes, python: bool) -> str:
-    """The text of a file's bytes in `file_encoding`; bytes no encoding fits become U+FFFD."""
-    encoding = file_encoding(data, python)
-    return data.decode(encoding) if encoding is not None else data.decode("utf-8", "replace")
+def file_encoding(data: bytes, python: bool) -> str | None:
+    """The encoding that decodes `data` exactly (see `decode_source`), or None."""
+    return decode_source(data, python)[1]

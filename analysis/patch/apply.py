@@ -71,7 +71,7 @@ def disk_reader(root: Path) -> FileReader:
         path = root / relative
         if not path.is_file():
             return None
-        return decode_source(path.read_bytes(), python=language_for_path(relative) == "python")  # CRLF kept
+        return decode_source(path.read_bytes(), python=language_for_path(relative) == "python")[0]  # CRLF kept
 
     return read
 
