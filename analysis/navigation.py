@@ -405,10 +405,20 @@ class Navigator:
             signature = data.get("text", "").split("\n", 1)[0]
         else:
             signature = data.get("header", "") or info.name
+        bases: tuple[str, ...] = ()
+        subclasses, overrides = 0, ""
+        if info.kind == "CLASS":
+            bases = tuple(graph.nodes[b.node_id]["qualname"] for b in self.related_classes(info.node_id, bases=True))
+            subclasses = len(self.related_classes(info.node_id, bases=False))
+        elif info.kind == "FUNCTION" and (owner := self._owner_class(info.node_id)) is not None:
+            above = (self._member(c, info.name) for c in self._lineage(owner, bases=True))
+            overridden = next((member for member in above if member is not None), None)
+            overrides = graph.nodes[overridden]["qualname"] if overridden is not None else ""
         return HoverFacts(
             name=info.name, kind=info.kind, signature=signature,
             docstring=inspect.cleandoc(data.get("comment", "")) if data.get("comment") else "",
             defined_at=Location(info.path, info.selection), callers=callers, callees=callees, node_id=info.node_id,
+            bases=bases, subclasses=subclasses, overrides=overrides,
         )
 
     # ---- call hierarchy ---------------------------------------------------------------------------------------

@@ -63,6 +63,9 @@ class HoverFacts:
     callers: int
     callees: int
     node_id: str = ""
+    bases: tuple[str, ...] = ()  # a class: the qualified names of the classes it extends
+    subclasses: int = 0  # a class: how many classes extend it directly
+    overrides: str = ""  # a method: the qualified name of the nearest base-class method of that name
 
 
 @dataclass

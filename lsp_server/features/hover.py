@@ -1,7 +1,7 @@
 """Hover: Markdown built from sections, each a small async function, joined by rules.
 
 The first section renders the graph's facts about the symbol (signature in a code block, docstring, where
-it is defined, callers and callees). Later features append their own section to `ls.hover_sections` (for
+it is defined, callers and callees; a class's bases and subclasses, the method a method overrides). Later features append their own section to `ls.hover_sections` (for
 example "Similar code" from semantic search); a section that fails or has nothing to say is left out.
 """
 from __future__ import annotations
@@ -72,7 +72,8 @@ async def graph_facts_section(ls: RodimusServer, query: HoverQuery) -> str | Non
 
 
 def render_facts(facts: HoverFacts, uri: str, shown_path: str) -> str:
-    """Markdown: signature, docstring, then "Defined in file:line" and the call counts."""
+    """Markdown: signature, docstring, then "Defined in file:line", the call counts and, for a class, its bases and
+    subclasses, for a method what it overrides."""
     language = _FENCE_LANGUAGES.get(Path(facts.defined_at.path).suffix, "")
     signature = facts.signature.replace("\r\n", "\n").strip() or facts.name  # a CRLF file's text: "\n" in Markdown
     fence = "````" if "```" in signature else "```"
@@ -81,13 +82,19 @@ def render_facts(facts: HoverFacts, uri: str, shown_path: str) -> str:
         parts.append(docstring)
     line = facts.defined_at.span.start.line + 1
     where = f"Defined in [{shown_path}:{line}]({uri}#L{line})"
-    calls = f"{_count(facts.callers, 'caller')} · {_count(facts.callees, 'callee')}"
-    parts.append(f"{where} · {calls}")
+    facts_line = [where, _count(facts.callers, "caller"), _count(facts.callees, "callee")]
+    if facts.bases:
+        facts_line.append("extends " + ", ".join(f"`{base}`" for base in facts.bases))
+    if facts.kind == "CLASS":
+        facts_line.append(_count(facts.subclasses, "subclass", "subclasses"))
+    if facts.overrides:
+        facts_line.append(f"overrides `{facts.overrides}`")
+    parts.append(" · ".join(facts_line))
     return "\n\n".join(parts)
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
+def _count(n: int, noun: str, plural: str = "") -> str:
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def _relative(ls: RodimusServer, path: str) -> str:

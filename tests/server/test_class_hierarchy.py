@@ -116,6 +116,18 @@ async def test_implementations_of_a_class_and_of_a_method(client: LanguageClient
     assert await implementations(client, figures, "def fläche_von", 5) == []  # not a method
 
 
+async def test_hover_names_bases_subclasses_and_the_overridden_method(client: LanguageClient, project: Path) -> None:
+    figures = open_document(client, project / "geometry" / "figures.py")
+    quadrat = await client.text_document_hover_async(
+        types.HoverParams(text_document=figures.identifier, position=figures.position("class Quadrat", offset=6))
+    )
+    assert quadrat is not None and "extends `Größe` · 1 subclass" in quadrat.contents.value
+    doppelt = await client.text_document_hover_async(
+        types.HoverParams(text_document=figures.identifier, position=figures.position("def doppelt", offset=5))
+    )
+    assert doppelt is not None and "overrides `Größe.doppelt`" in doppelt.contents.value
+
+
 async def test_an_item_without_data_is_found_by_its_name_and_unsaved_edits_show(
     client: LanguageClient, project: Path
 ) -> None:
