@@ -542,8 +542,12 @@ class Navigator:
         tree, src = found
         offset = _byte_offset(src, pos)
         site = call_site(tree.root_node, src, offset) if offset is not None else None
-        callee = self.symbol_at(path, site.callee) if site is not None else None
-        if site is None or callee is None:
+        if site is None:
+            return None
+        callee = self.symbol_at(path, site.callee)
+        if callee is None or callee.kind == "ATTRIBUTE":  # a name bound by assignment: what does it stand for?
+            callee = self._called_through_alias(rel, site.callee)
+        if callee is None:
             return None
         graph = self.ws.graph
         data = graph.nodes[callee.node_id]
@@ -561,6 +565,15 @@ class Navigator:
             return Signature(f"{callee.name}()", (), None, docstring)
         docstring = docstring or inspect.cleandoc(graph.nodes[init].get("comment", "") or "")
         return signature_of(graph.nodes[init]["header"], callee.name, docstring, site, bound=True, constructor=True)
+
+    def _called_through_alias(self, rel: str, pos: Pos) -> SymbolInfo | None:
+        """The function or class a name bound by assignment stands for (`eq = self.assertEqual`, then `eq(`)."""
+        py = self.ws._py
+        for kind, target_rel, index in py.values(self._targets(rel, pos)):
+            node_id = py.node_id((target_rel, "d", index)) if kind in ("func", "cls") else None
+            if node_id is not None and (symbol := self.symbol(node_id)) is not None:
+                return symbol
+        return None
 
     def _owner_class(self, node_id: str) -> str | None:
         graph = self.ws.graph

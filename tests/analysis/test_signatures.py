@@ -117,3 +117,22 @@ def test_a_call_two_thousand_levels_deep_is_found() -> None:
     text = "def f():\n    return " + "g(" * 2000 + ")" * 2000 + "\n"
     marked = text.replace("g(" * 2000, "g(" * 1500 + "|" + "g(" * 500)
     assert site_at(marked) == ("g", 0, None)
+
+
+def test_a_name_bound_to_a_function_or_class_shows_what_it_stands_for(tmp_path: Path) -> None:
+    (tmp_path / "lib.py").write_text(
+        "class Fraction:\n    def __init__(self, num, den=1):\n        pass\n\ndef helper(a, b):\n    pass\n\n"
+        "class T:\n    def check(self, x, y):\n        pass\n"
+        "    def run(self):\n        eq = self.check\n        eq(1, )\n"
+    )
+    (tmp_path / "main.py").write_text("import lib\nfrom lib import helper as h\nF = lib.Fraction\nh2 = h\nF(1, )\n"
+                                      "h2(1, )\nx = 3\nx(1)\n")
+    ws = Workspace(tmp_path, cache_dir=tmp_path / ".cache")
+    ws.index(use_cache=False)
+    main, lib = str(tmp_path / "main.py"), str(tmp_path / "lib.py")
+    found = [ws.signature_help(main, Pos(4, 5)), ws.signature_help(main, Pos(5, 6)),
+             ws.signature_help(lib, Pos(12, 14))]
+    assert [(s.label, s.active) if s else None for s in found] == [
+        ("Fraction(num, den=1)", 1), ("helper(a, b)", 1), ("check(x, y)", 1),  # module alias, import alias, bound
+    ]
+    assert ws.signature_help(main, Pos(7, 2)) is None  # an int is not callable as far as the graph knows
