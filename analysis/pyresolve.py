@@ -579,10 +579,15 @@ class PythonResolver:
         d = idx.facts.defs[cls]
         out: list[tuple[str, int]] = []
         for base in d[D_EXTRA]:
-            for target in self.resolve_dotted(rel, d[D_PARENT], base, (d[D_LINE], d[D_COL])):
-                if target[1] == "d" and self.index(target[0]).facts.defs[target[2]][D_KIND] == CLASS:
-                    if (target[0], target[2]) != (rel, cls) and (target[0], target[2]) not in out:
-                        out.append((target[0], target[2]))
+            targets = self.resolve_dotted(rel, d[D_PARENT], base, (d[D_LINE], d[D_COL]))
+            # A name bound to a class by assignment (`TestCase = unittest.TestCase`) stands for that class.
+            found = [(t[0], t[2]) for t in targets if t[1] == "d"]
+            if any(t[1] == "b" for t in targets):
+                found += [(v[1], v[2]) for v in self.values(t for t in targets if t[1] == "b") if v[0] == "cls"]
+            for base_rel, base_def in found:
+                if self.index(base_rel).facts.defs[base_def][D_KIND] == CLASS:
+                    if (base_rel, base_def) != (rel, cls) and (base_rel, base_def) not in out:
+                        out.append((base_rel, base_def))
         return out
 
     def _class_member(self, value: Value, name: str, skip: int) -> list[Target]:

@@ -197,3 +197,25 @@ def test_a_syntax_error_inside_one_method_keeps_the_layout() -> None:
     assert edit is not None
     assert edit.defs == ((1, 2),)  # the chunk of `f` alone
     assert [d[1] for d in after.defs] == ["A", "f", "h", "B"]
+
+
+def test_a_base_bound_by_assignment_in_another_file_follows_that_files_edits(tmp_path: Path) -> None:
+    files = {"a.py": "class Base:\n    pass\n", "b.py": "from a import Base\nAlias = Base\n",
+             "c.py": "from b import Alias\n\n\nclass C(Alias):\n    pass\n"}
+    for rel, text in files.items():
+        (tmp_path / rel).write_text(text)
+    ws = Workspace(tmp_path, cache_dir=tmp_path / ".cache")
+    ws.index(use_cache=False)
+    edge = ("c.py::C", "a.py::Base", "extends")
+    assert ws.graph.has_edge(*edge)  # `Alias` stands for Base
+    b = str(tmp_path / "b.py")
+    ws.open(b, files["b.py"])
+    ws.change(b, [TextEdit(Pos(1, 8), Pos(1, 12), "int")])  # Alias = int
+    assert not ws.graph.has_edge(*edge)
+    ws.change(b, [TextEdit(Pos(1, 8), Pos(1, 11), "Base")])
+    assert ws.graph.has_edge(*edge)
+    (tmp_path / "b.py").write_text("from a import Base\nAlias = int\n")
+    ws.close(b)  # the buffer closes on a disk text where Alias is no class: the graph follows the disk
+    fresh = Workspace(tmp_path, cache_dir=tmp_path / ".cache-fresh")
+    fresh.index(use_cache=False)
+    assert_same_graph(ws.graph, fresh.graph)
