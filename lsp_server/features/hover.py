@@ -1,8 +1,9 @@
 """Hover: Markdown built from sections, each a small async function, joined by rules.
 
 The first section renders the graph's facts about the symbol (signature in a code block, docstring, where
-it is defined, callers and callees; a class's bases and subclasses, the method a method overrides). Later features append their own section to `ls.hover_sections` (for
-example "Similar code" from semantic search); a section that fails or has nothing to say is left out.
+it is defined, callers and callees; a class's bases and subclasses, the method a method overrides). Later
+features append their own section to `ls.hover_sections` (for example "Similar code" from semantic search); a
+section that fails or has nothing to say is left out.
 """
 from __future__ import annotations
 
