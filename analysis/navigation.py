@@ -9,6 +9,7 @@ import inspect
 import re
 from bisect import bisect_right
 from collections import OrderedDict
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from tree_sitter import Node, Parser, Point, Tree
@@ -19,7 +20,7 @@ from analysis.facts import (
     D_COL, D_END_COL, D_END_LINE, D_HEADER, D_KIND, D_LINE, D_NAME, D_NAME_COL, D_NAME_LINE, D_PARENT, IMPORT,
     DEF_KIND_NAMES, FileFacts,
 )
-from analysis.graph import CALLS, CONTAINS, EXTENDS, member_ids
+from analysis.graph import CALLS, CONTAINS, member_ids
 from analysis.languages import new_parser
 from analysis.pyextract import dotted_name
 from analysis.pyresolve import Target
@@ -385,9 +386,11 @@ class Navigator:
 
     def symbol_at(self, path: str, pos: Pos) -> SymbolInfo | None:
         rel = self._file(path)
-        if rel is None:
-            return None
-        for target in self._targets(rel, pos):
+        return self._first_symbol(self._targets(rel, pos)) if rel is not None else None
+
+    def _first_symbol(self, targets: list[Target]) -> SymbolInfo | None:
+        """The graph symbol of the first target that is a graph node."""
+        for target in targets:
             node_id = self._node_of(target)
             if node_id is not None:
                 return self.symbol(node_id)
@@ -476,11 +479,12 @@ class Navigator:
         graph = self.ws.graph
         if node_id not in graph or graph.nodes[node_id].get("type") != "CLASS":
             return []
-        if bases:
-            related = {v for _u, v, k in graph.out_edges(node_id, keys=True) if k == EXTENDS}
-        else:
-            related = {u for u, _v, k in graph.in_edges(node_id, keys=True) if k == EXTENDS}
-        return [info for other in sorted(related - {node_id}) if (info := self.symbol(other)) is not None]
+        related = set(self._related_ids(node_id, bases)) - {node_id}
+        return [info for other in sorted(related) if (info := self.symbol(other)) is not None]
+
+    def _related_ids(self, class_id: str, bases: bool) -> Iterable[str]:
+        """The workspace's tables of the `extends` edges, kept in step with the graph."""
+        return self.ws._bases.get(class_id, ()) if bases else self.ws._subclasses(class_id)
 
     def implementations(self, path: str, pos: Pos) -> list[Location]:
         """For a class, its subclasses at any depth; for a method, the methods of that name in those subclasses.
@@ -544,9 +548,10 @@ class Navigator:
         site = call_site(tree.root_node, src, offset) if offset is not None else None
         if site is None:
             return None
-        callee = self.symbol_at(path, site.callee)
+        targets = self._targets(rel, site.callee)
+        callee = self._first_symbol(targets)
         if callee is None or callee.kind == "ATTRIBUTE":  # a name bound by assignment: what does it stand for?
-            callee = self._called_through_alias(rel, site.callee)
+            callee = self._called_through_alias(targets)
         if callee is None:
             return None
         graph = self.ws.graph
@@ -566,10 +571,10 @@ class Navigator:
         docstring = docstring or inspect.cleandoc(graph.nodes[init].get("comment", "") or "")
         return signature_of(graph.nodes[init]["header"], callee.name, docstring, site, bound=True, constructor=True)
 
-    def _called_through_alias(self, rel: str, pos: Pos) -> SymbolInfo | None:
+    def _called_through_alias(self, targets: list[Target]) -> SymbolInfo | None:
         """The function or class a name bound by assignment stands for (`eq = self.assertEqual`, then `eq(`)."""
         py = self.ws._py
-        for kind, target_rel, index in py.values(self._targets(rel, pos)):
+        for kind, target_rel, index in py.values(targets):
             node_id = py.node_id((target_rel, "d", index)) if kind in ("func", "cls") else None
             if node_id is not None and (symbol := self.symbol(node_id)) is not None:
                 return symbol
@@ -582,14 +587,9 @@ class Navigator:
 
     def _lineage(self, class_id: str, bases: bool) -> list[str]:
         """The classes above (`bases`) or below `class_id` at any depth, nearest first, each once."""
-        graph = self.ws.graph
         seen, order, frontier = {class_id}, [], [class_id]
         while frontier:
-            if bases:
-                edges = [v for c in frontier for _u, v, k in graph.out_edges(c, keys=True) if k == EXTENDS]
-            else:
-                edges = [u for c in frontier for u, _v, k in graph.in_edges(c, keys=True) if k == EXTENDS]
-            frontier = sorted(set(edges) - seen)
+            frontier = sorted({other for c in frontier for other in self._related_ids(c, bases)} - seen)
             seen.update(frontier)
             order.extend(frontier)
         return order

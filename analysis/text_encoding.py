@@ -10,6 +10,7 @@ A file that is valid UTF-8 is read as UTF-8 whatever its cookie says, as editors
 from __future__ import annotations
 
 import codecs
+import contextlib
 import tokenize
 
 
@@ -26,16 +27,12 @@ def declared_encoding(data: bytes) -> str | None:
 def decode_source(data: bytes, python: bool) -> tuple[str, str | None]:
     """The text of a file's bytes, and the encoding that reads them exactly: UTF-8 if it can, else a Python
     file's declared one; None when neither does, and the bytes neither fits became U+FFFD."""
-    try:
+    with contextlib.suppress(UnicodeDecodeError):
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
     declared = declared_encoding(data) if python else None
     if declared is not None and codecs.lookup(declared).name not in ("utf-8", "utf-8-sig"):  # UTF-8 has failed
-        try:
+        with contextlib.suppress(UnicodeDecodeError):
             return data.decode(declared), declared
-        except UnicodeDecodeError:
-            pass
     return data.decode("utf-8", "replace"), None
 
 

@@ -26,11 +26,11 @@ class Würfel(Quadrat):
 
 
 class Henne(Ei):
-    pass
+    """Comes from an egg."""
 
 
 class Ei(Henne):
-    pass
+    """Comes from a hen."""
 
 
 def fläche_von(q: Quadrat) -> int:
