@@ -2,6 +2,7 @@
 
 Hypothesis runs derandomized by default, so that `make test` (and CI) explores the same examples on every run
 and a failure reproduces; `HYPOTHESIS_PROFILE=explore` draws fresh examples each run for local bug hunting.
+Neither profile has a deadline.
 """
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import tempfile
 import pytest
 from hypothesis import settings
 
-settings.register_profile("repeatable", derandomize=True, print_blob=True)
-settings.register_profile("explore", print_blob=True)
+# No deadline: it is a timing assertion, and a 2-core CI machine under load fails it at random (a 0.1 ms example of
+# tests/server/test_positions.py once took 491 ms there). Timings live in bench/.
+settings.register_profile("repeatable", derandomize=True, print_blob=True, deadline=None)
+settings.register_profile("explore", print_blob=True, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 # Graph and search caches go to a folder of this run, not the user's ~/.cache. Set when this file is imported,
