@@ -27,29 +27,47 @@ class LanguageSpec:
     import_style: str = "none"
     # Suffixes tried for an import that names a file without its extension.
     import_suffixes: tuple[str, ...] = ()
+    # Syntax node types of import statements, folded together as a run (`analysis.folding`).
+    import_nodes: frozenset[str] = frozenset()
 
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
-    LanguageSpec("python", (".py", ".pyi"), "tree_sitter_python", import_style="python"),
+    LanguageSpec(
+        "python", (".py", ".pyi"), "tree_sitter_python", import_style="python",
+        import_nodes=frozenset({"import_statement", "import_from_statement", "future_import_statement"}),
+    ),
     LanguageSpec(
         "javascript", (".js", ".mjs", ".cjs", ".jsx"), "tree_sitter_javascript",
         import_style="relative", import_suffixes=("", ".js", ".mjs", ".jsx", ".ts", "/index.js"),
+        import_nodes=frozenset({"import_statement"}),
     ),
     LanguageSpec(
         "typescript", (".ts", ".mts", ".cts"), "tree_sitter_typescript", "language_typescript",
         import_style="relative", import_suffixes=("", ".ts", ".tsx", ".d.ts", ".js", "/index.ts"),
+        import_nodes=frozenset({"import_statement"}),
     ),
     LanguageSpec(
         "tsx", (".tsx",), "tree_sitter_typescript", "language_tsx",
         import_style="relative", import_suffixes=("", ".tsx", ".ts", ".js", "/index.tsx", "/index.ts"),
+        import_nodes=frozenset({"import_statement"}),
     ),
-    LanguageSpec("go", (".go",), "tree_sitter_go", import_style="directory"),
-    LanguageSpec("java", (".java",), "tree_sitter_java", import_style="dotted", import_suffixes=(".java",)),
-    LanguageSpec("rust", (".rs",), "tree_sitter_rust", import_style="rust", import_suffixes=(".rs", "/mod.rs")),
-    LanguageSpec("c", (".c", ".h"), "tree_sitter_c", import_style="include"),
+    LanguageSpec(
+        "go", (".go",), "tree_sitter_go", import_style="directory", import_nodes=frozenset({"import_declaration"}),
+    ),
+    LanguageSpec(
+        "java", (".java",), "tree_sitter_java", import_style="dotted", import_suffixes=(".java",),
+        import_nodes=frozenset({"import_declaration"}),
+    ),
+    LanguageSpec(
+        "rust", (".rs",), "tree_sitter_rust", import_style="rust", import_suffixes=(".rs", "/mod.rs"),
+        import_nodes=frozenset({"use_declaration", "extern_crate_declaration"}),
+    ),
+    LanguageSpec(
+        "c", (".c", ".h"), "tree_sitter_c", import_style="include", import_nodes=frozenset({"preproc_include"}),
+    ),
     LanguageSpec(
         "cpp", (".cc", ".cpp", ".cxx", ".c++", ".hpp", ".hh", ".hxx", ".h++", ".ipp"), "tree_sitter_cpp",
-        import_style="include",
+        import_style="include", import_nodes=frozenset({"preproc_include"}),
     ),
 )
 

@@ -20,6 +20,7 @@ from analysis.facts import (
     D_COL, D_END_COL, D_END_LINE, D_HEADER, D_KIND, D_LINE, D_NAME, D_NAME_COL, D_NAME_LINE, D_PARENT, IMPORT,
     DEF_KIND_NAMES, FileFacts,
 )
+from analysis.folding import Fold, folding_ranges
 from analysis.graph import CALLS, CONTAINS, member_ids
 from analysis.languages import new_parser
 from analysis.pyextract import dotted_name
@@ -534,6 +535,17 @@ class Navigator:
             chains.append(inward if len(inward) <= _MAX_SELECTION_RANGES else
                           inward[: _MAX_SELECTION_RANGES - 1] + inward[-1:])
         return chains
+
+    # ---- folding ranges ---------------------------------------------------------------------------------------
+
+    def folding_ranges(self, path: str) -> list[Fold] | None:
+        """The file's folds (see analysis.folding), from the open document's tree when it is open."""
+        rel = self._file(path)
+        found = self._tree(rel) if rel is not None else None
+        if found is None:
+            return None
+        tree, src = found
+        return folding_ranges(tree.root_node, src, self.ws._facts[rel].lang)
 
     # ---- signature help ---------------------------------------------------------------------------------------
 

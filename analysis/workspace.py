@@ -30,6 +30,7 @@ from analysis.facts import (
     ASSIGN, B_HINT, B_KIND, B_NAME, B_SCOPE, D_DECORATORS, D_END_BYTE, D_EXTRA, D_KIND, D_NAME, D_PARENT, D_START_BYTE,
     RETURN, SELF_ATTR, FileFacts,
 )
+from analysis.folding import Fold
 from analysis.genresolve import GenericResolver
 from analysis.graph import (
     CALLS, CONTAINS, EXTENDS, REPO_ID, attribute_node, bulk_add, def_node, file_nodes, parent_dir, text_slicer,
@@ -867,6 +868,10 @@ class Workspace:
     def selection_ranges(self, path: str, positions: list[Pos]) -> list[list[Span]] | None:
         with self._lock:
             return self._nav.selection_ranges(path, positions)
+
+    def folding_ranges(self, path: str) -> list[Fold] | None:
+        with self._lock:
+            return self._nav.folding_ranges(path)
 
     def signature_help(self, path: str, pos: Pos) -> Signature | None:
         with self._lock:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from lsprotocol import types
 
+from analysis.folding import outermost
 from analysis.types import Location, Pos, SymbolInfo
 from lsp_server.convert import (
     lsp_call_hierarchy_item,
@@ -105,6 +106,13 @@ async def selection_range(ls: RodimusServer, params: types.SelectionRangeParams)
     return await _in_file(ls, params.text_document.uri, lambda target: _selection_ranges(ls, target, params.positions))
 
 
+async def folding_range(ls: RodimusServer, params: types.FoldingRangeParams) -> list[types.FoldingRange] | None:
+    """Folds from the parse tree, whole lines only; at most the client's `rangeLimit`, the least nested kept."""
+    folding = ls.client_capabilities.text_document and ls.client_capabilities.text_document.folding_range
+    limit = folding.range_limit if folding is not None and folding.range_limit is not None else None
+    return await _in_file(ls, params.text_document.uri, lambda target: _folding_ranges(target, limit))
+
+
 async def _at_position(
     ls: RodimusServer, params: types.TextDocumentPositionParams, work: Callable[[Target, Pos], T]
 ) -> T | None:
@@ -163,6 +171,16 @@ def _selection_ranges(
             answer = types.SelectionRange(range=lsp_range(lines, span, encoding), parent=answer)
         answers.append(answer or types.SelectionRange(range=types.Range(position, position)))
     return answers
+
+
+def _folding_ranges(target: Target, limit: int | None) -> list[types.FoldingRange] | None:
+    folds = target.project.folding_ranges(target.path)
+    if folds is None:
+        return None
+    return [
+        types.FoldingRange(fold.start, fold.end, kind=types.FoldingRangeKind(fold.kind) if fold.kind else None)
+        for fold in (outermost(folds, limit) if limit is not None else folds)
+    ]
 
 
 def _prepare(ls: RodimusServer, target: Target, pos: Pos) -> list[types.CallHierarchyItem] | None:
