@@ -59,11 +59,17 @@ class IndexOptions:
 
 
 @dataclass(frozen=True)
+class DiagnosticsOptions:
+    syntax: bool = True  # publish syntax errors of open documents (off when another server already does)
+
+
+@dataclass(frozen=True)
 class Options:
     model: ModelOptions = ModelOptions()
     completion: CompletionOptions = CompletionOptions()
     cgm: CgmOptions = CgmOptions()
     index: IndexOptions = IndexOptions()
+    diagnostics: DiagnosticsOptions = DiagnosticsOptions()
     state_budget_mb: int = field(
         default=512,
         metadata={"wire": "stateBudgetMB", **_rule(lambda v: v >= 0, "an integer >= 0")},
@@ -96,7 +102,7 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook_func(
         lambda cls: typing.get_origin(cls) is tuple and typing.get_args(cls)[1:] == (Ellipsis,), structure_tuple
     )
-    for cls in (ModelOptions, CompletionOptions, CgmOptions, IndexOptions, Options):
+    for cls in (ModelOptions, CompletionOptions, CgmOptions, IndexOptions, DiagnosticsOptions, Options):
         renames = {f.name: override(rename=wire_name(f)) for f in dataclasses.fields(cls)}
         converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter, **renames))
     return converter

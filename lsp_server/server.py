@@ -20,7 +20,8 @@ from lsp_server import __version__
 from lsp_server.convert import TextSource
 from lsp_server.documents import DocumentStore
 from lsp_server.features import (
-    ai_completion, configuration, fix_issue, hover, indexing, lifecycle, navigation, search, signature_help, sync,
+    ai_completion, configuration, diagnostics, fix_issue, hover, indexing, lifecycle, navigation, search,
+    signature_help, sync,
 )
 from lsp_server.options import Options
 from lsp_server.positions import Encoding
@@ -39,8 +40,9 @@ class RodimusServer(LanguageServer):
     """pygls' server plus the state every feature shares.
 
     Open documents are in `documents` (not in pygls' `workspace`, which stays empty); subscribe to
-    `documents.listeners` to follow edits, `index_listeners` to follow (re)indexing. `hover_sections` are rendered
-    in order and joined, so later features add a section instead of rewriting hover.
+    `documents.listeners` to follow edits, `index_listeners` to follow (re)indexing, `options_listeners` to follow
+    configuration changes. `hover_sections` are rendered in order and joined, so later features add a section
+    instead of rewriting hover.
     """
 
     protocol: RodimusProtocol
@@ -60,6 +62,7 @@ class RodimusServer(LanguageServer):
         self.project: Workspace | None = None
         self.hover_sections: list[hover.HoverSection] = [hover.graph_facts_section]
         self.index_listeners: list[Callable[[], None]] = []  # called on the loop after each successful index
+        self.options_listeners: list[Callable[[], None]] = []  # called on the loop after the options change
         # Called by `shutdown` to stop the threads that run models: a process that exits while one of them is inside
         # torch is aborted (SIGABRT) instead of exiting with the status the client expects.
         self.closers: list[Callable[[], None]] = []
@@ -171,4 +174,5 @@ def build_server() -> RodimusServer:
         server.command(name)(handler)
     ai_completion.attach(server)
     search.attach(server)
+    diagnostics.attach(server)
     return server

@@ -46,6 +46,10 @@ class Work:
             await self.settled()
         except Exception:
             pass  # already logged by the writer; the query still runs on whatever state there is
+        return await self.compute(fn, *args)
+
+    async def compute(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run work that does not read the code graph on the reader pool now, not after queued mutations."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._readers, functools.partial(fn, *args))
 

@@ -48,6 +48,8 @@ def apply(ls: RodimusServer, raw: Any, source: str, *, reindex: bool = True) -> 
         ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
     previous, ls.options = ls.options, loaded.options
     logger.info("options from %s: %s", source, json.dumps(to_wire(ls.options), sort_keys=True))
+    for listener in ls.options_listeners:
+        listener()
     if reindex and previous.index != ls.options.index:
         logger.info("index options changed: rebuilding the code graph")
         indexing.start(ls)

@@ -49,6 +49,7 @@ def test_unknown_keys_are_ignored_with_a_warning(caplog: pytest.LogCaptureFixtur
         ({"model": {"device": "tpu"}}, "rodimus.model.device"),
         ({"index": {"exclude": "build"}}, "rodimus.index.exclude"),  # a string is not a list of strings
         ({"index": {"cacheDir": 3}}, "rodimus.index.cacheDir"),
+        ({"diagnostics": {"syntax": "no"}}, "rodimus.diagnostics.syntax"),
         ({"cgm": "openai"}, "rodimus.cgm"),
         ({"stateBudgetMB": True}, "rodimus.stateBudgetMB"),
     ],

@@ -17,6 +17,7 @@ export interface InitializationOptions {
     completion?: { maxTokens?: number; debounceMs?: number; multiline?: boolean; fim?: boolean; documentCache?: boolean };
     cgm?: { backend?: string; endpoint?: string; model?: string; apiKeyEnv?: string };
     index?: { exclude?: string[]; cacheDir?: string };
+    diagnostics?: { syntax?: boolean };
     stateBudgetMB?: number;
 }
 
@@ -44,6 +45,7 @@ const FIELDS: ReadonlyArray<{ key: string; path: readonly string[]; kind: Kind; 
     { key: 'cgm.apiKeyEnv', path: ['cgm', 'apiKeyEnv'], kind: 'string' },
     { key: 'index.exclude', path: ['index', 'exclude'], kind: 'string[]' },
     { key: 'index.cacheDir', path: ['index', 'cacheDir'], kind: 'string' },
+    { key: 'diagnostics.syntax', path: ['diagnostics', 'syntax'], kind: 'boolean' },
     { key: 'stateBudgetMB', path: ['stateBudgetMB'], kind: 'number', min: 0 },
 ];
 

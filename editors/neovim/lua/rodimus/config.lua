@@ -11,7 +11,8 @@ M.defaults = {
   root_dir = nil,
   -- Sent as initializationOptions, in the server's own shape:
   -- { model = { path, device, dtype }, completion = { maxTokens, debounceMs, multiline, fim, documentCache },
-  --   cgm = { backend, endpoint, model, apiKeyEnv }, index = { exclude, cacheDir }, stateBudgetMB }
+  --   cgm = { backend, endpoint, model, apiKeyEnv }, index = { exclude, cacheDir }, diagnostics = { syntax },
+  --   stateBudgetMB }
   init_options = {},
   inline = {
     enabled = true,

@@ -28,6 +28,7 @@ test('every setting maps to its place in initializationOptions', () => {
         'cgm.apiKeyEnv': 'CGM_API_KEY',
         'index.exclude': ['build/**', '*.min.js'],
         'index.cacheDir': '/tmp/rodimus-cache',
+        'diagnostics.syntax': false,
         stateBudgetMB: 512,
     }));
     assert.deepEqual(mapped.warnings, []);
@@ -36,6 +37,7 @@ test('every setting maps to its place in initializationOptions', () => {
         completion: { maxTokens: 64, debounceMs: 75, multiline: true, fim: false, documentCache: true },
         cgm: { backend: 'openai', endpoint: 'http://localhost:8000/v1', model: 'codefuse-cgm', apiKeyEnv: 'CGM_API_KEY' },
         index: { exclude: ['build/**', '*.min.js'], cacheDir: '/tmp/rodimus-cache' },
+        diagnostics: { syntax: false },
         stateBudgetMB: 512,
     });
 });
@@ -46,7 +48,7 @@ test('empty settings (package.json defaults) leave every key to the server', () 
         'completion.maxTokens': null, 'completion.debounceMs': null,
         'completion.multiline': null, 'completion.fim': null, 'completion.documentCache': null,
         'cgm.backend': '', 'cgm.endpoint': '  ', 'cgm.model': '', 'cgm.apiKeyEnv': '',
-        'index.exclude': null, 'index.cacheDir': '', stateBudgetMB: null,
+        'index.exclude': null, 'index.cacheDir': '', 'diagnostics.syntax': null, stateBudgetMB: null,
     };
     assert.deepEqual(toInitializationOptions(reader(defaults)), { options: {}, warnings: [] });
     assert.deepEqual(toInitializationOptions(reader({})), { options: {}, warnings: [] });
