@@ -17,10 +17,11 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 async def published(client: LanguageClient, uri: str, check: Callable[[list[types.Diagnostic]], bool]) -> list:
-    """The diagnostics last published for `uri`, once they pass `check`."""
+    """The diagnostics last published for `uri`, once they pass `check` (polled: cancelling pytest-lsp's
+    `wait_for_notification` on a timeout breaks its client)."""
     async def wait() -> list[types.Diagnostic]:
-        while uri not in client.diagnostics or not check(client.diagnostics[uri]):
-            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        while uri not in client.diagnostics or not check(list(client.diagnostics[uri])):
+            await asyncio.sleep(0.02)
         return list(client.diagnostics[uri])
 
     return await asyncio.wait_for(wait(), TIMEOUT_S)
