@@ -22,6 +22,7 @@ from analysis.facts import (
 )
 from analysis.folding import Fold, folding_ranges
 from analysis.graph import CALLS, CONTAINS, member_ids
+from analysis.highlights import NameScopes, Occurrence, occurrences
 from analysis.languages import new_parser
 from analysis.pyextract import dotted_name
 from analysis.pyresolve import Target
@@ -41,6 +42,7 @@ _COMPOUND = frozenset({
     "while_statement", "try_statement", "with_statement", "match_statement", "ERROR",
 })
 _TREE_CACHE_SIZE = 32
+_SCOPES_CACHE_SIZE = 4  # a highlight request per cursor move: the files being read
 
 
 def _width(name: str) -> int:
@@ -63,6 +65,7 @@ class Navigator:
         self._trees: OrderedDict[str, tuple[FileFacts, Tree, bytes]] = OrderedDict()
         self._parsers: dict[str, Parser] = {}
         self._symbol_table: tuple[int, list[tuple[str, str]]] | None = None
+        self._scopes: OrderedDict[str, tuple[Tree, NameScopes]] = OrderedDict()  # per file, for its current tree
 
     # ---- files and trees --------------------------------------------------------------------------------------
 
@@ -546,6 +549,23 @@ class Navigator:
             return None
         tree, src = found
         return folding_ranges(tree.root_node, src, self.ws._facts[rel].lang)
+
+    # ---- document highlights ----------------------------------------------------------------------------------
+
+    def highlights(self, path: str, pos: Pos) -> list[Occurrence] | None:
+        """The occurrences of the Python name or attribute at `pos` in its file (see analysis.highlights)."""
+        rel = self._file(path)
+        found = self._tree(rel) if rel is not None and self.ws._facts[rel].lang == "python" else None
+        if found is None:
+            return None
+        tree = found[0]
+        cached = self._scopes.get(rel)
+        if cached is None or cached[0] is not tree:
+            cached = self._scopes[rel] = (tree, NameScopes(tree.root_node))
+            if len(self._scopes) > _SCOPES_CACHE_SIZE:
+                self._scopes.popitem(last=False)
+        self._scopes.move_to_end(rel)
+        return occurrences(cached[1], pos)
 
     # ---- signature help ---------------------------------------------------------------------------------------
 

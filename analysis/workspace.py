@@ -35,6 +35,7 @@ from analysis.genresolve import GenericResolver
 from analysis.graph import (
     CALLS, CONTAINS, EXTENDS, REPO_ID, attribute_node, bulk_add, def_node, file_nodes, parent_dir, text_slicer,
 )
+from analysis.highlights import Occurrence
 from analysis.indexer import extract_all
 from analysis.languages import language_for_path
 from analysis.modules import module_names, module_table
@@ -868,6 +869,10 @@ class Workspace:
     def selection_ranges(self, path: str, positions: list[Pos]) -> list[list[Span]] | None:
         with self._lock:
             return self._nav.selection_ranges(path, positions)
+
+    def highlights(self, path: str, pos: Pos) -> list[Occurrence] | None:
+        with self._lock:
+            return self._nav.highlights(path, pos)
 
     def folding_ranges(self, path: str) -> list[Fold] | None:
         with self._lock:

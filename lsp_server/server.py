@@ -152,6 +152,7 @@ FEATURES: tuple[tuple[str, Handler, Any], ...] = (
     (types.TYPE_HIERARCHY_SUBTYPES, navigation.subtypes, None),
     (types.TEXT_DOCUMENT_SELECTION_RANGE, navigation.selection_range, None),
     (types.TEXT_DOCUMENT_FOLDING_RANGE, navigation.folding_range, None),
+    (types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, navigation.document_highlight, None),
     (types.TEXT_DOCUMENT_HOVER, hover.hover, None),
     (types.TEXT_DOCUMENT_SIGNATURE_HELP, signature_help.signature_help, signature_help.OPTIONS),
     (types.TEXT_DOCUMENT_CODE_ACTION, fix_issue.code_action, fix_issue.OPTIONS),

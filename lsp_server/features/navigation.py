@@ -106,6 +106,13 @@ async def selection_range(ls: RodimusServer, params: types.SelectionRangeParams)
     return await _in_file(ls, params.text_document.uri, lambda target: _selection_ranges(ls, target, params.positions))
 
 
+async def document_highlight(
+    ls: RodimusServer, params: types.DocumentHighlightParams
+) -> list[types.DocumentHighlight] | None:
+    """The other occurrences of the Python name (or `self.` attribute) under the cursor, by Python's scopes."""
+    return await _at_position(ls, params, lambda target, pos: _highlights(ls, target, pos))
+
+
 async def folding_range(ls: RodimusServer, params: types.FoldingRangeParams) -> list[types.FoldingRange] | None:
     """Folds from the parse tree, whole lines only; at most the client's `rangeLimit`, the least nested kept."""
     folding = ls.client_capabilities.text_document and ls.client_capabilities.text_document.folding_range
@@ -171,6 +178,17 @@ def _selection_ranges(
             answer = types.SelectionRange(range=lsp_range(lines, span, encoding), parent=answer)
         answers.append(answer or types.SelectionRange(range=types.Range(position, position)))
     return answers
+
+
+def _highlights(ls: RodimusServer, target: Target, pos: Pos) -> list[types.DocumentHighlight] | None:
+    found = target.project.highlights(target.path, pos)
+    lines = ls.texts().lines(target.path)
+    if not found or lines is None:
+        return None
+    return [types.DocumentHighlight(
+        range=lsp_range(lines, occurrence.span, ls.position_encoding),
+        kind=types.DocumentHighlightKind.Write if occurrence.write else types.DocumentHighlightKind.Read,
+    ) for occurrence in found]
 
 
 def _folding_ranges(target: Target, limit: int | None) -> list[types.FoldingRange] | None:

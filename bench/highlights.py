@@ -1,0 +1,149 @@
+"""Document highlights against jedi-language-server's (jedi's `get_references(scope="file")`), on the stdlib.
+
+Usage:
+    python bench/highlights.py [--files 60] [--per-file 5] [--seed 0] [--json bench/out/highlights.json]
+
+Sites: in a sample of the running interpreter's stdlib files (no site-packages), random identifiers that are a
+variable, parameter, function, class or import name, or the attribute of `self.` / `cls.` (where both tools have
+something to say; attributes of other objects need types, which jedi infers and we do not). At each site, both
+tools list the occurrences in the file; they agree when the two sets of (line, column) starts are equal. Rows:
+exact agreement, ours a strict subset of jedi's (we miss some), a strict superset (we add some), otherwise
+different; and the latency of each, ours through the Workspace API on a file whose tree is parsed and whose scopes
+are built (a cursor moving in an open document), and from cold (parse + scopes).
+
+Sample output (commit of this file; the 2-core development machine, 28 s):
+    296 sites where jedi answers (jedi gives none at 0), 60 files
+      agree                     278  93.9%
+      ours a strict subset        9  3.0%
+      ours a strict superset      7  2.4%
+      different                   2  0.7%
+    latency p50 / p95 ms: ours 0.24 / 3.04 (cold: 3.2 / 48.2), jedi 4.7 / 133.6
+Where we list less, jedi followed types: `loader.source_code` after `loader = TestingImporter()`, an attribute a
+base class defines (`self.assertTrue` in two `TestCase` subclasses of one file), a module path (`test.support`
+for `support`). Where we list more, jedi's inference stopped: `self.get_report` in a mixin class that never defines
+it, the outer variable of a `nonlocal` declaration, `cls.root` of a `setUpClass`, which jedi took for the
+module's `root` (it assigns both on one line).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import sysconfig
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+import jedi  # noqa: E402
+
+from analysis import Workspace  # noqa: E402
+from analysis.languages import new_parser  # noqa: E402
+from analysis.types import Pos  # noqa: E402
+
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+
+
+def sites(text: str, rng: random.Random, count: int) -> list[Pos]:
+    """Identifier positions worth asking about: names, and attribute names of `self.` / `cls.`."""
+    src = text.encode("utf-8")
+    tree = new_parser("python").parse(src)
+    found, stack = [], [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "identifier" and node.parent is not None:
+            parent = node.parent
+            if parent.type == "keyword_argument" and parent.child_by_field_name("name") == node:
+                continue
+            if parent.type == "attribute" and parent.child_by_field_name("attribute") == node:
+                obj = parent.child_by_field_name("object")
+                if obj is None or obj.text not in (b"self", b"cls"):
+                    continue
+            if parent.type in ("dotted_name", "aliased_import", "import_from_statement", "import_statement"):
+                continue
+            line = src[: node.start_byte].count(b"\n")
+            line_start = src.rfind(b"\n", 0, node.start_byte) + 1
+            found.append(Pos(line, len(src[line_start: node.start_byte])))
+        stack.extend(node.children)
+    return rng.sample(found, min(count, len(found)))
+
+
+def jedi_starts(script: jedi.Script, text_lines: list[str], pos: Pos) -> set[tuple[int, int]] | None:
+    """jedi's occurrences as (line, UTF-8 byte column); its columns count characters."""
+    line = text_lines[pos.line]
+    column = len(line.encode("utf-8")[: pos.col].decode("utf-8", "replace"))
+    try:
+        names = script.get_references(pos.line + 1, column, scope="file")
+    except Exception:  # jedi raises on some positions (e.g. inside f-strings in older grammars)
+        return None
+    return {(name.line - 1, len(text_lines[name.line - 1][: name.column].encode("utf-8"))) for name in names
+            if name.line is not None and (name.module_path is None or Path(name.module_path) == Path(script.path))}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--files", type=int, default=60)
+    parser.add_argument("--per-file", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, default=REPO / "bench" / "out" / "highlights.json")
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+    with tempfile.TemporaryDirectory(prefix="rodimus-highlights-bench-") as cache:
+        ws = Workspace(STDLIB, exclude=["site-packages"], cache_dir=cache)
+        ws.index(use_cache=False)
+    files = sorted(rel for rel, facts in ws._facts.items() if facts.lang == "python")
+    rng.shuffle(files)
+    counts: Counter[str] = Counter()
+    ours_ms, cold_ms, jedi_ms, examples = [], [], [], []
+    for rel in files[: args.files]:
+        text = ws._facts[rel].text
+        path = STDLIB / rel
+        script = jedi.Script(code=text, path=path)
+        text_lines = text.split("\n")
+        positions = sites(text, rng, args.per_file)
+        for index, pos in enumerate(positions):
+            started = time.perf_counter()
+            found = ws.highlights(str(path), pos)
+            (cold_ms if index == 0 else ours_ms).append(1000 * (time.perf_counter() - started))
+            started = time.perf_counter()
+            theirs = jedi_starts(script, text_lines, pos)
+            jedi_ms.append(1000 * (time.perf_counter() - started))
+            if theirs is None or not theirs:
+                counts["jedi gives none"] += 1
+                continue
+            ours = {(o.span.start.line, o.span.start.col) for o in found or []}
+            verdict = ("agree" if ours == theirs else "ours a strict subset" if ours < theirs
+                       else "ours a strict superset" if ours > theirs else "different")
+            counts[verdict] += 1
+            if verdict != "agree" and len(examples) < 25:
+                examples.append(f"{rel}:{pos.line + 1}:{pos.col} {text_lines[pos.line].strip()[:60]!r}: "
+                                f"only ours {sorted(ours - theirs)[:4]}, only jedi {sorted(theirs - ours)[:4]}")
+    compared = sum(value for key, value in counts.items() if key != "jedi gives none")
+
+    def percentile(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+
+    print(f"{compared} sites where jedi answers (jedi gives none at {counts['jedi gives none']}), "
+          f"{min(args.files, len(files))} files")
+    for verdict in ("agree", "ours a strict subset", "ours a strict superset", "different"):
+        print(f"  {verdict:<24} {counts[verdict]:>4}  {counts[verdict] / max(compared, 1):.1%}")
+    print(f"latency p50 / p95 ms: ours {percentile(ours_ms, .5):.2f} / {percentile(ours_ms, .95):.2f} "
+          f"(cold: {percentile(cold_ms, .5):.1f} / {percentile(cold_ms, .95):.1f}), "
+          f"jedi {percentile(jedi_ms, .5):.1f} / {percentile(jedi_ms, .95):.1f}")
+    for example in examples:
+        print("  " + example)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"counts": dict(counts), "ours_ms": ours_ms, "cold_ms": cold_ms,
+                                     "jedi_ms": jedi_ms, "examples": examples}, indent=1), encoding="utf-8")
+    print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
