@@ -27,6 +27,7 @@ _COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "diction
                              "generator_expression"})
 _PARAMETER_LISTS = frozenset({"parameters", "lambda_parameters"})
 _READ_ONLY_PARTS = frozenset({"subscript", "call"})
+_BY_NAME = frozenset({b"locals", b"vars", b"eval", b"exec"})  # calls that read variables by name
 _SPLATS = frozenset({"list_splat_pattern", "dictionary_splat_pattern"})
 
 
@@ -37,19 +38,27 @@ class Occurrence:
 
 
 @dataclass(eq=False)
-class _Scope:
+class Scope:
+    """A module, class, function (or lambda) or comprehension, and the names it binds."""
+
     kind: Literal["module", "class", "function", "comprehension"]
-    parent: _Scope | None
+    parent: Scope | None
+    node: Node | None = None  # the definition or comprehension (None for the module)
     bindings: set[str] = field(default_factory=set)
     globals: set[str] = field(default_factory=set)
     nonlocals: set[str] = field(default_factory=set)
     first_parameter: str | None = None  # of a function: `self`/`cls` when the function is a method
+    parameters: set[str] = field(default_factory=set)  # of a `def` (a lambda's are no one else's business)
+    imported: set[str] = field(default_factory=set)  # names an import statement binds here
+    by_name: bool = False  # the scope or one inside it calls locals(), vars(), eval() or exec()
 
 
 @dataclass(frozen=True)
-class _Name:
+class NameUse:
+    """One occurrence of a name, with the scope it is evaluated in."""
+
     node: Node
-    scope: _Scope
+    scope: Scope
     write: bool
 
 
@@ -57,7 +66,7 @@ class _Name:
 class _Attribute:
     node: Node  # the attribute's name
     obj: Node
-    scope: _Scope
+    scope: Scope
     write: bool
 
 
@@ -65,16 +74,16 @@ class NameScopes:
     """Scopes, name occurrences and attribute occurrences of one parsed file (build once per tree, query often)."""
 
     def __init__(self, root: Node) -> None:
-        self.module = _Scope("module", None)
-        self.names: list[_Name] = []
+        self.module = Scope("module", None)
+        self.names: list[NameUse] = []
         self.attributes: list[_Attribute] = []
-        self.class_of: dict[_Scope, _Scope] = {}  # a method's scope -> its class's scope
-        self.class_named: dict[tuple[_Scope, str], _Scope] = {}  # (scope, name) of a class statement -> its body
+        self.class_of: dict[Scope, Scope] = {}  # a method's scope -> its class's scope
+        self.class_named: dict[tuple[Scope, str], Scope] = {}  # (scope, name) of a class statement -> its body
         self._walk(root)
 
     # ---- resolution ---------------------------------------------------------------------------------------------
 
-    def resolve(self, name: str, scope: _Scope) -> _Scope:
+    def resolve(self, name: str, scope: Scope) -> Scope:
         """The scope whose variable `name` is when it is used in `scope`."""
         if name in scope.globals:
             return self.module
@@ -90,7 +99,7 @@ class NameScopes:
             current = current.parent
         return self.module
 
-    def instance_class(self, obj: Node, scope: _Scope) -> _Scope | None:
+    def instance_class(self, obj: Node, scope: Scope) -> Scope | None:
         """The class whose instance (or class) `obj` is: a method's first parameter (`self`, `cls`) or the name a
         class statement binds."""
         if obj.type != "identifier":
@@ -101,20 +110,25 @@ class NameScopes:
             return self.class_of.get(owner)
         return self.class_named.get((owner, name))
 
+    def name_at(self, pos: Pos) -> NameUse | None:
+        """The name occurrence at `pos` (its end included, where a cursor after a word sits)."""
+        point = (pos.line, pos.col)
+        return next((name for name in self.names if _covers(name.node, point)), None)
+
     # ---- the walk -----------------------------------------------------------------------------------------------
 
     def _walk(self, root: Node) -> None:
-        stack: list[tuple[Node, _Scope, Context]] = [(root, self.module, "read")]
+        stack: list[tuple[Node, Scope, Context]] = [(root, self.module, "read")]
         while stack:
             node, scope, context = stack.pop()
             stack.extend(reversed(self._visit(node, scope, context)))  # children in document order
 
-    def _name(self, node: Node, scope: _Scope, write: bool) -> None:
+    def _name(self, node: Node, scope: Scope, write: bool) -> None:
         if write:
             scope.bindings.add(node.text.decode("utf-8", "replace"))
-        self.names.append(_Name(node, scope, write))
+        self.names.append(NameUse(node, scope, write))
 
-    def _visit(self, node: Node, scope: _Scope, context: Context) -> list[tuple[Node, _Scope, Context]]:
+    def _visit(self, node: Node, scope: Scope, context: Context) -> list[tuple[Node, Scope, Context]]:
         kind = node.type
         if kind == "identifier":
             self._name(node, scope, context == "bind")
@@ -125,17 +139,21 @@ class NameScopes:
         if kind in _COMPREHENSIONS:
             return self._comprehension(node, scope)
         if kind in _READ_ONLY_PARTS:
+            callee = node.child_by_field_name("function") if kind == "call" else None
+            if callee is not None and callee.text in _BY_NAME:
+                for outer in _chain(scope):
+                    outer.by_name = True
             return [(child, scope, "read") for child in node.children]
         return [(child, scope, context) for child in node.children]
 
-    def _attribute(self, node: Node, scope: _Scope, context: Context) -> list[tuple[Node, _Scope, Context]]:
+    def _attribute(self, node: Node, scope: Scope, context: Context) -> list[tuple[Node, Scope, Context]]:
         obj, name = node.child_by_field_name("object"), node.child_by_field_name("attribute")
         if name is not None and obj is not None:
             self.attributes.append(_Attribute(name, obj, scope, context == "bind"))
         return [(obj, scope, "read")] if obj is not None else []
 
-    def _function(self, node: Node, scope: _Scope, context: Context) -> list[tuple[Node, _Scope, Context]]:
-        inner = _Scope("function", scope)
+    def _function(self, node: Node, scope: Scope, context: Context) -> list[tuple[Node, Scope, Context]]:
+        inner = Scope("function", scope, node)
         method = scope.kind == "class" and node.type == "function_definition" and not _is_static(node)
         found = []
         for index, child in enumerate(node.children):
@@ -152,9 +170,9 @@ class NameScopes:
             self.class_of[inner] = scope
         return found
 
-    def _parameters(self, node: Node, outer: _Scope, inner: _Scope) -> list[tuple[Node, _Scope, Context]]:
+    def _parameters(self, node: Node, outer: Scope, inner: Scope) -> list[tuple[Node, Scope, Context]]:
         """Parameter names bind in the function; their defaults and annotations are read where it is defined."""
-        found: list[tuple[Node, _Scope, Context]] = []
+        found: list[tuple[Node, Scope, Context]] = []
         for position, parameter in enumerate(node.named_children):
             names, holders = _parameter_names(parameter)
             if parameter.type != "identifier":
@@ -162,11 +180,13 @@ class NameScopes:
             for name in names:
                 if position == 0 and parameter.type not in _SPLATS:
                     inner.first_parameter = name.text.decode("utf-8", "replace")
+                if node.type == "parameters":
+                    inner.parameters.add(name.text.decode("utf-8", "replace"))
                 self._name(name, inner, True)
         return found
 
-    def _class(self, node: Node, scope: _Scope, context: Context) -> list[tuple[Node, _Scope, Context]]:
-        inner = _Scope("class", scope)
+    def _class(self, node: Node, scope: Scope, context: Context) -> list[tuple[Node, Scope, Context]]:
+        inner = Scope("class", scope, node)
         found = []
         for index, child in enumerate(node.children):
             part = node.field_name_for_child(index)
@@ -179,9 +199,9 @@ class NameScopes:
                 found.append((child, scope, "read"))
         return found
 
-    def _comprehension(self, node: Node, scope: _Scope) -> list[tuple[Node, _Scope, Context]]:
-        inner = _Scope("comprehension", scope)
-        found: list[tuple[Node, _Scope, Context]] = []
+    def _comprehension(self, node: Node, scope: Scope) -> list[tuple[Node, Scope, Context]]:
+        inner = Scope("comprehension", scope, node)
+        found: list[tuple[Node, Scope, Context]] = []
         first_clause = True
         for child in node.named_children:
             if child.type == "for_in_clause":
@@ -195,7 +215,7 @@ class NameScopes:
                 found.append((child, inner, "read"))
         return found
 
-    def _assignment(self, node: Node, scope: _Scope, context: Context) -> list[tuple[Node, _Scope, Context]]:
+    def _assignment(self, node: Node, scope: Scope, context: Context) -> list[tuple[Node, Scope, Context]]:
         found = []
         for index, child in enumerate(node.children):
             part = node.field_name_for_child(index)
@@ -205,15 +225,15 @@ class NameScopes:
                 found.append((child, scope, "read"))
         return found
 
-    def _for(self, node: Node, scope: _Scope, context: Context) -> list[tuple[Node, _Scope, Context]]:
+    def _for(self, node: Node, scope: Scope, context: Context) -> list[tuple[Node, Scope, Context]]:
         return [(child, scope, "bind" if node.field_name_for_child(index) == "left" else "read")
                 for index, child in enumerate(node.children) if child.is_named]
 
-    def _as_pattern(self, node: Node, scope: _Scope, context: Context) -> list[tuple[Node, _Scope, Context]]:
+    def _as_pattern(self, node: Node, scope: Scope, context: Context) -> list[tuple[Node, Scope, Context]]:
         return [(child, scope, "bind" if child.type == "as_pattern_target" else context)
                 for child in node.named_children]
 
-    def _walrus(self, node: Node, scope: _Scope, context: Context) -> list[tuple[Node, _Scope, Context]]:
+    def _walrus(self, node: Node, scope: Scope, context: Context) -> list[tuple[Node, Scope, Context]]:
         target = scope
         while target.kind == "comprehension" and target.parent is not None:
             target = target.parent  # PEP 572: the target binds in the scope around the comprehension
@@ -222,45 +242,48 @@ class NameScopes:
             self._name(name, target, True)
         return [(value, scope, "read")] if value is not None else []
 
-    def _import(self, node: Node, scope: _Scope, context: Context) -> list[tuple[Node, _Scope, Context]]:
+    def _import(self, node: Node, scope: Scope, context: Context) -> list[tuple[Node, Scope, Context]]:
         for index, child in enumerate(node.children):
             if node.field_name_for_child(index) != "name":
                 continue
             if child.type == "aliased_import":
-                alias = child.child_by_field_name("alias")
-                if alias is not None:
-                    self._name(alias, scope, True)
+                bound = child.child_by_field_name("alias")
             elif child.type == "dotted_name" and child.named_children:
-                self._name(child.named_children[0], scope, True)  # `import a.b` binds `a`
+                bound = child.named_children[0]  # `import a.b` binds `a`
+            else:
+                continue
+            if bound is not None:
+                scope.imported.add(bound.text.decode("utf-8", "replace"))
+                self._name(bound, scope, True)
         return []
 
-    def _declaration(self, node: Node, scope: _Scope, context: Context) -> list[tuple[Node, _Scope, Context]]:
+    def _declaration(self, node: Node, scope: Scope, context: Context) -> list[tuple[Node, Scope, Context]]:
         declared = scope.globals if node.type == "global_statement" else scope.nonlocals
         for name in node.named_children:
             if name.type == "identifier":
                 declared.add(name.text.decode("utf-8", "replace"))
-                self.names.append(_Name(name, scope, False))
+                self.names.append(NameUse(name, scope, False))
         return []
 
-    def _keyword_argument(self, node: Node, scope: _Scope, context: Context) -> list[tuple[Node, _Scope, Context]]:
+    def _keyword_argument(self, node: Node, scope: Scope, context: Context) -> list[tuple[Node, Scope, Context]]:
         value = node.child_by_field_name("value")  # `name=` names a parameter of the callee, not a variable
         return [(value, scope, "read")] if value is not None else []
 
-    def _dotted_name(self, node: Node, scope: _Scope, context: Context) -> list[tuple[Node, _Scope, Context]]:
+    def _dotted_name(self, node: Node, scope: Scope, context: Context) -> list[tuple[Node, Scope, Context]]:
         first = node.named_children[:1]  # `Color.RED` in a case pattern: only `Color` is a name
         return [(child, scope, context if len(node.named_children) == 1 else "read") for child in first]
 
-    def _delete(self, node: Node, scope: _Scope, context: Context) -> list[tuple[Node, _Scope, Context]]:
+    def _delete(self, node: Node, scope: Scope, context: Context) -> list[tuple[Node, Scope, Context]]:
         return [(child, scope, "bind") for child in node.named_children]
 
-    def _keyword_pattern(self, node: Node, scope: _Scope, context: Context) -> list[tuple[Node, _Scope, Context]]:
+    def _keyword_pattern(self, node: Node, scope: Scope, context: Context) -> list[tuple[Node, Scope, Context]]:
         return [(child, scope, "bind") for child in node.named_children[1:]]  # `x=px`: `x` names a field
 
-    def _capture(self, node: Node, scope: _Scope, context: Context) -> list[tuple[Node, _Scope, Context]]:
+    def _capture(self, node: Node, scope: Scope, context: Context) -> list[tuple[Node, Scope, Context]]:
         """A case pattern: a bare name captures (binds); a dotted name or a class pattern's class is read."""
         return [(child, scope, "bind" if child.type == "dotted_name" else context) for child in node.named_children]
 
-    def _class_pattern(self, node: Node, scope: _Scope, context: Context) -> list[tuple[Node, _Scope, Context]]:
+    def _class_pattern(self, node: Node, scope: Scope, context: Context) -> list[tuple[Node, Scope, Context]]:
         children = node.named_children
         return [(child, scope, "read" if index == 0 else "bind") for index, child in enumerate(children)]
 
@@ -287,6 +310,15 @@ _HANDLERS = {
     "keyword_pattern": NameScopes._keyword_pattern,
     "class_pattern": NameScopes._class_pattern,
 }
+
+
+def _chain(scope: Scope | None) -> list[Scope]:
+    """`scope` and the scopes around it, innermost first."""
+    chain = []
+    while scope is not None:
+        chain.append(scope)
+        scope = scope.parent
+    return chain
 
 
 def _parameter_names(parameter: Node) -> tuple[list[Node], list[Node]]:
@@ -320,19 +352,20 @@ def _is_static(function: Node) -> bool:
 
 def occurrences(model: NameScopes, pos: Pos) -> list[Occurrence] | None:
     """The occurrences of the name or attribute at `pos` in document order; None when `pos` is on neither."""
-    point = (pos.line, pos.col)
-    found: list[tuple[Node, bool]] | None = None
-    for name in model.names:
-        if _covers(name.node, point):
-            found = _same_name(model, name)
-            break
+    name = model.name_at(pos)
+    if name is not None:
+        found = same_variable(model, name)
     else:
-        for attribute in model.attributes:
-            if _covers(attribute.node, point):
-                found = _same_attribute(model, attribute.node.text, attribute.obj, attribute.scope)
-                break
-    if found is None:
-        return None
+        point = (pos.line, pos.col)
+        attribute = next((a for a in model.attributes if _covers(a.node, point)), None)
+        if attribute is None:
+            return None
+        found = _same_attribute(model, attribute.node.text, attribute.obj, attribute.scope)
+    return as_occurrences(found)
+
+
+def as_occurrences(found: list[tuple[Node, bool]]) -> list[Occurrence]:
+    """Nodes (and whether each is a write) as occurrences in document order, each once."""
     unique = {(node.start_byte, node.end_byte): (node, write) for node, write in found}
     return [Occurrence(Span(Pos(*node.start_point), Pos(*node.end_point)), write)
             for _, (node, write) in sorted(unique.items())]
@@ -342,7 +375,8 @@ def _covers(node: Node, point: tuple[int, int]) -> bool:
     return tuple(node.start_point) <= point <= tuple(node.end_point)
 
 
-def _same_name(model: NameScopes, target: _Name) -> list[tuple[Node, bool]]:
+def same_variable(model: NameScopes, target: NameUse) -> list[tuple[Node, bool]]:
+    """The occurrences of the variable `target` names (for a class attribute, also `self.`/`cls.`/`C.` uses)."""
     text = target.node.text
     name = text.decode("utf-8", "replace")
     home = model.resolve(name, target.scope)
@@ -354,7 +388,7 @@ def _same_name(model: NameScopes, target: _Name) -> list[tuple[Node, bool]]:
     return found
 
 
-def _same_attribute(model: NameScopes, text: bytes, obj: Node, scope: _Scope) -> list[tuple[Node, bool]]:
+def _same_attribute(model: NameScopes, text: bytes, obj: Node, scope: Scope) -> list[tuple[Node, bool]]:
     owner = model.instance_class(obj, scope)
     if owner is not None:
         found = [(name.node, name.write) for name in model.names

@@ -26,6 +26,7 @@ from analysis.highlights import NameScopes, Occurrence, occurrences
 from analysis.languages import new_parser
 from analysis.pyextract import dotted_name
 from analysis.pyresolve import Target
+from analysis.rename import RenameRefused, rename_spans, rename_target
 from analysis.signatures import Signature, call_site, signature_of
 from analysis.types import HoverFacts, Location, Pos, Span, SymbolInfo
 
@@ -550,10 +551,15 @@ class Navigator:
         tree, src = found
         return folding_ranges(tree.root_node, src, self.ws._facts[rel].lang)
 
-    # ---- document highlights ----------------------------------------------------------------------------------
+    # ---- document highlights and renames of locals ------------------------------------------------------------
 
     def highlights(self, path: str, pos: Pos) -> list[Occurrence] | None:
         """The occurrences of the Python name or attribute at `pos` in its file (see analysis.highlights)."""
+        scopes = self._name_scopes(path)
+        return occurrences(scopes, pos) if scopes is not None else None
+
+    def _name_scopes(self, path: str) -> NameScopes | None:
+        """The scope model of a Python file's current tree, built once per tree."""
         rel = self._file(path)
         found = self._tree(rel) if rel is not None and self.ws._facts[rel].lang == "python" else None
         if found is None:
@@ -565,7 +571,20 @@ class Navigator:
             if len(self._scopes) > _SCOPES_CACHE_SIZE:
                 self._scopes.popitem(last=False)
         self._scopes.move_to_end(rel)
-        return occurrences(cached[1], pos)
+        return cached[1]
+
+    def rename_target(self, path: str, pos: Pos) -> Span:
+        """The local variable's name at `pos` (analysis.rename); raises RenameRefused."""
+        scopes = self._name_scopes(path)
+        if scopes is None:
+            raise RenameRefused("renaming is offered for Python files")
+        return rename_target(scopes, pos)
+
+    def rename_spans(self, path: str, pos: Pos, new_name: str) -> list[Span]:
+        scopes = self._name_scopes(path)
+        if scopes is None:
+            raise RenameRefused("renaming is offered for Python files")
+        return rename_spans(scopes, pos, new_name)
 
     # ---- signature help ---------------------------------------------------------------------------------------
 

@@ -874,6 +874,16 @@ class Workspace:
         with self._lock:
             return self._nav.highlights(path, pos)
 
+    def rename_target(self, path: str, pos: Pos) -> Span:
+        """Raises analysis.rename.RenameRefused."""
+        with self._lock:
+            return self._nav.rename_target(path, pos)
+
+    def rename_spans(self, path: str, pos: Pos, new_name: str) -> list[Span]:
+        """Raises analysis.rename.RenameRefused."""
+        with self._lock:
+            return self._nav.rename_spans(path, pos, new_name)
+
     def folding_ranges(self, path: str) -> list[Fold] | None:
         with self._lock:
             return self._nav.folding_ranges(path)

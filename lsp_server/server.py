@@ -20,7 +20,7 @@ from lsp_server import __version__
 from lsp_server.convert import TextSource
 from lsp_server.documents import DocumentStore
 from lsp_server.features import (
-    ai_completion, configuration, diagnostics, fix_issue, hover, indexing, lifecycle, navigation, search,
+    ai_completion, configuration, diagnostics, fix_issue, hover, indexing, lifecycle, navigation, rename, search,
     signature_help, sync,
 )
 from lsp_server.options import Options
@@ -153,6 +153,8 @@ FEATURES: tuple[tuple[str, Handler, Any], ...] = (
     (types.TEXT_DOCUMENT_SELECTION_RANGE, navigation.selection_range, None),
     (types.TEXT_DOCUMENT_FOLDING_RANGE, navigation.folding_range, None),
     (types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT, navigation.document_highlight, None),
+    (types.TEXT_DOCUMENT_PREPARE_RENAME, rename.prepare_rename, None),
+    (types.TEXT_DOCUMENT_RENAME, rename.rename, rename.OPTIONS),
     (types.TEXT_DOCUMENT_HOVER, hover.hover, None),
     (types.TEXT_DOCUMENT_SIGNATURE_HELP, signature_help.signature_help, signature_help.OPTIONS),
     (types.TEXT_DOCUMENT_CODE_ACTION, fix_issue.code_action, fix_issue.OPTIONS),
