@@ -1,4 +1,5 @@
-"""The occurrences of a Python name in its file, by Python's scope rules (`textDocument/documentHighlight`).
+"""The occurrences of a Python name in its file, by Python's scope rules (`textDocument/documentHighlight`; the
+same scope model decides what analysis/rename.py may rename).
 
 One pass over the parse tree builds the scopes (module, class, function, lambda, comprehension) with the names
 each binds (assignment and `for` targets, parameters, `def`/`class`/`import` names, `as` targets, walrus targets,
@@ -25,7 +26,6 @@ Context = Literal["read", "bind"]
 
 _COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "dictionary_comprehension",
                              "generator_expression"})
-_PARAMETER_LISTS = frozenset({"parameters", "lambda_parameters"})
 _READ_ONLY_PARTS = frozenset({"subscript", "call"})
 _BY_NAME = frozenset({b"locals", b"vars", b"eval", b"exec"})  # calls that read variables by name
 _SPLATS = frozenset({"list_splat_pattern", "dictionary_splat_pattern"})
