@@ -31,6 +31,10 @@ Sample output (commit of this file; the 2-core development machine, 28 s):
          61  refused: `NAME` is defined at class level, so other code may use it; only local variables ...
           3  refused: this function reads variables by name
           1  refused: `NAME` is bound by an import, which names the module or its member
+With `--files 250` (1,169 highlight sites, 4,433 rename sites): agree 95.0 %, subset 3.1 %, superset 1.8 %,
+different 0.2 %; ours 0.27 / 3.09 ms (cold 3.8 / 29.3), jedi 4.9 / 105.7; rename offered at 1,075 sites and every
+one compiled to the same program; refused: module level 1,349, parameter 1,200, not a name 495, class level 290,
+bound by an import 15, reads variables by name 9.
 Where we list less, jedi followed types: `loader.source_code` after `loader = TestingImporter()`, an attribute a
 base class defines (`self.assertTrue` in two `TestCase` subclasses of one file), a module path (`test.support`
 for `support`). Where we list more, jedi's inference stopped: `self.get_report` in a mixin class that never defines
