@@ -51,9 +51,9 @@ def g(
     a,
 ):
     try:
-        pass
+        work()
     except E:
-        pass
+        recover()
 
 
 class C(Base):
