@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from tree_sitter import Node, Parser, Point, Tree
 
+from analysis.completion_names import (
+    MAX_NAMES, NameCandidate, cursor_text, matching, python_names, typing_scope,
+)
 from analysis.facts import (
     A_COL, A_END_COL, A_END_LINE, A_HINT, A_LINE, A_NAME, A_SCOPE, B_KIND, B_LINE, B_NAME, B_COL, C_CALLEE, C_COL,
     C_LINE, C_SCOPE,
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
 
 _IDENTIFIERS = frozenset({"identifier", "field_identifier", "property_identifier", "type_identifier"})
 _SYMBOL_TYPES = frozenset({"CLASS", "FUNCTION", "ATTRIBUTE"})
+_CANDIDATE_KINDS = {"CLASS": "class", "FUNCTION": "function"}
 _MAX_SELECTION_RANGES = 64
 _IMPORTS = frozenset({"import_statement", "import_from_statement"})
 # Statements with statements inside (and ERROR, which may hold anything): an import may be further down.
@@ -585,6 +589,31 @@ class Navigator:
         if scopes is None:
             raise RenameRefused("renaming is offered for Python files")
         return rename_spans(scopes, pos, new_name)
+
+    # ---- names to complete ------------------------------------------------------------------------------------
+
+    def completion_names(self, path: str, pos: Pos) -> list[NameCandidate]:
+        """The names to offer at `pos` after the AI suggestion (see analysis.completion_names)."""
+        rel = self._file(path)
+        found = self._tree(rel) if rel is not None else None
+        offset = _byte_offset(found[1], pos) if found is not None else None
+        if found is None or offset is None:
+            return []
+        tree, src = found
+        typed = cursor_text(tree.root_node, src, src.rfind(b"\n", 0, offset) + 1, offset)
+        if typed is None:
+            return []
+        if self.ws._facts[rel].lang == "python":
+            idx = self.ws._py.index(rel)
+            if idx is None:
+                return []
+            scope = typing_scope(idx.facts.defs, src, pos)
+            return python_names(self.ws._py, rel, scope, (pos.line, pos.col), typed)
+        if typed.chain is not None or not typed.word:
+            return []
+        symbols = self.workspace_symbols(typed.word, limit=MAX_NAMES)
+        return matching(typed.word, [NameCandidate(symbol.name, _CANDIDATE_KINDS.get(symbol.kind, "variable"),
+                                                   "workspace") for symbol in symbols])
 
     # ---- signature help ---------------------------------------------------------------------------------------
 

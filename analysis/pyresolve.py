@@ -13,7 +13,7 @@ Cached answers carry their own dependencies, which are replayed into the caller'
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from analysis.facts import (
@@ -98,6 +98,17 @@ def local_edit_from(old: FileFacts, new: FileFacts) -> LocalEdit | None:
     `pyextract.LocalEdit`); None otherwise."""
     edit = new.derived.get("local_edit")
     return edit if edit is not None and edit.base == old.derived.get("serial") else None
+
+
+def _scopes_seen_from(idx: PyFileIndex, scope: int) -> Iterator[int]:
+    """Def `scope` (-1: the module), then the enclosing defs a use there sees (classes skipped), then the module."""
+    defs = idx.facts.defs
+    first = True
+    while scope >= 0:
+        if first or defs[scope][D_KIND] != CLASS:
+            yield scope
+        scope, first = defs[scope][D_PARENT], False
+    yield -1
 
 
 class PyFileIndex:
@@ -725,6 +736,59 @@ class PythonResolver:
                 elif value[0] == "func" and source == "c":
                     out.extend(self._returns(value[1], value[2]))
         return _unique(out)
+
+    # ---- names for completion ---------------------------------------------------------------------------------
+
+    def visible_names(self, rel: str, scope: int) -> dict[str, str]:
+        """Name -> kind ("class", "function", "module", "variable") of every name a use in def `scope` (-1: the
+        module) can see: its own, then the enclosing functions' (classes skipped, as in `lookup`), the module's."""
+        idx = self.index(rel)
+        if idx is None:
+            return {}
+        found: dict[str, str] = {}
+        for seen in _scopes_seen_from(idx, scope):
+            for name, binds in idx.scopes.get(seen, {}).items():
+                found.setdefault(name, self._bind_kind(idx, binds))
+        return {name: kind for name, kind in found.items() if kind}
+
+    def import_of(self, rel: str, scope: int, name: str) -> tuple | None:
+        """The import record (level, module, name, head_only) of the binding of `name` seen from `scope`, if an
+        import statement binds it there."""
+        idx = self.index(rel)
+        for seen in _scopes_seen_from(idx, scope) if idx is not None else ():
+            binds = idx.scopes.get(seen, {}).get(name)
+            if binds:
+                b = idx.facts.binds[binds[0]]
+                return b[B_HINT] if b[B_KIND] == IMPORT and isinstance(b[B_HINT], tuple) else None
+        return None
+
+    def member_names(self, value: Value) -> dict[str, str]:
+        """Name -> kind of the members of a module, or of a class or instance with its bases' (nearest first)."""
+        found: dict[str, str] = {}
+        if value[0] == "mod":
+            idx = self.index(value[1])
+            for name, binds in (idx.scopes.get(-1, {}) if idx is not None else {}).items():
+                found.setdefault(name, self._bind_kind(idx, binds))
+        elif value[0] in ("cls", "inst"):
+            for crel, cidx in self.mro(value[1], value[2]):
+                idx = self.index(crel)
+                for name, binds in idx.scopes.get(cidx, {}).items():
+                    found.setdefault(name, self._bind_kind(idx, binds))
+                for name in idx.self_attrs.get(cidx, {}):
+                    found.setdefault(name, "variable")
+        return {name: kind for name, kind in found.items() if kind}
+
+    def _bind_kind(self, idx: PyFileIndex, binds: list[int]) -> str:
+        """What the first binding of a name makes it; "" for declarations and records that bind no name. An import
+        is followed to what it imports (a module, or the class or function `from m import f` names)."""
+        b = idx.facts.binds[binds[0]]
+        kind = b[B_KIND]
+        if kind == DEF:
+            return "class" if idx.facts.defs[b[B_HINT]][D_KIND] == CLASS else "function"
+        if kind == IMPORT:
+            values = self.values(self.import_targets(idx.rel, binds[0]))
+            return {"cls": "class", "func": "function"}.get(values[0][0], "module") if values else "module"
+        return "" if kind in (GLOBAL, NONLOCAL, RETURN, STAR) else "variable"
 
     # ---- chains -----------------------------------------------------------------------------------------------
 

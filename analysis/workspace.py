@@ -24,6 +24,7 @@ from pathlib import Path
 import networkx as nx
 
 from analysis import persist
+from analysis.completion_names import NameCandidate
 from analysis.document import Document
 from analysis.extract import extract_source
 from analysis.facts import (
@@ -869,6 +870,10 @@ class Workspace:
     def selection_ranges(self, path: str, positions: list[Pos]) -> list[list[Span]] | None:
         with self._lock:
             return self._nav.selection_ranges(path, positions)
+
+    def completion_names(self, path: str, pos: Pos) -> list[NameCandidate]:
+        with self._lock:
+            return self._nav.completion_names(path, pos)
 
     def highlights(self, path: str, pos: Pos) -> list[Occurrence] | None:
         with self._lock:

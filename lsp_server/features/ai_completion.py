@@ -1,4 +1,5 @@
-"""AI completions: `textDocument/inlineCompletion` and the first item of `textDocument/completion`.
+"""AI completions: `textDocument/inlineCompletion` and the first item of `textDocument/completion` (the code
+graph's names follow it there: features/graph_completion.py).
 
 Handlers translate LSP positions into a `CompletionContext` (UTF-8 byte columns, bounded text windows from
 the document store) and await the completion engine, which owns the model worker, the per-document
@@ -8,6 +9,7 @@ through a listener, in the order they were applied.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import weakref
 from typing import TYPE_CHECKING
@@ -20,6 +22,7 @@ from completion.line_breaks import with_line_break
 from completion.options import GenerationOptions, document_cache, stop_early_from_env
 from lsp_server.convert import to_pos
 from lsp_server.documents import DocumentEvent, uri_key
+from lsp_server.features.graph_completion import graph_items
 from lsp_server.options import ModelOptions
 from lsp_server.positions import char_to_client_col
 
@@ -146,13 +149,23 @@ async def inline_completion(ls: RodimusServer, params: types.InlineCompletionPar
 
 
 async def completion(ls: RodimusServer, params: types.CompletionParams) -> types.CompletionList:
-    """The AI suggestion as the first item, replacing the word before the cursor (so popups filter on it)."""
+    """The AI suggestion as the first item, then the code graph's names (computed meanwhile)."""
+    names = asyncio.ensure_future(graph_items(ls, params))
+    try:
+        suggestion = await _ai_item(ls, params)
+    finally:
+        items = await names
+    return types.CompletionList(is_incomplete=True, items=([suggestion] if suggestion is not None else []) + items)
+
+
+async def _ai_item(ls: RodimusServer, params: types.CompletionParams) -> types.CompletionItem | None:
+    """The AI suggestion, replacing the word before the cursor (so popups filter on it)."""
     ctx = _context(ls, params.text_document.uri, params.position, Trigger.INVOKED)
     if ctx is None:
-        return types.CompletionList(is_incomplete=True, items=[])
+        return None
     result = await _services[ls].engine(ctx.uri).complete(ctx, POPUP)
     if not result.text:
-        return types.CompletionList(is_incomplete=True, items=[])
+        return None
     line_prefix = ctx.line_prefix
     word = len(line_prefix)
     while word > 0 and (line_prefix[word - 1].isalnum() or line_prefix[word - 1] == "_"):
@@ -162,7 +175,7 @@ async def completion(ls: RodimusServer, params: types.CompletionParams) -> types
     new_text = line_prefix[word:] + result.text
     first_line = new_text.split("\n", 1)[0]
     label = first_line if len(first_line) <= LABEL_CHARS else first_line[: LABEL_CHARS - 1] + "…"
-    item = types.CompletionItem(
+    return types.CompletionItem(
         label=label or new_text.strip()[:LABEL_CHARS],
         kind=types.CompletionItemKind.Snippet,
         detail="Rodimus",
@@ -175,7 +188,6 @@ async def completion(ls: RodimusServer, params: types.CompletionParams) -> types
         text_edit=types.TextEdit(range=types.Range(start, params.position),
                                  new_text=_with_document_line_break(ls, params.text_document.uri, ctx.line, new_text)),
     )
-    return types.CompletionList(is_incomplete=True, items=[item])
 
 
 def _with_document_line_break(ls: RodimusServer, uri: str, line: int, text: str) -> str:

@@ -15,7 +15,7 @@ from pygls.uris import from_fs_path
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from tests.completion.edits import BASE
-from tests.server.harness import CLIENTS, SERVER, Doc, open_document, start_session
+from tests.server.harness import CLIENTS, SERVER, Doc, open_document, start_session, wait_for_index
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -116,7 +116,10 @@ async def test_unopened_and_closed_documents_get_empty_results(client: LanguageC
     reopened.close()
 
 
-async def test_completion_popup_has_the_ai_item_first(client: LanguageClient, project: Path) -> None:
+async def test_completion_popup_has_the_ai_item_first_then_the_graphs_names(
+    client: LanguageClient, project: Path
+) -> None:
+    await wait_for_index(client)  # the graph's names come once the first index is built
     doc = open_document(client, project / "app.py", BASE + "\nresult = Gree")
     result = await client.text_document_completion_async(types.CompletionParams(
         text_document=doc.identifier, position=end_of(doc)))
@@ -126,4 +129,7 @@ async def test_completion_popup_has_the_ai_item_first(client: LanguageClient, pr
     assert item.text_edit.range.start == doc.position("Gree", nth=0, offset=0) or \
         item.text_edit.new_text.startswith("Gree")
     assert item.text_edit.range.end == end_of(doc)
+    graph_names = [(other.label, other.kind, other.detail) for other in result.items[1:]]
+    assert graph_names[0] == ("Greeter", types.CompletionItemKind.Class, "in scope")  # the module's class first
+    assert [other.sort_text for other in result.items] == sorted(other.sort_text for other in result.items)
     doc.close()
