@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 INLINE, POPUP = "inline", "completion"
 LABEL_CHARS = 60
+GRAPH_NAMES_GRACE_S = 0.5  # how long the menu waits for the graph's names once the AI suggestion is ready
 
 
 class CompletionService:
@@ -149,12 +150,19 @@ async def inline_completion(ls: RodimusServer, params: types.InlineCompletionPar
 
 
 async def completion(ls: RodimusServer, params: types.CompletionParams) -> types.CompletionList:
-    """The AI suggestion as the first item, then the code graph's names (computed meanwhile)."""
+    """The AI suggestion as the first item, then the code graph's names (computed meanwhile). The names wait for
+    queued graph updates, which a re-index makes long: the menu waits for them at most `GRAPH_NAMES_GRACE_S` after
+    the suggestion, then goes without them (`isIncomplete`, so the next keystroke asks again)."""
     names = asyncio.ensure_future(graph_items(ls, params))
     try:
         suggestion = await _ai_item(ls, params)
     finally:
-        items = await names
+        done, _ = await asyncio.wait({names}, timeout=GRAPH_NAMES_GRACE_S)
+        if not done:
+            names.cancel()
+            logger.debug("completion at %s:%d: graph names not ready, left out", params.text_document.uri,
+                         params.position.line)
+    items = names.result() if done else []
     return types.CompletionList(is_incomplete=True, items=([suggestion] if suggestion is not None else []) + items)
 
 
