@@ -562,6 +562,14 @@ class Navigator:
         scopes = self._name_scopes(path)
         return occurrences(scopes, pos) if scopes is not None else None
 
+    def declaration(self, path: str, pos: Pos) -> list[Location]:
+        """Where the Python variable at `pos` is first bound in this file (its `import`, assignment, parameter or
+        `def`), where go-to-definition follows imports to the definition itself; none for builtins and attributes."""
+        scopes = self._name_scopes(path)
+        found = occurrences(scopes, pos) if scopes is not None and scopes.name_at(pos) is not None else None
+        first = next((occurrence for occurrence in found or [] if occurrence.write), None)
+        return [Location(path, first.span)] if first is not None else []
+
     def _name_scopes(self, path: str) -> NameScopes | None:
         """The scope model of a Python file's current tree, built once per tree."""
         rel = self._file(path)

@@ -871,6 +871,10 @@ class Workspace:
         with self._lock:
             return self._nav.selection_ranges(path, positions)
 
+    def declaration(self, path: str, pos: Pos) -> list[Location]:
+        with self._lock:
+            return self._nav.declaration(path, pos)
+
     def completion_names(self, path: str, pos: Pos) -> list[NameCandidate]:
         with self._lock:
             return self._nav.completion_names(path, pos)

@@ -140,6 +140,7 @@ FEATURES: tuple[tuple[str, Handler, Any], ...] = (
     (types.TEXT_DOCUMENT_INLINE_COMPLETION, ai_completion.inline_completion, types.InlineCompletionOptions()),
     (types.TEXT_DOCUMENT_COMPLETION, ai_completion.completion, types.CompletionOptions()),
     (types.TEXT_DOCUMENT_DEFINITION, navigation.definition, None),
+    (types.TEXT_DOCUMENT_DECLARATION, navigation.declaration, None),
     (types.TEXT_DOCUMENT_IMPLEMENTATION, navigation.implementation, None),
     (types.TEXT_DOCUMENT_REFERENCES, navigation.references, None),
     (types.TEXT_DOCUMENT_DOCUMENT_SYMBOL, navigation.document_symbol, None),

@@ -36,6 +36,12 @@ async def definition(ls: RodimusServer, params: types.DefinitionParams) -> list[
     )
 
 
+async def declaration(ls: RodimusServer, params: types.DeclarationParams) -> list[types.Location] | None:
+    return await _at_position(
+        ls, params, lambda target, pos: _locations(ls, target.project.declaration(target.path, pos))
+    )
+
+
 async def implementation(ls: RodimusServer, params: types.ImplementationParams) -> list[types.Location] | None:
     return await _at_position(
         ls, params, lambda target, pos: _locations(ls, target.project.implementations(target.path, pos))

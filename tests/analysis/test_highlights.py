@@ -111,3 +111,17 @@ def test_an_open_buffer_is_answered_from_its_text_and_scopes_follow_edits(tmp_pa
     (tmp_path / "app.js").write_text("let n = 1;\n")
     ws.index(use_cache=False)
     assert ws.highlights(str(tmp_path / "app.js"), Pos(0, 4)) is None  # Python only
+
+
+def test_declaration_is_the_first_binding_in_the_file_not_the_imported_definition(tmp_path: Path) -> None:
+    (tmp_path / "lib.py").write_text("def helper():\n    return 1\n")
+    (tmp_path / "app.py").write_text("from lib import helper\n\ndef run(n):\n    total = n\n    total += helper()\n"
+                                     "    return len(str(total)).real\n")
+    ws = Workspace(tmp_path, cache_dir=tmp_path / ".cache")
+    ws.index(use_cache=False)
+    app = str(tmp_path / "app.py")
+    assert [loc.span.start for loc in ws.declaration(app, Pos(4, 14))] == [Pos(0, 16)]  # the import, not lib.py
+    assert [loc.span.start for loc in ws.definition(app, Pos(4, 14))] == [Pos(0, 4)]  # lib.py's def
+    assert [loc.span.start for loc in ws.declaration(app, Pos(5, 20))] == [Pos(3, 4)]  # the first assignment
+    assert [loc.span.start for loc in ws.declaration(app, Pos(3, 12))] == [Pos(2, 8)]  # a parameter
+    assert ws.declaration(app, Pos(5, 11)) == [] and ws.declaration(app, Pos(5, 29)) == []  # a builtin, an attribute

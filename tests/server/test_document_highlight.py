@@ -1,4 +1,5 @@
-"""textDocument/documentHighlight: a Python name's occurrences in its file, writes and reads, in client units."""
+"""textDocument/documentHighlight: a Python name's occurrences in its file, writes and reads, in client units;
+textDocument/declaration: where the name is bound in the file, beside go-to-definition's target."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,4 +31,18 @@ async def test_a_local_and_an_imported_name(client: LanguageClient, project: Pat
         (app.range_of("Größe"), write), (app.range_of("Größe", nth=1), read),
     ]
     assert await highlights(app.position("def main")) is None
+    app.close()
+
+
+async def test_declaration_is_the_import_where_definition_is_the_def(client: LanguageClient, project: Path) -> None:
+    app = open_document(client, project / "app.py")
+    at = app.position("Größe(3)")
+    declared = await client.text_document_declaration_async(
+        types.DeclarationParams(text_document=app.identifier, position=at)
+    )
+    assert declared == [types.Location(uri=app.uri, range=app.range_of("Größe"))]
+    defined = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=app.identifier, position=at)
+    )
+    assert defined and all(location.uri.endswith("shapes.py") for location in defined)
     app.close()
