@@ -37,7 +37,6 @@ import ast
 import json
 import random
 import sys
-import sysconfig
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -50,8 +49,8 @@ if str(REPO) not in sys.path:
 import jedi  # noqa: E402
 
 from analysis.syntax_errors import syntax_problems  # noqa: E402
+from bench.stdlib_sample import STDLIB, percentile  # noqa: E402
 
-STDLIB = Path(sysconfig.get_paths()["stdlib"])
 EDITS = ("delete", "delete", "insert", "delete-any")
 DELETABLE = "()[]{}:,"
 INSERTABLE = "([{:"
@@ -122,11 +121,6 @@ def sample_files(count: int, rng: random.Random) -> list[tuple[str, str]]:
         if len(chosen) == count:
             break
     return chosen
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
 
 
 def main(argv: list[str] | None = None) -> int:

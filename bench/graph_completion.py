@@ -30,8 +30,6 @@ import argparse
 import json
 import random
 import sys
-import sysconfig
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -42,11 +40,9 @@ if str(REPO) not in sys.path:
 
 import jedi  # noqa: E402
 
-from analysis import Workspace  # noqa: E402
 from analysis.languages import new_parser  # noqa: E402
 from analysis.types import Pos  # noqa: E402
-
-STDLIB = Path(sysconfig.get_paths()["stdlib"])
+from bench.stdlib_sample import STDLIB, percentile, stdlib_workspace  # noqa: E402
 _NOT_USES = frozenset({"function_definition", "class_definition", "parameters", "lambda_parameters",
                        "default_parameter", "typed_parameter", "typed_default_parameter", "keyword_argument",
                        "dotted_name", "aliased_import", "import_from_statement", "global_statement",
@@ -70,11 +66,6 @@ def sites(text: str, rng: random.Random, count: int, prefix: int) -> list[tuple[
     return rng.sample(found, min(count, len(found)))
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--files", type=int, default=80)
@@ -84,42 +75,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=REPO / "bench" / "out" / "graph_completion.json")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
-    with tempfile.TemporaryDirectory(prefix="rodimus-graph-completion-bench-") as cache:
-        ws = Workspace(STDLIB, exclude=["site-packages"], cache_dir=cache)
-        ws.index(use_cache=False)
-        files = sorted(rel for rel, facts in ws._facts.items() if facts.lang == "python")
-        rng.shuffle(files)
-        found: Counter[str] = Counter()
-        asked: Counter[str] = Counter()
-        ours_ms, jedi_ms, sizes, misses = [], [], [], []
-        for rel in files[: args.files]:
-            text, path = ws._facts[rel].text, STDLIB / rel
-            for start, line, identifier, kind in sites(text, rng, args.per_file, args.prefix):
-                src = text.encode("utf-8")
-                cut = src[: start + args.prefix] + src[start + len(identifier):]
-                copy = cut.decode("utf-8")
-                line_start = src.rfind(b"\n", 0, start) + 1
-                column = start + args.prefix - line_start
-                ws.open(str(path), copy)
-                try:
-                    ws.completion_names(str(path), Pos(line, column))  # parses the buffer, as typing would have
-                    started = time.perf_counter()
-                    ours = {candidate.name for candidate in ws.completion_names(str(path), Pos(line, column))}
-                    ours_ms.append(1000 * (time.perf_counter() - started))
-                finally:
-                    ws.close(str(path))
+    ws, files = stdlib_workspace(rng)
+    found: Counter[str] = Counter()
+    asked: Counter[str] = Counter()
+    ours_ms, jedi_ms, sizes, misses = [], [], [], []
+    for rel in files[: args.files]:
+        text, path = ws._facts[rel].text, STDLIB / rel
+        for start, line, identifier, kind in sites(text, rng, args.per_file, args.prefix):
+            src = text.encode("utf-8")
+            cut = src[: start + args.prefix] + src[start + len(identifier):]
+            copy = cut.decode("utf-8")
+            line_start = src.rfind(b"\n", 0, start) + 1
+            column = start + args.prefix - line_start
+            ws.open(str(path), copy)
+            try:
+                ws.completion_names(str(path), Pos(line, column))  # parses the buffer, as typing would have
                 started = time.perf_counter()
-                try:
-                    theirs = {c.name for c in jedi.Script(code=copy, path=path).complete(line + 1, column)}
-                except Exception:  # jedi raises at some positions of broken code
-                    theirs = set()
-                jedi_ms.append(1000 * (time.perf_counter() - started))
-                sizes.append(len(ours))
-                asked[kind] += 1
-                found[f"ours {kind}"] += identifier in ours
-                found[f"jedi {kind}"] += identifier in theirs
-                if identifier not in ours and identifier in theirs and len(misses) < 20:
-                    misses.append(f"{rel}:{line + 1} {kind} {identifier!r}")
+                ours = {candidate.name for candidate in ws.completion_names(str(path), Pos(line, column))}
+                ours_ms.append(1000 * (time.perf_counter() - started))
+            finally:
+                ws.close(str(path))
+            started = time.perf_counter()
+            try:
+                theirs = {c.name for c in jedi.Script(code=copy, path=path).complete(line + 1, column)}
+            except Exception:  # jedi raises at some positions of broken code
+                theirs = set()
+            jedi_ms.append(1000 * (time.perf_counter() - started))
+            sizes.append(len(ours))
+            asked[kind] += 1
+            found[f"ours {kind}"] += identifier in ours
+            found[f"jedi {kind}"] += identifier in theirs
+            if identifier not in ours and identifier in theirs and len(misses) < 20:
+                misses.append(f"{rel}:{line + 1} {kind} {identifier!r}")
     print(f"{sum(asked.values())} sites in {min(args.files, len(files))} files, identifier cut to {args.prefix} "
           "characters; found = the identifier is among the answers")
     print("             | names            | attributes")

@@ -52,8 +52,6 @@ import json
 import random
 import re
 import sys
-import sysconfig
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -69,9 +67,9 @@ from analysis.highlights import NameScopes  # noqa: E402
 from analysis.languages import new_parser  # noqa: E402
 from analysis.rename import RenameRefused, rename_spans  # noqa: E402
 from analysis.types import Pos  # noqa: E402
+from bench.stdlib_sample import STDLIB, percentile, stdlib_workspace  # noqa: E402
 from tests.analysis.compiled import assert_same_program_but_the_name, renamed  # noqa: E402
 
-STDLIB = Path(sysconfig.get_paths()["stdlib"])
 
 
 def sites(text: str, rng: random.Random, count: int) -> list[Pos]:
@@ -149,11 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=REPO / "bench" / "out" / "highlights.json")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
-    with tempfile.TemporaryDirectory(prefix="rodimus-highlights-bench-") as cache:
-        ws = Workspace(STDLIB, exclude=["site-packages"], cache_dir=cache)
-        ws.index(use_cache=False)
-    files = sorted(rel for rel, facts in ws._facts.items() if facts.lang == "python")
-    rng.shuffle(files)
+    ws, files = stdlib_workspace(rng)
     counts: Counter[str] = Counter()
     ours_ms, cold_ms, jedi_ms, examples = [], [], [], []
     for rel in files[: args.files]:
@@ -180,10 +174,6 @@ def main(argv: list[str] | None = None) -> int:
                 examples.append(f"{rel}:{pos.line + 1}:{pos.col} {text_lines[pos.line].strip()[:60]!r}: "
                                 f"only ours {sorted(ours - theirs)[:4]}, only jedi {sorted(theirs - ours)[:4]}")
     compared = sum(value for key, value in counts.items() if key != "jedi gives none")
-
-    def percentile(values: list[float], q: float) -> float:
-        ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
 
     print(f"{compared} sites where jedi answers (jedi gives none at {counts['jedi gives none']}), "
           f"{min(args.files, len(files))} files")
