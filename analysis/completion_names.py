@@ -138,6 +138,29 @@ def _interpreter_members(resolver: PythonResolver, rel: str, scope: int, chain: 
     return {member: _kind(inspect.getattr_static(found, member, None)) for member in dir(found)}
 
 
+def interpreter_description(resolver: PythonResolver, rel: str, scope: int, typed: CursorText,
+                            name: str) -> tuple[str, str] | None:
+    """(signature, docstring) of a builtin or of a member `_interpreter_members` offers, from the interpreter."""
+    if typed.chain is None:
+        found = vars(builtins).get(name) if name in _BUILTINS else None
+    else:
+        imported = resolver.import_of(rel, scope, typed.chain[0])
+        if imported is None or imported[0]:
+            return None
+        _level, module, first, head_only = imported
+        owner = _stdlib_module(module.split(".")[0] if head_only else module)
+        for part in ([first] if first else []) + typed.chain[1:]:
+            owner = _module_or_class(inspect.getattr_static(owner, part, None)) if owner is not None else None
+        found = inspect.getattr_static(owner, name, None) if owner is not None else None
+    if found is None:
+        return None
+    try:
+        signature = f"{name}{inspect.signature(found)}" if callable(found) else name
+    except (TypeError, ValueError):  # builtins without text signatures
+        signature = name
+    return signature, inspect.getdoc(found) or ""
+
+
 def _stdlib_module(dotted: str) -> object | None:
     """A standard-library module the server has imported, or one compiled into the interpreter (importing those
     runs no Python code)."""

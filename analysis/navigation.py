@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from tree_sitter import Node, Parser, Point, Tree
 
 from analysis.completion_names import (
-    MAX_NAMES, NameCandidate, cursor_text, matching, python_names, typing_scope,
+    MAX_NAMES, NameCandidate, cursor_text, interpreter_description, matching, python_names, typing_scope,
 )
 from analysis.facts import (
     A_COL, A_END_COL, A_END_LINE, A_HINT, A_LINE, A_NAME, A_SCOPE, B_KIND, B_LINE, B_NAME, B_COL, C_CALLEE, C_COL,
@@ -622,6 +622,30 @@ class Navigator:
         symbols = self.workspace_symbols(typed.word, limit=MAX_NAMES)
         return matching(typed.word, [NameCandidate(symbol.name, _CANDIDATE_KINDS.get(symbol.kind, "variable"),
                                                    "workspace") for symbol in symbols])
+
+    def describe_name(self, path: str, pos: Pos, name: str) -> tuple[str, str] | None:
+        """(signature, docstring) of the name a completion at `pos` offered (Python): the definition the resolver
+        finds for it there, else what the interpreter has for a builtin or a standard-library member."""
+        rel = self._file(path)
+        found = self._tree(rel) if rel is not None and self.ws._facts[rel].lang == "python" else None
+        offset = _byte_offset(found[1], pos) if found is not None else None
+        idx = self.ws._py.index(rel) if found is not None and offset is not None else None
+        if idx is None:
+            return None
+        tree, src = found
+        typed = cursor_text(tree.root_node, src, src.rfind(b"\n", 0, offset) + 1, offset)
+        if typed is None:
+            return None
+        scope, py = typing_scope(idx.facts.defs, src, pos), self.ws._py
+        here = (pos.line, pos.col)
+        targets = py.resolve_chain(rel, scope, [*typed.chain, name], here)[0] if typed.chain else \
+            py.lookup(rel, scope, name, here)
+        symbol = self._first_symbol(targets)
+        if symbol is None:
+            return interpreter_description(py, rel, scope, typed, name)
+        data = self.ws.graph.nodes[symbol.node_id]
+        signature = data.get("header", "") or data.get("text", "").split("\n", 1)[0] or name
+        return signature, inspect.cleandoc(data.get("comment", "")) if data.get("comment") else ""
 
     # ---- signature help ---------------------------------------------------------------------------------------
 

@@ -871,6 +871,10 @@ class Workspace:
         with self._lock:
             return self._nav.selection_ranges(path, positions)
 
+    def describe_name(self, path: str, pos: Pos, name: str) -> tuple[str, str] | None:
+        with self._lock:
+            return self._nav.describe_name(path, pos, name)
+
     def declaration(self, path: str, pos: Pos) -> list[Location]:
         with self._lock:
             return self._nav.declaration(path, pos)

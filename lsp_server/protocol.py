@@ -19,8 +19,9 @@
 """
 from __future__ import annotations
 
+import enum
 import logging
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,8 +47,33 @@ class MalformedMessage:
 
 
 def make_converter() -> cattrs.Converter:
-    """pygls' lsprotocol converter, with strict int, str and bool."""
-    return make_strict(default_converter(), (int, str, bool))
+    """pygls' lsprotocol converter, with strict int, str and bool, and lsprotocol's enums structured as enums.
+
+    The strict hooks are registered by class, and lsprotocol's enums are subclasses of int or str
+    (`InsertTextFormat`, `MarkupKind`): without hooks of their own they would be caught by the int or str hook and
+    stay plain values, which the converter cannot write back (an item echoed by `completionItem/resolve` failed
+    so). An enum's hook is as strict: a value of the wrong type or no member of the enum is refused."""
+    converter = make_strict(default_converter(), (int, str, bool))
+    for enum in _LSP_ENUMS:
+        converter.register_structure_hook(enum, _enum_hook(enum))
+    return converter
+
+
+_LSP_ENUMS = tuple(value for value in vars(types).values()
+                   if isinstance(value, type) and issubclass(value, enum.Enum) and issubclass(value, (int, str)))
+
+
+def _enum_hook(cls: type[enum.Enum]) -> Callable[[Any, type], enum.Enum]:
+    base = int if issubclass(cls, int) else str
+
+    def structure(value: Any, _: type) -> enum.Enum:
+        if isinstance(value, cls):
+            return value
+        if not isinstance(value, base) or isinstance(value, bool):
+            raise TypeError(f"expected {cls.__name__}, got {type(value).__name__} {value!r:.40}")
+        return cls(value)  # ValueError for a value that is no member
+
+    return structure
 
 
 def choose_position_encoding(capabilities: types.ClientCapabilities) -> Encoding:

@@ -20,8 +20,8 @@ from lsp_server import __version__
 from lsp_server.convert import TextSource
 from lsp_server.documents import DocumentStore
 from lsp_server.features import (
-    ai_completion, configuration, diagnostics, fix_issue, hover, indexing, lifecycle, navigation, rename, search,
-    signature_help, sync,
+    ai_completion, configuration, diagnostics, fix_issue, graph_completion, hover, indexing, lifecycle, navigation,
+    rename, search, signature_help, sync,
 )
 from lsp_server.options import Options
 from lsp_server.positions import Encoding
@@ -138,7 +138,8 @@ FEATURES: tuple[tuple[str, Handler, Any], ...] = (
     (types.TEXT_DOCUMENT_DID_CLOSE, sync.did_close, None),
     (types.WORKSPACE_DID_CHANGE_WATCHED_FILES, sync.did_change_watched_files, None),
     (types.TEXT_DOCUMENT_INLINE_COMPLETION, ai_completion.inline_completion, types.InlineCompletionOptions()),
-    (types.TEXT_DOCUMENT_COMPLETION, ai_completion.completion, types.CompletionOptions()),
+    (types.TEXT_DOCUMENT_COMPLETION, ai_completion.completion, types.CompletionOptions(resolve_provider=True)),
+    (types.COMPLETION_ITEM_RESOLVE, graph_completion.resolve, None),
     (types.TEXT_DOCUMENT_DEFINITION, navigation.definition, None),
     (types.TEXT_DOCUMENT_DECLARATION, navigation.declaration, None),
     (types.TEXT_DOCUMENT_IMPLEMENTATION, navigation.implementation, None),

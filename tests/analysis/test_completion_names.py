@@ -94,3 +94,16 @@ def test_standard_library_members_come_from_the_interpreter_without_importing_an
     assert names(ws, use, Pos(2, 6)) == [("join", "function", "member")]
     assert names(ws, use, Pos(3, 6)) == [("collect", "function", "member")]
     assert names(ws, use, Pos(5, 12)) == []  # not imported by the server: completion does not import it
+
+
+def test_an_offered_name_is_described_by_its_definition_or_by_the_interpreter(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    app = tmp_path / "app.py"
+    workspace.open(str(app), APP + "\nimport os.path\nos.path.jo\nle\n")
+    at_self = Pos(12, len("        return self."))
+    assert workspace.describe_name(str(app), at_self, "shared") == ("def shared(self):", "")
+    assert workspace.describe_name(str(app), at_self, "Child") is None  # not a member of `self`
+    signature, docstring = workspace.describe_name(str(app), Pos(15, 10), "join")
+    assert signature.startswith("join(") and "pathname" in docstring  # os.path, from the interpreter
+    assert workspace.describe_name(str(app), Pos(16, 2), "len")[0] == "len(obj, /)"

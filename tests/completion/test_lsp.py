@@ -132,4 +132,10 @@ async def test_completion_popup_has_the_ai_item_first_then_the_graphs_names(
     graph_names = [(other.label, other.kind, other.detail) for other in result.items[1:]]
     assert graph_names[0] == ("Greeter", types.CompletionItemKind.Class, "in scope")  # the module's class first
     assert [other.sort_text for other in result.items] == sorted(other.sort_text for other in result.items)
+    resolved = await asyncio.wait_for(client.completion_item_resolve_async(result.items[1]), 20)
+    assert resolved.detail == "class Greeter:" and resolved.documentation is not None
+    assert "Say hello." in resolved.documentation.value
+    assert await asyncio.wait_for(client.completion_item_resolve_async(item), 20) == item  # nothing to add
+    garbage = types.CompletionItem(label="Greeter", data={"uri": 3, "line": -1})
+    assert await asyncio.wait_for(client.completion_item_resolve_async(garbage), 20) == garbage
     doc.close()

@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import cattrs
 import pytest
 from lsprotocol import types
 
-from lsp_server.protocol import MalformedMessage, choose_position_encoding
+from lsp_server.protocol import MalformedMessage, choose_position_encoding, make_converter
 from lsp_server.server import build_server
 
 
@@ -84,3 +85,16 @@ def test_utf8_is_chosen_only_when_offered() -> None:
     assert choose_position_encoding(caps("utf-32", "utf-8", "utf-16")) == "utf-8"
     assert choose_position_encoding(caps("utf-32", "utf-16")) == "utf-16"
     assert choose_position_encoding(types.ClientCapabilities()) == "utf-16"
+
+
+def test_lsp_enums_are_structured_as_enums_strictly_and_written_back() -> None:
+    """lsprotocol's enums subclass int or str: the strict int/str hooks must not turn them into plain values."""
+    converter = make_converter()
+    raw = {"label": "x", "insertTextFormat": 1, "documentation": {"kind": "markdown", "value": "v"}}
+    item = converter.structure(raw, types.CompletionItem)
+    assert item.insert_text_format is types.InsertTextFormat.PlainText
+    assert item.documentation.kind is types.MarkupKind.Markdown
+    assert json.loads(json.dumps(converter.unstructure(item))) == raw
+    for wrong in ("1", True, 7):  # a string, a bool, no member
+        with pytest.raises(cattrs.ClassValidationError):
+            converter.structure({**raw, "insertTextFormat": wrong}, types.CompletionItem)
