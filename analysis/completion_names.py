@@ -84,7 +84,7 @@ def typing_scope(defs: list[tuple], src: bytes, pos: Pos) -> int:
     under the def, is past it; Python decides by indentation: the cursor is inside while its line and every
     non-blank line since the def's end are indented deeper than the `def`.
     """
-    lines = src.split(b"\n")
+    lines = src.split(b"\n", pos.line + 1)[: pos.line + 1]  # the lines up to the cursor's: no more are read
 
     def indent(line: int) -> int | None:
         text = lines[line] if line < len(lines) else b""
@@ -126,16 +126,23 @@ def python_names(resolver: PythonResolver, rel: str, scope: int, pos: tuple[int,
 def _interpreter_members(resolver: PythonResolver, rel: str, scope: int, chain: list[str]) -> dict[str, str]:
     """Members of what `chain` names when its head is an import of a standard-library module the server has
     already imported (`import os` ... `os.path.`): modules and classes are followed, nothing is called."""
+    found = _interpreter_object(resolver, rel, scope, chain)
+    if found is None:
+        return {}
+    return {member: _kind(inspect.getattr_static(found, member, None)) for member in dir(found)}
+
+
+def _interpreter_object(resolver: PythonResolver, rel: str, scope: int, chain: list[str]) -> object | None:
+    """The module or class `chain` names in the interpreter, when its head is bound by a non-relative import of a
+    standard-library module (see `_stdlib_module`); each further link must be a module or a class."""
     imported = resolver.import_of(rel, scope, chain[0])
     if imported is None or imported[0]:  # not an import, or a relative one (the workspace's own)
-        return {}
+        return None
     _level, module, name, head_only = imported
     found = _stdlib_module(module.split(".")[0] if head_only else module)
     for part in ([name] if name else []) + chain[1:]:
         found = _module_or_class(inspect.getattr_static(found, part, None)) if found is not None else None
-    if found is None:
-        return {}
-    return {member: _kind(inspect.getattr_static(found, member, None)) for member in dir(found)}
+    return found
 
 
 def interpreter_description(resolver: PythonResolver, rel: str, scope: int, typed: CursorText,
@@ -144,13 +151,7 @@ def interpreter_description(resolver: PythonResolver, rel: str, scope: int, type
     if typed.chain is None:
         found = vars(builtins).get(name) if name in _BUILTINS else None
     else:
-        imported = resolver.import_of(rel, scope, typed.chain[0])
-        if imported is None or imported[0]:
-            return None
-        _level, module, first, head_only = imported
-        owner = _stdlib_module(module.split(".")[0] if head_only else module)
-        for part in ([first] if first else []) + typed.chain[1:]:
-            owner = _module_or_class(inspect.getattr_static(owner, part, None)) if owner is not None else None
+        owner = _interpreter_object(resolver, rel, scope, typed.chain)
         found = inspect.getattr_static(owner, name, None) if owner is not None else None
     if found is None:
         return None

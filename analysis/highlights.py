@@ -383,9 +383,14 @@ def same_variable(model: NameScopes, target: NameUse) -> list[tuple[Node, bool]]
     found = [(other.node, other.write) for other in model.names
              if other.node.text == text and model.resolve(name, other.scope) is home]
     if home.kind == "class":  # a class attribute: also `self.name` / `cls.name` in its methods
-        found.extend((attribute.node, attribute.write) for attribute in model.attributes
-                     if attribute.node.text == text and model.instance_class(attribute.obj, attribute.scope) is home)
+        found.extend(_class_attribute_uses(model, text, home))
     return found
+
+
+def _class_attribute_uses(model: NameScopes, text: bytes, owner: Scope) -> list[tuple[Node, bool]]:
+    """`self.text`, `cls.text` and `C.text` where the object is (an instance of) the class whose body is `owner`."""
+    return [(attribute.node, attribute.write) for attribute in model.attributes
+            if attribute.node.text == text and model.instance_class(attribute.obj, attribute.scope) is owner]
 
 
 def _same_attribute(model: NameScopes, text: bytes, obj: Node, scope: Scope) -> list[tuple[Node, bool]]:
@@ -393,9 +398,7 @@ def _same_attribute(model: NameScopes, text: bytes, obj: Node, scope: Scope) -> 
     if owner is not None:
         found = [(name.node, name.write) for name in model.names
                  if name.node.text == text and name.scope is owner and name.write]
-        found.extend((attribute.node, attribute.write) for attribute in model.attributes
-                     if attribute.node.text == text and model.instance_class(attribute.obj, attribute.scope) is owner)
-        return found
+        return found + _class_attribute_uses(model, text, owner)
     root = obj
     while root.type == "attribute" and root.child_by_field_name("object") is not None:
         root = root.child_by_field_name("object")

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from tree_sitter import Node, Parser, Point, Tree
 
 from analysis.completion_names import (
-    MAX_NAMES, NameCandidate, cursor_text, interpreter_description, matching, python_names, typing_scope,
+    MAX_NAMES, CursorText, NameCandidate, cursor_text, interpreter_description, matching, python_names,
+    typing_scope,
 )
 from analysis.facts import (
     A_COL, A_END_COL, A_END_LINE, A_HINT, A_LINE, A_NAME, A_SCOPE, B_KIND, B_LINE, B_NAME, B_COL, C_CALLEE, C_COL,
@@ -602,20 +603,11 @@ class Navigator:
 
     def completion_names(self, path: str, pos: Pos) -> list[NameCandidate]:
         """The names to offer at `pos` after the AI suggestion (see analysis.completion_names)."""
-        rel = self._file(path)
-        found = self._tree(rel) if rel is not None else None
-        offset = _byte_offset(found[1], pos) if found is not None else None
-        if found is None or offset is None:
+        typing = self._typing_at(path, pos)
+        if typing is None:
             return []
-        tree, src = found
-        typed = cursor_text(tree.root_node, src, src.rfind(b"\n", 0, offset) + 1, offset)
-        if typed is None:
-            return []
-        if self.ws._facts[rel].lang == "python":
-            idx = self.ws._py.index(rel)
-            if idx is None:
-                return []
-            scope = typing_scope(idx.facts.defs, src, pos)
+        rel, typed, scope = typing
+        if scope is not None:
             return python_names(self.ws._py, rel, scope, (pos.line, pos.col), typed)
         if typed.chain is not None or not typed.word:
             return []
@@ -626,18 +618,11 @@ class Navigator:
     def describe_name(self, path: str, pos: Pos, name: str) -> tuple[str, str] | None:
         """(signature, docstring) of the name a completion at `pos` offered (Python): the definition the resolver
         finds for it there, else what the interpreter has for a builtin or a standard-library member."""
-        rel = self._file(path)
-        found = self._tree(rel) if rel is not None and self.ws._facts[rel].lang == "python" else None
-        offset = _byte_offset(found[1], pos) if found is not None else None
-        idx = self.ws._py.index(rel) if found is not None and offset is not None else None
-        if idx is None:
+        typing = self._typing_at(path, pos)
+        if typing is None or typing[2] is None:
             return None
-        tree, src = found
-        typed = cursor_text(tree.root_node, src, src.rfind(b"\n", 0, offset) + 1, offset)
-        if typed is None:
-            return None
-        scope, py = typing_scope(idx.facts.defs, src, pos), self.ws._py
-        here = (pos.line, pos.col)
+        rel, typed, scope = typing
+        py, here = self.ws._py, (pos.line, pos.col)
         targets = py.resolve_chain(rel, scope, [*typed.chain, name], here)[0] if typed.chain else \
             py.lookup(rel, scope, name, here)
         symbol = self._first_symbol(targets)
@@ -646,6 +631,23 @@ class Navigator:
         data = self.ws.graph.nodes[symbol.node_id]
         signature = data.get("header", "") or data.get("text", "").split("\n", 1)[0] or name
         return signature, inspect.cleandoc(data.get("comment", "")) if data.get("comment") else ""
+
+    def _typing_at(self, path: str, pos: Pos) -> tuple[str, CursorText, int | None] | None:
+        """The file, what is typed before `pos`, and (Python) the def being typed in; None where nothing is offered
+        (not a parsed file, past its end, inside a string or a comment)."""
+        rel = self._file(path)
+        found = self._tree(rel) if rel is not None else None
+        offset = _byte_offset(found[1], pos) if found is not None else None
+        if found is None or offset is None:
+            return None
+        tree, src = found
+        typed = cursor_text(tree.root_node, src, src.rfind(b"\n", 0, offset) + 1, offset)
+        if typed is None:
+            return None
+        if self.ws._facts[rel].lang != "python":
+            return rel, typed, None
+        idx = self.ws._py.index(rel)
+        return (rel, typed, typing_scope(idx.facts.defs, src, pos)) if idx is not None else None
 
     # ---- signature help ---------------------------------------------------------------------------------------
 
